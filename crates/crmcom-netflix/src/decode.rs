@@ -1,0 +1,220 @@
+//! Response decoding: the envelope, the status, the typed `data`, and malformed-response paths.
+
+use std::fmt;
+
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::error::{ApiError, Error};
+use crate::method::{ApiRequest, Method};
+use crate::object::{named_mask, ResponseObject};
+
+/// The typed `data` of a method's response.
+pub trait ResponseData: Serialize + DeserializeOwned + Sized {
+    /// The object a `fields_set` applies to (the items of the result).
+    type Item: ResponseObject;
+    /// Whether `data: null` means "nothing" (methods without response data, failed-charge sets).
+    const NULL_IS_EMPTY: bool = false;
+    /// Checks field presence; `named` is the mask of the item fields a `fields_set` named.
+    #[doc(hidden)]
+    fn check(&self, named: Option<u64>) -> Result<(), Error>;
+}
+
+/// Decodes a response body of request type `R`, given the `fields_set` that was sent (if any).
+///
+/// ```
+/// use crmcom_netflix::{decode, ListPromotions};
+/// let body = br#"{"data":[{"code":"14","name":"Test","description":null,
+///     "effective_from":"2017-01-01T00:00:00","expires_on":null}],
+///     "status":{"code":"OK","description":"","message":""}}"#;
+/// let promotions = decode::<ListPromotions>(body, None).unwrap();
+/// assert_eq!(promotions[0].code.as_deref(), Some("14"));
+/// ```
+pub fn decode<R: ApiRequest>(
+    body: &[u8],
+    fields_set: Option<&[String]>,
+) -> Result<R::Response, Error> {
+    decode_data::<R::Response>(body, fields_set)
+}
+
+/// Decodes a response body of a method given by name into normalized JSON `data` (dates
+/// canonical, unknown fields kept, `netflix_state` spelled right, show data always an array).
+pub fn decode_json(
+    method: &str,
+    body: &[u8],
+    fields_set: Option<&[String]>,
+) -> Result<serde_json::Value, Error> {
+    let method = Method::from_name(method).ok_or_else(|| {
+        Error::InvalidRequest(vec![crate::Violation::new(
+            "method",
+            crate::ViolationCode::InvalidEnum,
+            crate::method::UnknownMethod(method.to_owned()).to_string(),
+        )])
+    })?;
+    method.decode_value(body, fields_set)
+}
+
+#[derive(Deserialize)]
+struct Status {
+    code: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+struct Envelope<D> {
+    status: Option<Status>,
+    data: Option<Option<D>>,
+}
+
+struct EnvelopeSeed<D>(std::marker::PhantomData<D>);
+
+impl<'de, D: Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<D> {
+    type Value = Envelope<D>;
+    fn deserialize<De: Deserializer<'de>>(self, d: De) -> Result<Self::Value, De::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, D: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<D> {
+    type Value = Envelope<D>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a response envelope {\"status\": ..., \"data\": ...}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut envelope = Envelope {
+            status: None,
+            data: None,
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "status" => envelope.status = Some(map.next_value()?),
+                "data" => envelope.data = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(envelope)
+    }
+}
+
+fn api_error(status: Status) -> Error {
+    Error::Api(ApiError {
+        code: status.code,
+        description: status.description,
+        message: status.message,
+    })
+}
+
+/// Strips serde_json's " at line L column C" tail: the path says where.
+fn message_of(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+pub(crate) fn decode_data<D: ResponseData>(
+    body: &[u8],
+    fields_set: Option<&[String]>,
+) -> Result<D, Error> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let fast = EnvelopeSeed::<D>(std::marker::PhantomData)
+        .deserialize(&mut de)
+        .and_then(|env| de.end().map(|()| env));
+    let envelope = match fast {
+        Ok(envelope) => envelope,
+        Err(_) => return Err(diagnose::<D>(body)),
+    };
+    let Some(status) = envelope.status else {
+        return Err(Error::malformed("status", "the response has no `status`"));
+    };
+    if status.code != "OK" {
+        return Err(api_error(status));
+    }
+    let data = match envelope.data {
+        Some(Some(data)) => data,
+        Some(None) | None if D::NULL_IS_EMPTY => {
+            serde_json::from_str("{}").map_err(|e| Error::malformed("data", message_of(&e)))?
+        }
+        Some(None) => return Err(Error::malformed("data", "`data` is null")),
+        None => return Err(Error::malformed("data", "the response has no `data`")),
+    };
+    let named = fields_set.map(|names| named_mask(D::Item::fields(), names));
+    data.check(named)?;
+    Ok(data)
+}
+
+/// The slow path, taken only when the fast decode failed: an API error if the status says so
+/// (whatever `data` holds), otherwise the path of the first offending value.
+#[cold]
+fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
+    let value: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Error::malformed("", format!("the body is not valid JSON: {}", e));
+        }
+    };
+    if !value.is_object() {
+        return Error::malformed("", "the body is not a JSON object");
+    }
+    if let Some(status) = value.get("status") {
+        if let Ok(status) = Status::deserialize(status) {
+            if status.code != "OK" {
+                return api_error(status);
+            }
+        }
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = EnvelopeSeed::<D>(std::marker::PhantomData)
+        .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    match result {
+        Ok(_) => Error::malformed("", "the body could not be decoded"),
+        Err(e) => Error::malformed(path_string(&track.path()), message_of(&e)),
+    }
+}
+
+fn path_string(path: &serde_path_to_error::Path) -> String {
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+            }
+            serde_path_to_error::Segment::Map { key }
+            | serde_path_to_error::Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    out
+}
+
+/// A result that is a list of items (`promotions/list`).
+impl<T> ResponseData for Vec<T>
+where
+    T: ResponseObject + Serialize + DeserializeOwned + ItemCheck,
+{
+    type Item = T;
+    fn check(&self, named: Option<u64>) -> Result<(), Error> {
+        for (i, item) in self.iter().enumerate() {
+            item.check_item(&format!("data[{i}]"), named)?;
+        }
+        Ok(())
+    }
+}
+
+/// Presence check of one item with the `fields_set` mask.
+#[doc(hidden)]
+pub trait ItemCheck {
+    /// Checks the item at `path`.
+    fn check_item(&self, path: &str, named: Option<u64>) -> Result<(), Error>;
+}

@@ -1,0 +1,50 @@
+//! `POST authentication/token`: logs in and returns the token every other method takes.
+//! Since R12.0.0 the token is a JWT that expires two hours after issue.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::ResponseData;
+use crate::method::{ApiRequest, Method};
+use crate::token::{Secret, Token};
+use crate::Error;
+
+/// Parameters of `authentication/token`. The password never shows in `Debug`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Login user name.
+    pub username: String,
+    /// Login password.
+    pub password: Secret,
+    /// Organisation the user logs into (British spelling of the key).
+    pub organisation: String,
+    /// Unit to use for the session; the user's default unit when absent.
+    pub unit: Option<String>,
+}
+
+impl ApiRequest for LoginRequest {
+    const METHOD: Method = Method::AuthenticationToken;
+    type Response = LoginResult;
+}
+
+crate::object::response_object! {
+    /// The data of `authentication/token`.
+    pub struct LoginResult {
+        /// The token to pass to every other method.
+        token: Token = "token", Required;
+    }
+}
+
+impl crate::object::CheckPresence for Token {
+    fn check_presence(&self, _: &str) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl ResponseData for LoginResult {
+    type Item = LoginResult;
+    fn check(&self, _: Option<u64>) -> Result<(), Error> {
+        self.check_fields("data", None)
+    }
+}

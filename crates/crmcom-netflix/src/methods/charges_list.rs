@@ -1,0 +1,182 @@
+//! `GET netflix/charges/list` (R12.0.0, revised): the operator's Netflix charges not yet
+//! acknowledged, oldest first, at most 50 per call.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::decode::ResponseData;
+use crate::method::{ApiRequest, Method};
+use crate::methods::objects::FieldsSet;
+use crate::money::{Currency, Money};
+use crate::Error;
+
+/// Which charges `charges/list` returns (mandatory from R14.1.0, inferred).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChargeStatusFilter {
+    /// Only `PENDING` charges.
+    NotProcessed,
+    /// Only `APPROVED`, `DECLINED`, `BAD_REQUEST` and `REJECTED` charges.
+    Processed,
+}
+
+/// Parameters of `netflix/charges/list`.
+///
+/// Acknowledged charges drop out of later lists: a client that acknowledges each page before the
+/// next keeps `offset` at the number of charges it left in place (see `ChargeSync`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListCharges {
+    /// Page size: 1 to 50.
+    #[schemars(range(min = 1, max = 50))]
+    pub number_of_results: u32,
+    /// Charges to skip: 0 on the first call.
+    pub offset: u64,
+    /// Status filter: not in R12.0.0, mandatory from R14.1.0.
+    #[schemars(extend("x-since" = "R14.1.0", "x-required-since" = "R14.1.0"))]
+    pub charge_status: Option<ChargeStatusFilter>,
+    /// Fields of each charge to return; all when absent.
+    pub fields_set: Option<FieldsSet<Charge>>,
+}
+
+impl ListCharges {
+    /// A first page of up to 50 charges with the given status filter.
+    pub fn new(charge_status: Option<ChargeStatusFilter>) -> Self {
+        ListCharges {
+            number_of_results: 50,
+            offset: 0,
+            charge_status,
+            fields_set: None,
+        }
+    }
+}
+
+impl ApiRequest for ListCharges {
+    const METHOD: Method = Method::ChargesList;
+    type Response = ChargesPage;
+    fn fields_set(&self) -> Option<&[String]> {
+        self.fields_set.as_ref().map(FieldsSet::names)
+    }
+}
+
+crate::object::wire_enum! {
+    /// Status of a Netflix charge.
+    pub enum ChargeStatus {
+        /// Received, not yet processed by CRM.COM: must not be billed yet.
+        Pending = "PENDING" since R14_1_0,
+        /// Approved: bill the customer.
+        Approved = "APPROVED",
+        /// Declined; the Netflix subscription will be terminated.
+        Declined = "DECLINED",
+        /// Erroneous data; the subscription will be terminated.
+        BadRequest = "BAD_REQUEST",
+        /// Rejected; the subscription will be terminated.
+        Rejected = "REJECTED",
+    }
+}
+
+crate::object::response_object! {
+    /// A Netflix charge.
+    pub struct Charge {
+        /// CRM.COM charge number: the key for acknowledging, accepting and declining.
+        number: compact_str::CompactString = "number", Required;
+        /// The customer's identifier in the operator's billing system.
+        billing_system_customer_identifier: compact_str::CompactString = "billing_system_customer_identifier", Required;
+        /// The amount, exact in `currency`.
+        amount: Money = "amount", Required;
+        /// ISO 4217 code of `amount`.
+        currency: Currency = "currency", Required;
+        /// The amount in the operator's local currency.
+        local_currency_amount: Money = "local_currency_amount", Optional since R14_1_0;
+        /// The operator's local currency.
+        local_currency: Currency = "local_currency", Optional since R14_1_0;
+        /// If approved, Netflix service is paid up to this date.
+        paid_through_date: Date = "paid_through_date", Required;
+        /// Status of the charge.
+        charge_status: ChargeStatus = "charge_status", Required;
+        /// When Netflix received the charge.
+        received_on: Date = "received_on", Required;
+        /// When the charge was approved.
+        set_as_approved_on: Date = "set_as_approved_on", Nullable;
+        /// When the charge was declined.
+        set_as_declined_on: Date = "set_as_declined_on", Nullable;
+        /// When the charge was flagged as a bad request.
+        set_as_bad_request_on: Date = "set_as_bad_request_on", Nullable;
+        /// When the charge was rejected.
+        set_as_rejected_request_on: Date = "set_as_rejected_request_on", Nullable;
+    }
+    finish = price_amounts;
+}
+
+fn price_amounts(charge: &mut Charge) -> Result<(), std::convert::Infallible> {
+    if let Some(m) = charge.amount {
+        charge.amount = Some(m.priced_in(charge.currency.as_ref()));
+    }
+    if let Some(m) = charge.local_currency_amount {
+        charge.local_currency_amount = Some(m.priced_in(charge.local_currency.as_ref()));
+    }
+    Ok(())
+}
+
+impl Charge {
+    /// The charge number, or `""` when a `fields_set` left it out.
+    pub fn number(&self) -> &str {
+        self.number.as_deref().unwrap_or("")
+    }
+
+    /// Whether the customer should be billed: `APPROVED`, with an amount priced in a known
+    /// currency. Pending, declined, unknown statuses and unpriceable amounts are never billable.
+    pub fn billable(&self) -> bool {
+        self.charge_status == Some(ChargeStatus::Approved)
+            && self.amount.as_ref().is_some_and(Money::is_priced)
+            && self.number.is_some()
+    }
+
+    /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self.charge_status,
+            Some(
+                ChargeStatus::Approved
+                    | ChargeStatus::Declined
+                    | ChargeStatus::BadRequest
+                    | ChargeStatus::Rejected
+            )
+        )
+    }
+
+    /// Whether the charge still waits for processing (`PENDING`).
+    pub fn is_pending(&self) -> bool {
+        self.charge_status == Some(ChargeStatus::Pending)
+    }
+}
+
+crate::object::response_object! {
+    /// The data of `charges/list`.
+    pub struct ChargesPage {
+        /// The charges, oldest first.
+        charges_set: Vec<Charge> = "charges_set", Required;
+    }
+}
+
+impl ChargesPage {
+    /// The charges (empty when none came).
+    pub fn charges(&self) -> &[Charge] {
+        self.charges_set.as_deref().unwrap_or(&[])
+    }
+}
+
+impl ResponseData for ChargesPage {
+    type Item = Charge;
+    fn check(&self, named: Option<u64>) -> Result<(), Error> {
+        use crate::decode::ItemCheck;
+        if self.charges_set.is_none() {
+            return Err(crate::object::missing_error("data", "charges_set"));
+        }
+        for (i, c) in self.charges().iter().enumerate() {
+            c.check_item(&format!("data.charges_set[{i}]"), named)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,382 @@
+//! Objects shared by several methods: the Address, Email, Phone and Country identifier parameters
+//! of `subscriptions/create`, `fields_set`, and the empty response data.
+
+use std::marker::PhantomData;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::object::ResponseObject;
+
+/// The kind of an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(missing_docs)]
+pub enum AddressType {
+    Home,
+    Business,
+    Pobox,
+    Custom1,
+    Custom2,
+    Custom3,
+    Custom4,
+    Custom5,
+}
+
+/// The kind of an email address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(missing_docs)]
+pub enum EmailType {
+    Personal,
+    Business,
+    Custom1,
+    Custom2,
+    Custom3,
+    Custom4,
+    Custom5,
+}
+
+/// The kind of a phone number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+#[allow(missing_docs)]
+pub enum PhoneType {
+    Landline,
+    Mobile,
+    Fax,
+    Custom1,
+    Custom2,
+    Custom3,
+    Custom4,
+    Custom5,
+}
+
+/// A country, named by any one of its identifiers (at least one is mandatory).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("x-one-of-required" = [["id", "name", "alternative_code", "two_character_code", "three_character_code"]]))]
+pub struct CountryIdentifier {
+    /// CRM.COM country ID.
+    pub id: Option<String>,
+    /// Country name (`"CYPRUS"`).
+    pub name: Option<String>,
+    /// Alternative code.
+    pub alternative_code: Option<String>,
+    /// Two-letter code (`"CY"`).
+    pub two_character_code: Option<String>,
+    /// Three-letter code (`"CYP"`).
+    pub three_character_code: Option<String>,
+}
+
+/// The customer's address (`customer_address`), in the CRM.COM address format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// Kind of address.
+    #[serde(rename = "type")]
+    pub address_type: AddressType,
+    /// Whether this is the primary address (from R16.1.0; its condition is undocumented).
+    #[schemars(extend("x-since" = "R16.1.0"))]
+    pub is_primary: Option<bool>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Street name: mandatory before R14.2.0; from R14.2.0 only for the CRM.COM address format,
+    /// which the server enforces.
+    #[schemars(extend("x-required-until" = "R14.2.0"))]
+    pub street_name: Option<String>,
+    /// Street number.
+    pub street_number: Option<String>,
+    /// Floor.
+    pub floor: Option<i64>,
+    /// Apartment number.
+    pub apartment_number: Option<String>,
+    /// Area.
+    pub area: Option<String>,
+    /// Town or city.
+    pub town_city: Option<String>,
+    /// District.
+    pub district: Option<String>,
+    /// Municipality.
+    pub municipality: Option<String>,
+    /// Country.
+    pub country_identifier: Option<CountryIdentifier>,
+    /// PO box.
+    pub po_box: Option<String>,
+    /// PO box postal code.
+    pub po_box_postal_code: Option<String>,
+    /// "Care of" person.
+    pub care_of: Option<String>,
+    /// Notes.
+    pub notes: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_1: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_2: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_3: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_4: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_5: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_6: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_7: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_8: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_9: Option<String>,
+    #[allow(missing_docs)]
+    pub udf_string_10: Option<String>,
+}
+
+impl Address {
+    /// An address of the given kind with every other field unset.
+    pub fn new(address_type: AddressType) -> Address {
+        Address {
+            address_type,
+            is_primary: None,
+            postal_code: None,
+            street_name: None,
+            street_number: None,
+            floor: None,
+            apartment_number: None,
+            area: None,
+            town_city: None,
+            district: None,
+            municipality: None,
+            country_identifier: None,
+            po_box: None,
+            po_box_postal_code: None,
+            care_of: None,
+            notes: None,
+            udf_string_1: None,
+            udf_string_2: None,
+            udf_string_3: None,
+            udf_string_4: None,
+            udf_string_5: None,
+            udf_string_6: None,
+            udf_string_7: None,
+            udf_string_8: None,
+            udf_string_9: None,
+            udf_string_10: None,
+        }
+    }
+}
+
+/// User-defined fields shared by the Email and Phone parameters.
+macro_rules! contact_object {
+    ($(#[doc = $doc:literal])* $name:ident, $kind:ty, { $($(#[doc = $fdoc:literal])* $field:ident : $fty:ty,)* }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Kind.
+            #[serde(rename = "type")]
+            pub kind: $kind,
+            /// Whether this is the primary one (from R16.1.0; its condition is undocumented).
+            #[schemars(extend("x-since" = "R16.1.0"))]
+            pub is_primary: Option<bool>,
+            $($(#[doc = $fdoc])* pub $field: $fty,)*
+            /// Notes.
+            pub notes: Option<String>,
+            #[allow(missing_docs)] pub udf_string_1: Option<String>,
+            #[allow(missing_docs)] pub udf_string_2: Option<String>,
+            #[allow(missing_docs)] pub udf_string_3: Option<String>,
+            #[allow(missing_docs)] pub udf_string_4: Option<String>,
+            #[allow(missing_docs)] pub udf_string_5: Option<String>,
+            #[allow(missing_docs)] pub udf_string_6: Option<String>,
+            #[allow(missing_docs)] pub udf_string_7: Option<String>,
+            #[allow(missing_docs)] pub udf_string_8: Option<String>,
+            #[allow(missing_docs)] pub udf_float_1: Option<f64>,
+            #[allow(missing_docs)] pub udf_float_2: Option<f64>,
+            #[allow(missing_docs)] pub udf_float_3: Option<f64>,
+            #[allow(missing_docs)] pub udf_float_4: Option<f64>,
+            #[allow(missing_docs)] pub udf_date_1: Option<Date>,
+            #[allow(missing_docs)] pub udf_date_2: Option<Date>,
+            #[allow(missing_docs)] pub udf_date_3: Option<Date>,
+            #[allow(missing_docs)] pub udf_date_4: Option<Date>,
+        }
+    };
+}
+
+contact_object!(
+    /// The customer's email (`customer_email`).
+    Email, EmailType, {
+        /// The email address.
+        email_address: String,
+    }
+);
+
+contact_object!(
+    /// The customer's phone (`customer_phone`).
+    Phone, PhoneType, {
+        /// The phone number (unconstrained format).
+        number: String,
+        /// Area code.
+        area_code: Option<String>,
+        /// Country of the phone.
+        country_identifier: Option<CountryIdentifier>,
+    }
+);
+
+/// The names of the fields a GET method should return, checked against the response object `T`.
+/// Sent as one comma-separated query value; given as a list or as a comma-separated string.
+///
+/// ```
+/// use crmcom_netflix::{Charge, FieldsSet};
+/// let fields: FieldsSet<Charge> = FieldsSet::new(["number", "amount"]);
+/// assert_eq!(fields.to_query_value(), "number,amount");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldsSet<T> {
+    names: Vec<String>,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T> FieldsSet<T> {
+    /// A `fields_set` from field names.
+    pub fn new<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Self {
+        FieldsSet {
+            names: names.into_iter().map(Into::into).collect(),
+            item: PhantomData,
+        }
+    }
+    /// The names.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// The comma-separated query value.
+    pub fn to_query_value(&self) -> String {
+        self.names.join(",")
+    }
+}
+
+impl<T> Serialize for FieldsSet<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.names.serialize(s)
+    }
+}
+
+impl<'de, T> Deserialize<'de> for FieldsSet<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            List(Vec<String>),
+            Joined(String),
+        }
+        Ok(match Form::deserialize(d)? {
+            Form::List(names) => FieldsSet::new(names),
+            Form::Joined(s) => FieldsSet::new(s.split(',').map(str::trim).filter(|n| !n.is_empty())),
+        })
+    }
+}
+
+impl<T: ResponseObject> JsonSchema for FieldsSet<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FieldsSet".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut names = Vec::new();
+        for f in T::fields() {
+            for name in std::iter::once(&f.name).chain(f.aliases) {
+                names.push(serde_json::json!({
+                    "name": name,
+                    "since": f.since.map(crate::Release::as_str),
+                }));
+            }
+        }
+        schemars::json_schema!({
+            "type": "array",
+            "items": {"type": "string"},
+            "minItems": 1,
+            "x-fields-set": names,
+        })
+    }
+}
+
+crate::object::response_object! {
+    /// Response data of methods that return none (`data: {}`); anything the server adds is kept.
+    pub struct Empty {}
+}
+
+impl crate::decode::ResponseData for Empty {
+    type Item = Empty;
+    const NULL_IS_EMPTY: bool = true;
+    fn check(&self, _: Option<u64>) -> Result<(), crate::Error> {
+        self.check_fields("data", None)
+    }
+}
+
+/// Declares a charges action (acknowledge, accept, decline): its item object, its request with a
+/// set of 1 to 50 items without a repeated charge or reference number, and its failed-charges
+/// response.
+macro_rules! charge_set_request {
+    (
+        $(#[doc = $doc:literal])*
+        $request:ident, $item:ident, $set:ident, $method:ident, $item_doc:literal
+    ) => {
+        #[doc = $item_doc]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $item {
+            /// CRM.COM charge number.
+            pub number: String,
+            /// The customer's identifier in the operator's billing system; must own the charge.
+            pub billing_system_customer_identifier: String,
+            /// The operator's reconciliation reference; unique per operator when given.
+            pub reference_number: Option<String>,
+        }
+
+        impl $item {
+            /// An item without a reference number.
+            pub fn new(number: impl Into<String>, billing_system_customer_identifier: impl Into<String>) -> Self {
+                $item {
+                    number: number.into(),
+                    billing_system_customer_identifier: billing_system_customer_identifier.into(),
+                    reference_number: None,
+                }
+            }
+        }
+
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $request {
+            /// The charges: 1 to 50, no charge number or reference number twice.
+            #[schemars(length(min = 1, max = 50), extend("x-unique-items-by" = ["number", "reference_number"]))]
+            pub $set: Vec<$item>,
+        }
+
+        impl $crate::method::ApiRequest for $request {
+            const METHOD: $crate::method::Method = $crate::method::Method::$method;
+            type Response = $crate::methods::charges_acknowledge::FailedCharges;
+        }
+
+        impl $crate::batch::ChargeSetRequest for $request {
+            type Item = $item;
+            fn from_items(items: Vec<$item>) -> Self {
+                $request { $set: items }
+            }
+            fn items(&self) -> &[$item] {
+                &self.$set
+            }
+        }
+
+        impl $crate::batch::ChargeSetItem for $item {
+            fn new_item(number: String, billing_system_customer_identifier: String, reference_number: Option<String>) -> Self {
+                $item { number, billing_system_customer_identifier, reference_number }
+            }
+            fn number(&self) -> &str {
+                &self.number
+            }
+            fn reference_number(&self) -> Option<&str> {
+                self.reference_number.as_deref()
+            }
+        }
+    };
+}
+pub(crate) use charge_set_request;

@@ -1,0 +1,30 @@
+//! `POST netflix/subscriptions/suspend` (R12.0.0): suspends an existing Netflix subscriber; one per call.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::method::{ApiRequest, Method};
+use crate::methods::objects::Empty;
+
+/// Parameters of `netflix/subscriptions/suspend`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendSubscription {
+    /// The customer's identifier in the operator's billing system.
+    pub billing_system_customer_identifier: String,
+}
+
+impl SuspendSubscription {
+    /// The request for a customer.
+    pub fn new(billing_system_customer_identifier: impl Into<String>) -> Self {
+        SuspendSubscription {
+            billing_system_customer_identifier: billing_system_customer_identifier.into(),
+        }
+    }
+}
+
+impl ApiRequest for SuspendSubscription {
+    const METHOD: Method = Method::SubscriptionsSuspend;
+    /// No data: `data` is `{}`.
+    type Response = Empty;
+}

@@ -1,0 +1,336 @@
+//! Exact money from the API's float artefacts (5.989999771118164 USD is 5.99 USD, 599 cents).
+
+use std::fmt;
+use std::str::FromStr;
+
+use compact_str::CompactString;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// ISO 4217 codes with 0, 3 or 4 minor-unit digits; every other code in [`TWO_DIGIT`] has 2.
+const ZERO_DIGIT: &[&str] = &[
+    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+    "VUV", "XAF", "XOF", "XPF",
+];
+const THREE_DIGIT: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
+const FOUR_DIGIT: &[&str] = &["CLF", "UYW"];
+/// Active ISO 4217 codes with 2 minor-unit digits.
+const TWO_DIGIT: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
+    "CHE", "CHF", "CHW", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ",
+    "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS",
+    "KHR", "KPW", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD",
+    "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD", "NGN",
+    "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "QAR", "RON", "RSD",
+    "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP",
+    "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH",
+    "USD", "USN", "UYU", "UZS", "VED", "VES", "WST", "XCD", "XCG", "YER", "ZAR", "ZMW", "ZWG",
+    "ZWL",
+];
+
+/// The number of minor-unit digits of an ISO 4217 currency; `None` for a code the SDK does not know.
+///
+/// ```
+/// use crmcom_netflix::minor_unit_exponent;
+/// assert_eq!(minor_unit_exponent("USD"), Some(2));
+/// assert_eq!(minor_unit_exponent("JPY"), Some(0));
+/// assert_eq!(minor_unit_exponent("KWD"), Some(3));
+/// assert_eq!(minor_unit_exponent("XYZ"), None);
+/// ```
+pub fn minor_unit_exponent(code: &str) -> Option<u32> {
+    let table: [(&[&str], u32); 4] = [
+        (TWO_DIGIT, 2),
+        (ZERO_DIGIT, 0),
+        (THREE_DIGIT, 3),
+        (FOUR_DIGIT, 4),
+    ];
+    table
+        .iter()
+        .find(|(codes, _)| codes.binary_search(&code).is_ok())
+        .map(|&(_, e)| e)
+}
+
+/// A currency code as the API sent it, with its ISO 4217 minor unit when the code is known.
+/// Unknown or ill-formed codes are kept as sent (never dropped), with no minor unit.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Currency {
+    code: CompactString,
+    exponent: Option<u32>,
+}
+
+impl Currency {
+    /// A currency from its code.
+    pub fn new(code: &str) -> Currency {
+        Currency {
+            code: CompactString::new(code),
+            exponent: minor_unit_exponent(code),
+        }
+    }
+    /// The code as sent (`"USD"`).
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+    /// Minor-unit digits (2 for USD); `None` for an unknown code.
+    pub fn minor_unit_exponent(&self) -> Option<u32> {
+        self.exponent
+    }
+    /// Whether ISO 4217 knows the code.
+    pub fn is_known(&self) -> bool {
+        self.exponent.is_some()
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.code.as_str())
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.code)
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = CompactString::deserialize(d)?;
+        let exponent = minor_unit_exponent(&code);
+        Ok(Currency { code, exponent })
+    }
+}
+
+impl schemars::JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "string", "pattern": "^[A-Z]{3}$"})
+    }
+}
+
+/// An amount: the wire number as sent, and the exact decimal it stands for.
+///
+/// The exact value is the shortest decimal that reads back as the wire double (5.989999771118164),
+/// rounded half away from zero to the currency's minor unit (5.99 USD). Without a known currency
+/// it stays unrounded and has no minor units.
+///
+/// ```
+/// use crmcom_netflix::{Currency, Money};
+/// let m = Money::new(5.989999771118164, Some(&Currency::new("USD"))).unwrap();
+/// assert_eq!(m.exact().to_string(), "5.99");
+/// assert_eq!(m.minor_units(), Some(599));
+/// assert_eq!(m.raw(), 5.989999771118164);
+/// ```
+#[derive(Clone, Copy, PartialEq)]
+pub struct Money {
+    raw: f64,
+    exact: Decimal,
+    exponent: Option<u32>,
+}
+
+impl Money {
+    /// Exact money from a wire number and its currency; `None` if the number is not finite or too
+    /// large for a decimal (beyond about 7.9e28).
+    pub fn new(raw: f64, currency: Option<&Currency>) -> Option<Money> {
+        Some(Money::from_exact(raw, shortest_decimal(raw)?, currency))
+    }
+
+    /// The number exactly as it came over the wire.
+    pub fn raw(&self) -> f64 {
+        self.raw
+    }
+    /// The exact amount, rounded to the currency's minor unit when the currency is known.
+    pub fn exact(&self) -> Decimal {
+        self.exact
+    }
+    /// The amount in integer minor units (599 for 5.99 USD); `None` without a known currency or if
+    /// it does not fit an `i64`.
+    pub fn minor_units(&self) -> Option<i64> {
+        let e = self.exponent?;
+        let mut d = self.exact;
+        d.rescale(e);
+        i64::try_from(d.mantissa()).ok()
+    }
+    /// Minor-unit digits used (2 for USD); `None` without a known currency.
+    pub fn minor_unit_exponent(&self) -> Option<u32> {
+        self.exponent
+    }
+    /// Whether the amount could be priced in a known currency.
+    pub fn is_priced(&self) -> bool {
+        self.exponent.is_some() && self.minor_units().is_some()
+    }
+}
+
+impl fmt::Debug for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Money({} from {:?})", self.exact, self.raw)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.exponent {
+            Some(e) => {
+                let mut d = self.exact;
+                d.rescale(e);
+                write!(f, "{d}")
+            }
+            None => write!(f, "{}", self.exact),
+        }
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.raw)
+    }
+}
+
+/// The shortest decimal that reads back as `x`, as Rust's float formatting writes it.
+fn shortest_decimal(x: f64) -> Option<Decimal> {
+    if !x.is_finite() {
+        return None;
+    }
+    struct Buf {
+        bytes: [u8; 400],
+        len: usize,
+    }
+    impl fmt::Write for Buf {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let end = self.len + s.len();
+            if end > self.bytes.len() {
+                return Err(fmt::Error);
+            }
+            self.bytes[self.len..end].copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+    let mut buf = Buf {
+        bytes: [0; 400],
+        len: 0,
+    };
+    fmt::write(&mut buf, format_args!("{x}")).ok()?;
+    let text = std::str::from_utf8(&buf.bytes[..buf.len]).ok()?;
+    Decimal::from_str(text)
+        .or_else(|_| Decimal::from_scientific(text))
+        .ok()
+}
+
+/// Adds up exact amounts per currency code; used by reports.
+pub fn total_by_currency<'a>(
+    amounts: impl IntoIterator<Item = (&'a Currency, &'a Money)>,
+) -> std::collections::BTreeMap<String, Decimal> {
+    let mut totals = std::collections::BTreeMap::new();
+    for (currency, money) in amounts {
+        *totals
+            .entry(currency.code().to_owned())
+            .or_insert(Decimal::ZERO) += money.exact();
+    }
+    totals
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(raw: f64, code: &str) -> (String, Option<i64>) {
+        let m = Money::new(raw, Some(&Currency::new(code))).unwrap();
+        (m.to_string(), m.minor_units())
+    }
+
+    #[test]
+    fn currency_tables_are_sorted_for_binary_search() {
+        for t in [TWO_DIGIT, ZERO_DIGIT, THREE_DIGIT, FOUR_DIGIT] {
+            assert!(t.windows(2).all(|w| w[0] < w[1]), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn single_precision_artefacts_round_to_cents() {
+        assert_eq!(exact(5.989999771118164, "USD"), ("5.99".into(), Some(599)));
+        assert_eq!(exact(2.990000009536743, "USD"), ("2.99".into(), Some(299)));
+        assert_eq!(exact(1.9900000095367432, "USD"), ("1.99".into(), Some(199)));
+    }
+
+    #[test]
+    fn zero_and_three_digit_currencies_use_their_minor_unit() {
+        assert_eq!(exact(500.0, "JPY"), ("500".into(), Some(500)));
+        assert_eq!(exact(499.5, "JPY"), ("500".into(), Some(500)));
+        assert_eq!(exact(1.2345, "KWD"), ("1.235".into(), Some(1235)));
+        assert_eq!(exact(12.0, "KWD"), ("12.000".into(), Some(12000)));
+    }
+
+    #[test]
+    fn midpoints_round_half_away_from_zero() {
+        assert_eq!(exact(0.005, "USD"), ("0.01".into(), Some(1)));
+        assert_eq!(exact(-0.005, "USD"), ("-0.01".into(), Some(-1)));
+        assert_eq!(exact(2.675, "USD"), ("2.68".into(), Some(268)));
+    }
+
+    #[test]
+    fn unknown_currency_keeps_the_unrounded_amount_and_has_no_minor_units() {
+        let m = Money::new(12.345, Some(&Currency::new("XYZ"))).unwrap();
+        assert_eq!(m.exact().to_string(), "12.345");
+        assert_eq!(m.minor_units(), None);
+        assert!(!m.is_priced());
+    }
+
+    #[test]
+    fn non_finite_and_huge_amounts_are_refused() {
+        assert!(Money::new(f64::NAN, None).is_none());
+        assert!(Money::new(1e300, None).is_none());
+        assert!(Money::new(1e-300, None).is_some());
+    }
+}
+
+impl Money {
+    /// Prices an amount read without its currency (decoding reads the number before it may have
+    /// seen the currency): rounds the exact value to the currency's minor unit.
+    pub(crate) fn priced_in(self, currency: Option<&Currency>) -> Money {
+        Money {
+            raw: self.raw,
+            ..Money::from_exact(self.raw, self.exact, currency)
+        }
+    }
+
+    fn from_exact(raw: f64, shortest: Decimal, currency: Option<&Currency>) -> Money {
+        let exponent = currency.and_then(Currency::minor_unit_exponent);
+        let exact = match exponent {
+            Some(e) => shortest.round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero),
+            None => shortest.normalize(),
+        };
+        Money {
+            raw,
+            exact,
+            exponent,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = f64::deserialize(d)?;
+        Money::new(raw, None).ok_or_else(|| {
+            serde::de::Error::custom(format_args!("the amount {raw} is too large for money"))
+        })
+    }
+}
+
+impl schemars::JsonSchema for Money {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Money".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "number"})
+    }
+}

@@ -1,0 +1,447 @@
+//! Building blocks of response objects: forward-compatible decoding (unknown fields and enum values
+//! kept), presence rules (documented non-nullable fields required unless projected away), and a
+//! schema derived from the same declaration.
+
+use compact_str::CompactString;
+use serde_json::Value;
+
+use crate::error::{join, Error};
+use crate::release::Release;
+
+/// How a response field may be missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Documented and non-nullable: present unless a `fields_set` left it out.
+    Required,
+    /// Introduced after R12.0.0 (or undocumented): may always be absent.
+    Optional,
+    /// May be `null`, and so may be absent too.
+    Nullable,
+}
+
+/// A field of a response object, as `fields_set` and the schema see it.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldInfo {
+    /// Wire name.
+    pub name: &'static str,
+    /// Other wire names read as this field.
+    pub aliases: &'static [&'static str],
+    /// How the field may be missing.
+    pub presence: Presence,
+    /// Release that introduced it, when later than R12.0.0.
+    pub since: Option<Release>,
+}
+
+/// A decoded response object whose field presence can be checked after decoding.
+pub trait ResponseObject {
+    /// The object's documented fields, in documented order.
+    #[doc(hidden)]
+    fn field_names() -> Vec<&'static str>;
+    #[doc(hidden)]
+    fn fields() -> &'static [FieldInfo];
+}
+
+/// Checks, after decoding, that every field that must be present is present.
+pub(crate) trait CheckPresence {
+    fn check_presence(&self, path: &str) -> Result<(), Error>;
+}
+
+macro_rules! no_presence_rules {
+    ($($t:ty),*) => {$(
+        impl CheckPresence for $t {
+            fn check_presence(&self, _: &str) -> Result<(), Error> { Ok(()) }
+        }
+    )*};
+}
+no_presence_rules!(
+    CompactString,
+    String,
+    Value,
+    bool,
+    f64,
+    crate::money::Money,
+    crate::money::Currency,
+    crate::date::Date
+);
+
+impl<T: CheckPresence> CheckPresence for Vec<T> {
+    fn check_presence(&self, path: &str) -> Result<(), Error> {
+        for (i, item) in self.iter().enumerate() {
+            item.check_presence(&crate::error::index(path, i))?;
+        }
+        Ok(())
+    }
+}
+
+/// Bit mask of the fields a `fields_set` names, over an object's field list.
+pub(crate) fn named_mask(fields: &[FieldInfo], fields_set: &[String]) -> u64 {
+    let mut mask = 0;
+    for (i, f) in fields.iter().enumerate() {
+        if fields_set
+            .iter()
+            .any(|n| n == f.name || f.aliases.contains(&n.as_str()))
+        {
+            mask |= 1 << i;
+        }
+    }
+    mask
+}
+
+/// The first field that should be present and is not.
+pub(crate) fn first_missing(
+    fields: &[FieldInfo],
+    present: u64,
+    named: Option<u64>,
+) -> Option<&'static str> {
+    fields.iter().enumerate().find_map(|(i, f)| {
+        let wanted = match named {
+            None => f.presence == Presence::Required,
+            Some(mask) => mask & (1 << i) != 0 && f.since.is_none(),
+        };
+        (wanted && present & (1 << i) == 0).then_some(f.name)
+    })
+}
+
+pub(crate) fn missing_error(path: &str, field: &str) -> Error {
+    Error::malformed(
+        join(path, field),
+        format!("the mandatory field `{field}` is missing"),
+    )
+}
+
+/// Builds the JSON Schema of a response object from its field declarations.
+pub(crate) fn object_schema(
+    doc: &str,
+    fields: &[FieldInfo],
+    mut property: impl FnMut(usize) -> schemars::Schema,
+) -> schemars::Schema {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let mut schema = property(i).to_value();
+        if let Value::Object(map) = &mut schema {
+            if let Some(since) = f.since {
+                map.insert("x-since".into(), since.as_str().into());
+            }
+            if !f.aliases.is_empty() {
+                map.insert("x-aliases".into(), f.aliases.to_vec().into());
+            }
+        }
+        if f.presence == Presence::Required {
+            required.push(Value::from(f.name));
+        }
+        properties.insert(f.name.to_owned(), schema);
+    }
+    let mut schema = serde_json::Map::new();
+    schema.insert("type".into(), "object".into());
+    if !doc.is_empty() {
+        schema.insert("description".into(), doc.trim().into());
+    }
+    schema.insert("properties".into(), Value::Object(properties));
+    schema.insert("required".into(), Value::Array(required));
+    schema.insert("additionalProperties".into(), true.into());
+    schemars::Schema::try_from(Value::Object(schema)).unwrap_or_default()
+}
+
+/// Declares a response object: a struct of `Option` fields plus unknown fields kept in `extra`,
+/// with its decoder, encoder, presence check and schema.
+macro_rules! response_object {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)?;
+            )*
+        }
+        $(finish = $finish:path;)?
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Clone, PartialEq, Default)]
+        pub struct $name {
+            $(
+                $(#[doc = $fdoc])*
+                pub $field: Option<$ty>,
+            )*
+            /// Fields the server sent that this SDK does not know, kept in order and written back.
+            pub extra: serde_json::Map<String, serde_json::Value>,
+            /// Nullable fields that came as an explicit `null` (bit per field), so that encoding
+            /// writes back `null` for them and leaves projected-away fields out.
+            explicit_nulls: u64,
+        }
+
+        #[allow(unused_mut, unused_variables, unused_imports)]
+        const _: () = {
+            use $crate::object::{FieldInfo, Presence};
+            #[allow(non_camel_case_types, dead_code)]
+            #[derive(Clone, Copy)]
+            enum Index { $($field),* }
+
+            static FIELDS: &[FieldInfo] = &[$(FieldInfo {
+                name: $wire,
+                aliases: &[$($alias)?],
+                presence: Presence::$presence,
+                since: $crate::object::response_object!(@since $($since)?),
+            }),*];
+
+            #[allow(non_camel_case_types)]
+            enum Key { $($field,)* __other(String) }
+
+            impl<'de> serde::Deserialize<'de> for Key {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl serde::de::Visitor<'_> for V {
+                        type Value = Key;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str("a field name")
+                        }
+                        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                            Ok(match v {
+                                $($wire $(| $alias)? => Key::$field,)*
+                                other => Key::__other(other.to_owned()),
+                            })
+                        }
+                    }
+                    d.deserialize_identifier(V)
+                }
+            }
+
+            impl<'de> serde::Deserialize<'de> for $name {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    struct V;
+                    impl<'de> serde::de::Visitor<'de> for V {
+                        type Value = $name;
+                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                            f.write_str(concat!("a ", stringify!($name), " object"))
+                        }
+                        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
+                            let mut out = $name::default();
+                            while let Some(key) = map.next_key::<Key>()? {
+                                match key {
+                                    $(Key::$field => {
+                                        $crate::object::response_object!(@read $presence, map, out, $field, $ty);
+                                    })*
+                                    Key::__other(name) => {
+                                        let value: serde_json::Value = map.next_value()?;
+                                        out.extra.insert(name, value);
+                                    }
+                                }
+                            }
+                            $( $finish(&mut out).map_err(serde::de::Error::custom)?; )?
+                            Ok(out)
+                        }
+                    }
+                    d.deserialize_map(V)
+                }
+            }
+
+            impl serde::Serialize for $name {
+                fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    use serde::ser::SerializeMap;
+                    let mut map = s.serialize_map(None)?;
+                    $(
+                        match &self.$field {
+                            Some(v) => map.serialize_entry($wire, v)?,
+                            None if self.explicit_nulls & (1 << Index::$field as u32) != 0 => {
+                                map.serialize_entry($wire, &())?
+                            }
+                            None => {}
+                        }
+                    )*
+                    for (k, v) in &self.extra {
+                        map.serialize_entry(k, v)?;
+                    }
+                    map.end()
+                }
+            }
+
+            impl std::fmt::Debug for $name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    let mut d = f.debug_struct(stringify!($name));
+                    $( if let Some(v) = &self.$field { d.field(stringify!($field), v); } )*
+                    if !self.extra.is_empty() {
+                        d.field("extra", &self.extra);
+                    }
+                    d.finish()
+                }
+            }
+
+            impl $crate::object::ResponseObject for $name {
+                fn field_names() -> Vec<&'static str> {
+                    FIELDS.iter().map(|f| f.name).collect()
+                }
+                fn fields() -> &'static [FieldInfo] {
+                    FIELDS
+                }
+            }
+
+            impl $name {
+                /// Bit mask of the fields that came (with a value or an explicit `null`).
+                pub(crate) fn present_mask(&self) -> u64 {
+                    let mut mask = self.explicit_nulls;
+                    $( if self.$field.is_some() { mask |= 1 << Index::$field as u32; } )*
+                    mask
+                }
+
+                /// Checks presence with the fields a `fields_set` named (`None`: no `fields_set`).
+                pub(crate) fn check_fields(&self, path: &str, named: Option<u64>) -> Result<(), $crate::error::Error> {
+                    if let Some(field) = $crate::object::first_missing(FIELDS, self.present_mask(), named) {
+                        return Err($crate::object::missing_error(path, field));
+                    }
+                    $(
+                        if let Some(v) = &self.$field {
+                            $crate::object::CheckPresence::check_presence(v, &$crate::error::join(path, $wire))?;
+                        }
+                    )*
+                    Ok(())
+                }
+
+                /// Marks a nullable field as an explicit `null` (written back as `null`).
+                #[allow(dead_code)]
+                pub(crate) fn set_explicit_null(&mut self, field: &str) {
+                    if let Some(i) = FIELDS.iter().position(|f| f.name == field) {
+                        self.explicit_nulls |= 1 << i;
+                    }
+                }
+            }
+
+            impl $crate::object::CheckPresence for $name {
+                fn check_presence(&self, path: &str) -> Result<(), $crate::error::Error> {
+                    self.check_fields(path, None)
+                }
+            }
+
+            impl $crate::decode::ItemCheck for $name {
+                fn check_item(&self, path: &str, named: Option<u64>) -> Result<(), $crate::error::Error> {
+                    self.check_fields(path, named)
+                }
+            }
+
+            impl schemars::JsonSchema for $name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    stringify!($name).into()
+                }
+                fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    let mut properties: Vec<schemars::Schema> = Vec::new();
+                    $( properties.push(generator.subschema_for::<$ty>()); )*
+                    $crate::object::object_schema(
+                        concat!($($doc, "\n"),*),
+                        FIELDS,
+                        |i| properties[i].clone(),
+                    )
+                }
+            }
+        };
+    };
+    (@since) => { None };
+    (@since $since:ident) => { Some($crate::release::Release::$since) };
+    (@read Nullable, $map:ident, $out:ident, $field:ident, $ty:ty) => {{
+        let value: Option<$ty> = $map.next_value()?;
+        if value.is_none() {
+            $out.explicit_nulls |= 1 << Index::$field as u32;
+        }
+        $out.$field = value;
+    }};
+    (@read $other:ident, $map:ident, $out:ident, $field:ident, $ty:ty) => {{
+        $out.$field = Some($map.next_value::<$ty>()?);
+    }};
+}
+pub(crate) use response_object;
+
+/// Declares a forward-compatible enum of the responses: known wire values as variants, anything
+/// else kept in `Unknown` (never dropped, never mistaken for a known value).
+macro_rules! wire_enum {
+    (
+        $(#[doc = $doc:literal])*
+        pub enum $name:ident {
+            $( $(#[doc = $vdoc:literal])* $variant:ident = $wire:literal $(since $since:ident)?, )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[doc = $vdoc])* $variant, )*
+            /// A value this SDK does not know, kept as sent.
+            Unknown(compact_str::CompactString),
+        }
+
+        impl $name {
+            /// Every known wire value.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
+
+            /// The wire string.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )*
+                    $name::Unknown(s) => s,
+                }
+            }
+
+            /// Reads a wire string; unknown values become `Unknown`.
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    $( $wire => $name::$variant, )*
+                    other => $name::Unknown(compact_str::CompactString::new(other)),
+                }
+            }
+
+            /// Whether the value is one this SDK knows.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from_wire(v))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+
+        impl $crate::object::CheckPresence for $name {
+            fn check_presence(&self, _: &str) -> Result<(), $crate::error::Error> { Ok(()) }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            #[allow(unused_mut)]
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let mut since = serde_json::Map::new();
+                $( $( since.insert($wire.into(), $crate::release::Release::$since.as_str().into()); )? )*
+                let mut schema = schemars::json_schema!({
+                    "type": "string",
+                    "enum": Self::KNOWN,
+                    "x-forward-compatible": true
+                });
+                if !since.is_empty() {
+                    schema.insert("x-enum-since".into(), serde_json::Value::Object(since));
+                }
+                schema
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;

@@ -1,0 +1,545 @@
+//! Request rules, read from the JSON Schema that `schemars` derives from the request types.
+//!
+//! The request structs and their attributes are the single source of the rules: names, types,
+//! enums, bounds, set sizes, releases (`x-since`, `x-required-since`, `x-required-until`),
+//! semi-optional groups (`x-one-of-required`) and unique keys (`x-unique-items-by`). This module
+//! compiles that schema once into a [`Node`] tree and walks parameters against it, collecting
+//! every violation and producing the normalized parameters (nulls dropped, dates canonical).
+
+use serde_json::{Map, Value};
+
+use crate::date::Date;
+use crate::error::{index, join, ViolationCode as Code, Violations};
+use crate::release::Release;
+use crate::token::SECRET_PARAMETERS;
+
+/// A compiled schema node.
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Any,
+    String { date: bool },
+    Integer { min: Option<i64>, max: Option<i64> },
+    Number,
+    Boolean,
+    Enum(Vec<String>),
+    Object(Object),
+    Array(Array),
+    FieldsSet(Vec<ItemField>),
+}
+
+/// A field of a response item object that `fields_set` may name.
+#[derive(Debug, Clone)]
+pub(crate) struct ItemField {
+    pub(crate) name: String,
+    pub(crate) since: Option<Release>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Object {
+    pub(crate) fields: Vec<Field>,
+    pub(crate) one_of_required: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Array {
+    pub(crate) items: Box<Node>,
+    pub(crate) min: Option<usize>,
+    pub(crate) max: Option<usize>,
+    pub(crate) unique_by: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub(crate) name: String,
+    pub(crate) node: Node,
+    pub(crate) required: bool,
+    pub(crate) since: Option<Release>,
+    pub(crate) required_since: Option<Release>,
+    pub(crate) required_until: Option<Release>,
+}
+
+impl Field {
+    fn required_in(&self, release: Release) -> bool {
+        self.since.is_none_or(|s| s <= release)
+            && (self.required
+                || self.required_since.is_some_and(|r| r <= release)
+                || self.required_until.is_some_and(|r| release < r))
+    }
+    fn available_in(&self, release: Release) -> bool {
+        self.since.is_none_or(|s| s <= release)
+    }
+}
+
+fn release_of(v: Option<&Value>) -> Option<Release> {
+    v.and_then(Value::as_str).and_then(Release::from_name)
+}
+
+/// Compiles a schemars schema (with subschemas inlined) into a node.
+pub(crate) fn compile(schema: &Value) -> Node {
+    let Some(obj) = schema.as_object() else {
+        return Node::Any;
+    };
+    if let Some(fields) = obj.get("x-fields-set").and_then(Value::as_array) {
+        return Node::FieldsSet(
+            fields
+                .iter()
+                .filter_map(|f| {
+                    Some(ItemField {
+                        name: f.get("name")?.as_str()?.to_owned(),
+                        since: release_of(f.get("since")),
+                    })
+                })
+                .collect(),
+        );
+    }
+    // Option<T> comes as anyOf/oneOf [T, null]: the non-null branch carries the rules.
+    for key in ["anyOf", "oneOf"] {
+        if let Some(branches) = obj.get(key).and_then(Value::as_array) {
+            if let Some(b) = branches
+                .iter()
+                .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+            {
+                return compile(b);
+            }
+        }
+    }
+    if let Some(values) = obj.get("enum").and_then(Value::as_array) {
+        return Node::Enum(
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+        );
+    }
+    let types: Vec<&str> = match obj.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let ty = types.into_iter().find(|t| *t != "null").unwrap_or("");
+    match ty {
+        "string" => Node::String {
+            date: obj.get("x-date").and_then(Value::as_bool).unwrap_or(false),
+        },
+        "integer" => Node::Integer {
+            min: obj.get("minimum").and_then(Value::as_i64),
+            max: obj.get("maximum").and_then(Value::as_i64),
+        },
+        "number" => Node::Number,
+        "boolean" => Node::Boolean,
+        "array" => Node::Array(Array {
+            items: Box::new(obj.get("items").map(compile).unwrap_or(Node::Any)),
+            min: obj.get("minItems").and_then(Value::as_u64).map(|n| n as usize),
+            max: obj.get("maxItems").and_then(Value::as_u64).map(|n| n as usize),
+            unique_by: string_list(obj.get("x-unique-items-by")),
+        }),
+        "object" => {
+            let required = string_list(obj.get("required"));
+            let fields = obj
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|props| {
+                    props
+                        .iter()
+                        .map(|(name, s)| Field {
+                            name: name.clone(),
+                            node: compile(s),
+                            required: required.contains(name),
+                            since: release_of(s.get("x-since")),
+                            required_since: release_of(s.get("x-required-since")),
+                            required_until: release_of(s.get("x-required-until")),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let one_of_required = obj
+                .get("x-one-of-required")
+                .and_then(Value::as_array)
+                .map(|groups| groups.iter().map(|g| string_list(Some(g))).collect())
+                .unwrap_or_default();
+            Node::Object(Object {
+                fields,
+                one_of_required,
+            })
+        }
+        _ => Node::Any,
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a decimal number",
+        Value::Number(_) => "an integer",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Walks `value` against `node`; returns the normalized value.
+pub(crate) fn check(
+    node: &Node,
+    value: &Value,
+    release: Release,
+    path: &str,
+    out: &mut Violations,
+) -> Value {
+    match node {
+        Node::Any => value.clone(),
+        Node::String { date } => match value {
+            Value::String(s) if *date => match Date::parse(s) {
+                Some(d) => Value::String(d.to_string()),
+                None => {
+                    out.push(
+                        path,
+                        Code::InvalidFormat,
+                        "must be a date as yyyy-MM-ddTHH:mm:ss",
+                    );
+                    value.clone()
+                }
+            },
+            Value::String(_) => value.clone(),
+            other => {
+                out.push(
+                    path,
+                    Code::InvalidType,
+                    format!("must be a string, not {}", type_name(other)),
+                );
+                value.clone()
+            }
+        },
+        Node::Integer { min, max } => {
+            let n = match value {
+                Value::Number(n) if n.is_i64() => n.as_i64().map(i128::from),
+                Value::Number(n) if n.is_u64() => n.as_u64().map(i128::from),
+                _ => None,
+            };
+            match n {
+                Some(n) => {
+                    let below = min.is_some_and(|m| n < i128::from(m));
+                    let above = max.is_some_and(|m| n > i128::from(m));
+                    if below || above {
+                        let bounds = match (min, max) {
+                            (Some(a), Some(b)) => format!("between {a} and {b}"),
+                            (Some(a), None) => format!("at least {a}"),
+                            (None, Some(b)) => format!("at most {b}"),
+                            (None, None) => String::new(),
+                        };
+                        out.push(path, Code::OutOfRange, format!("must be {bounds}, not {n}"));
+                    }
+                }
+                None => out.push(
+                    path,
+                    Code::InvalidType,
+                    format!("must be an integer, not {}", type_name(value)),
+                ),
+            }
+            value.clone()
+        }
+        Node::Number => {
+            if !value.is_number() {
+                out.push(
+                    path,
+                    Code::InvalidType,
+                    format!("must be a number, not {}", type_name(value)),
+                );
+            }
+            value.clone()
+        }
+        Node::Boolean => {
+            if !value.is_boolean() {
+                out.push(
+                    path,
+                    Code::InvalidType,
+                    format!("must be true or false, not {}", type_name(value)),
+                );
+            }
+            value.clone()
+        }
+        Node::Enum(values) => {
+            match value {
+                Value::String(s) if values.iter().any(|v| v == s) => {}
+                Value::String(s) => out.push(
+                    path,
+                    Code::InvalidEnum,
+                    format!("`{s}` is not one of {}", values.join(", ")),
+                ),
+                other => out.push(
+                    path,
+                    Code::InvalidType,
+                    format!(
+                        "must be a string, one of {}, not {}",
+                        values.join(", "),
+                        type_name(other)
+                    ),
+                ),
+            }
+            value.clone()
+        }
+        Node::FieldsSet(fields) => check_fields_set(fields, value, release, path, out),
+        Node::Array(array) => check_array(array, value, release, path, out),
+        Node::Object(object) => check_object(object, value, release, path, out),
+    }
+}
+
+fn check_fields_set(
+    fields: &[ItemField],
+    value: &Value,
+    release: Release,
+    path: &str,
+    out: &mut Violations,
+) -> Value {
+    let names: Vec<(usize, &str)> = match value {
+        Value::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .enumerate()
+            .collect(),
+        Value::Array(items) => {
+            let mut names = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                match item.as_str() {
+                    Some(s) => names.push((i, s)),
+                    None => out.push(
+                        &index(path, i),
+                        Code::InvalidType,
+                        format!("must be a field name, not {}", type_name(item)),
+                    ),
+                }
+            }
+            names
+        }
+        other => {
+            out.push(
+                path,
+                Code::InvalidType,
+                format!(
+                    "must be a list of field names or a comma-separated string, not {}",
+                    type_name(other)
+                ),
+            );
+            return value.clone();
+        }
+    };
+    let count = match value {
+        Value::Array(items) => items.len(),
+        _ => names.len(),
+    };
+    if count == 0 {
+        out.push(path, Code::TooFewItems, "must name at least one field");
+    }
+    for &(i, name) in &names {
+        match fields.iter().find(|f| f.name == name) {
+            None => out.push(
+                &index(path, i),
+                Code::InvalidEnum,
+                format!(
+                    "`{name}` is not a field of the result; valid fields: {}",
+                    fields
+                        .iter()
+                        .filter(|f| f.since.is_none_or(|s| s <= release))
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            Some(f) if f.since.is_some_and(|s| s > release) => out.push(
+                &index(path, i),
+                Code::NotInRelease,
+                format!(
+                    "`{name}` is available from {} (target release {release})",
+                    f.since.map(Release::as_str).unwrap_or_default()
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    Value::Array(
+        names
+            .into_iter()
+            .map(|(_, n)| Value::String(n.to_owned()))
+            .collect(),
+    )
+}
+
+fn check_array(
+    array: &Array,
+    value: &Value,
+    release: Release,
+    path: &str,
+    out: &mut Violations,
+) -> Value {
+    let Value::Array(items) = value else {
+        out.push(
+            path,
+            Code::InvalidType,
+            format!("must be an array, not {}", type_name(value)),
+        );
+        return value.clone();
+    };
+    if let Some(max) = array.max.filter(|&m| items.len() > m) {
+        out.push(
+            path,
+            Code::TooManyItems,
+            format!("must have at most {max} items, not {}", items.len()),
+        );
+    }
+    if let Some(min) = array.min.filter(|&m| items.len() < m) {
+        out.push(
+            path,
+            Code::TooFewItems,
+            format!("must have at least {min} item(s), not {}", items.len()),
+        );
+    }
+    let mut seen: Vec<std::collections::HashMap<&str, usize>> =
+        vec![Default::default(); array.unique_by.len()];
+    let mut normalized = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_path = index(path, i);
+        normalized.push(check(&array.items, item, release, &item_path, out));
+        for (k, key) in array.unique_by.iter().enumerate() {
+            if let Some(s) = item.get(key).and_then(Value::as_str) {
+                if let Some(first) = seen[k].insert(s, i) {
+                    seen[k].insert(s, first);
+                    out.push(
+                        &join(&item_path, key),
+                        Code::Duplicate,
+                        format!("`{s}` is already at {}", join(&index(path, first), key)),
+                    );
+                }
+            }
+        }
+    }
+    Value::Array(normalized)
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn check_object(
+    object: &Object,
+    value: &Value,
+    release: Release,
+    path: &str,
+    out: &mut Violations,
+) -> Value {
+    let Value::Object(map) = value else {
+        out.push(
+            path,
+            Code::InvalidType,
+            format!("must be an object, not {}", type_name(value)),
+        );
+        return value.clone();
+    };
+    let mut normalized = Map::new();
+    for (name, v) in map {
+        let field_path = join(path, name);
+        let Some(field) = object.fields.iter().find(|f| &f.name == name) else {
+            let names: Vec<&str> = object
+                .fields
+                .iter()
+                .filter(|f| f.available_in(release))
+                .map(|f| f.name.as_str())
+                .collect();
+            let hint = closest(name, &names)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            out.push(
+                &field_path,
+                Code::UnknownField,
+                format!("is not a parameter of this request{hint}"),
+            );
+            continue;
+        };
+        if v.is_null() {
+            // An optional null is the same as absent; a required one is reported below.
+            continue;
+        }
+        if !field.available_in(release) {
+            out.push(
+                &field_path,
+                Code::NotInRelease,
+                format!(
+                    "is available from {} (target release {release})",
+                    field.since.map(Release::as_str).unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        normalized.insert(name.clone(), check(&field.node, v, release, &field_path, out));
+    }
+    for field in &object.fields {
+        if field.required_in(release) && map.get(&field.name).is_none_or(is_blank) {
+            let what = if map.get(&field.name).is_some_and(Value::is_string) {
+                "must not be blank"
+            } else {
+                "is mandatory"
+            };
+            out.push(&join(path, &field.name), Code::Required, what);
+        }
+    }
+    for group in &object.one_of_required {
+        let members: Vec<&Field> = group
+            .iter()
+            .filter_map(|n| object.fields.iter().find(|f| &f.name == n))
+            .filter(|f| f.available_in(release))
+            .collect();
+        let given = members
+            .iter()
+            .any(|f| map.get(&f.name).is_some_and(|v| !is_blank(v)));
+        let covered = members.iter().any(|f| f.required_in(release));
+        if !given && !covered && !members.is_empty() {
+            let names: Vec<&str> = members.iter().map(|f| f.name.as_str()).collect();
+            out.push(
+                &join(path, names[0]),
+                Code::OneOfRequired,
+                format!("at least one of {} is mandatory", names.join(", ")),
+            );
+        }
+    }
+    Value::Object(normalized)
+}
+
+/// The known name closest to a misspelt one, for "did you mean" hints.
+fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .filter(|(d, k)| *d <= 3.max(k.len() / 8))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Whether a parameter's value must never be echoed.
+pub(crate) fn is_secret(name: &str) -> bool {
+    SECRET_PARAMETERS.contains(&name)
+}
