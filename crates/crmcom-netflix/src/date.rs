@@ -24,7 +24,12 @@ impl Date {
     /// Parses the canonical form or a lenient variant; `None` if it is not a real date and time.
     pub fn parse(s: &str) -> Option<Date> {
         let b = s.as_bytes();
-        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':'
+        if b.len() < 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
         {
             return None;
         }
@@ -128,7 +133,9 @@ impl<'de> Deserialize<'de> for Date {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Date, E> {
                 Date::parse(v).ok_or_else(|| {
-                    E::custom(format_args!("invalid date `{v}`, expected yyyy-MM-ddTHH:mm:ss"))
+                    E::custom(format_args!(
+                        "invalid date `{v}`, expected yyyy-MM-ddTHH:mm:ss"
+                    ))
                 })
             }
         }
@@ -155,7 +162,11 @@ mod tests {
 
     #[test]
     fn canonical_dates_round_trip() {
-        for s in ["2017-02-06T07:22:07", "0001-01-01T00:00:00", "9999-12-31T23:59:59"] {
+        for s in [
+            "2017-02-06T07:22:07",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59",
+        ] {
             assert_eq!(Date::parse(s).unwrap().to_string(), s);
         }
     }
@@ -168,7 +179,11 @@ mod tests {
             "2017-02-06T07:22:07+02:00",
             "2017-02-06T07:22:07.5-0530",
         ] {
-            assert_eq!(Date::parse(s).unwrap().to_string(), "2017-02-06T07:22:07", "{s}");
+            assert_eq!(
+                Date::parse(s).unwrap().to_string(),
+                "2017-02-06T07:22:07",
+                "{s}"
+            );
         }
     }
 

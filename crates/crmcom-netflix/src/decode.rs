@@ -174,7 +174,18 @@ fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
         .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     match result {
         Ok(_) => Error::malformed("", "the body could not be decoded"),
-        Err(e) => Error::malformed(path_string(&track.path()), message_of(&e)),
+        Err(e) => {
+            let message = message_of(&e);
+            let mut path = path_string(&track.path());
+            // serde reports a missing field at its parent; point at the field itself.
+            if let Some(field) = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.strip_suffix('`'))
+            {
+                path = crate::error::join(&path, field);
+            }
+            Error::malformed(path, message)
+        }
     }
 }
 

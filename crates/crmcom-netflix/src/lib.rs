@@ -54,8 +54,7 @@ pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
 pub use object::{FieldInfo, Presence, ResponseObject};
 pub use prepare::{
-    prepare, prepare_json, prepare_value, validate, validate_json, validate_value,
-    PreparedRequest,
+    prepare, prepare_json, prepare_value, validate, validate_json, validate_value, PreparedRequest,
 };
 pub use project::{project, project_data};
 pub use release::{Release, UnknownRelease};

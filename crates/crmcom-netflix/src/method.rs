@@ -219,7 +219,12 @@ pub struct UnknownMethod(pub String);
 
 impl fmt::Display for UnknownMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown method `{}`; known methods: {}", self.0, method_names())
+        write!(
+            f,
+            "unknown method `{}`; known methods: {}",
+            self.0,
+            method_names()
+        )
     }
 }
 

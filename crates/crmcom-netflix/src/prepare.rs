@@ -95,7 +95,16 @@ impl fmt::Debug for PreparedRequest {
         let query: Vec<(&str, &str)> = self
             .query
             .iter()
-            .map(|(k, v)| (k.as_str(), if is_secret(k) { "<redacted>" } else { v.as_str() }))
+            .map(|(k, v)| {
+                (
+                    k.as_str(),
+                    if is_secret(k) {
+                        "<redacted>"
+                    } else {
+                        v.as_str()
+                    },
+                )
+            })
             .collect();
         f.debug_struct("PreparedRequest")
             .field("verb", &self.verb)
@@ -161,7 +170,11 @@ pub fn prepare_value(
 ) -> Result<PreparedRequest, Error> {
     let mut violations = Violations::default();
     if method.takes_token() && token.is_none_or(|t| t.trim().is_empty()) {
-        violations.push("token", ViolationCode::Required, "a login token is mandatory");
+        violations.push(
+            "token",
+            ViolationCode::Required,
+            "a login token is mandatory",
+        );
     }
     let normalized = check_params(method, params, release, &mut violations);
     violations.into_result()?;
@@ -203,19 +216,28 @@ fn check_params(method: Method, params: &Value, release: Release, out: &mut Viol
             );
             let mut rest = map.clone();
             rest.remove("token");
-            return check(method.request_node(), &Value::Object(rest), release, "", out);
+            return check(
+                method.request_node(),
+                &Value::Object(rest),
+                release,
+                "",
+                out,
+            );
         }
     }
     check(method.request_node(), params, release, "", out)
 }
 
 fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
-    let fields_set = params.get("fields_set").and_then(Value::as_array).map(|names| {
-        names
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_owned))
-            .collect::<Vec<_>>()
-    });
+    let fields_set = params
+        .get("fields_set")
+        .and_then(Value::as_array)
+        .map(|names| {
+            names
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        });
     let token = token.filter(|_| method.takes_token());
     match method.verb() {
         Verb::Get => {
@@ -270,7 +292,10 @@ fn resolve(method: &str, release: Option<&str>) -> Result<(Method, Release), Err
         violations.push(
             "method",
             ViolationCode::InvalidEnum,
-            format!("unknown method `{method}`; known methods: {}", method_names()),
+            format!(
+                "unknown method `{method}`; known methods: {}",
+                method_names()
+            ),
         );
     }
     let r = match release {

@@ -92,16 +92,28 @@ pub(crate) fn compile(schema: &Value) -> Node {
                 .collect(),
         );
     }
-    // Option<T> comes as anyOf/oneOf [T, null]: the non-null branch carries the rules.
+    // Option<T> comes as anyOf/oneOf [T, null]: the non-null branch carries the rules; an enum
+    // whose variants have doc comments comes as oneOf [{const}, ...].
     for key in ["anyOf", "oneOf"] {
         if let Some(branches) = obj.get(key).and_then(Value::as_array) {
-            if let Some(b) = branches
+            let non_null: Vec<&Value> = branches
                 .iter()
-                .find(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-            {
+                .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
+            let consts: Vec<String> = non_null
+                .iter()
+                .filter_map(|b| b.get("const").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            if !consts.is_empty() && consts.len() == non_null.len() {
+                return Node::Enum(consts);
+            }
+            if let Some(b) = non_null.first() {
                 return compile(b);
             }
         }
+    }
+    if let Some(c) = obj.get("const").and_then(Value::as_str) {
+        return Node::Enum(vec![c.to_owned()]);
     }
     if let Some(values) = obj.get("enum").and_then(Value::as_array) {
         return Node::Enum(
@@ -129,8 +141,14 @@ pub(crate) fn compile(schema: &Value) -> Node {
         "boolean" => Node::Boolean,
         "array" => Node::Array(Array {
             items: Box::new(obj.get("items").map(compile).unwrap_or(Node::Any)),
-            min: obj.get("minItems").and_then(Value::as_u64).map(|n| n as usize),
-            max: obj.get("maxItems").and_then(Value::as_u64).map(|n| n as usize),
+            min: obj
+                .get("minItems")
+                .and_then(Value::as_u64)
+                .map(|n| n as usize),
+            max: obj
+                .get("maxItems")
+                .and_then(Value::as_u64)
+                .map(|n| n as usize),
             unique_by: string_list(obj.get("x-unique-items-by")),
         }),
         "object" => {
@@ -168,7 +186,11 @@ pub(crate) fn compile(schema: &Value) -> Node {
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -480,7 +502,10 @@ fn check_object(
             );
             continue;
         }
-        normalized.insert(name.clone(), check(&field.node, v, release, &field_path, out));
+        normalized.insert(
+            name.clone(),
+            check(&field.node, v, release, &field_path, out),
+        );
     }
     for field in &object.fields {
         if field.required_in(release) && map.get(&field.name).is_none_or(is_blank) {

@@ -202,7 +202,10 @@ mod tests {
 
     #[test]
     fn jwt_exp_as_number_is_read() {
-        assert_eq!(jwt(r#"{"exp":1487676400}"#).expires_at(), Some(1_487_676_400));
+        assert_eq!(
+            jwt(r#"{"exp":1487676400}"#).expires_at(),
+            Some(1_487_676_400)
+        );
     }
 
     #[test]

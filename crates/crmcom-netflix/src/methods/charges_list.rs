@@ -88,9 +88,9 @@ crate::object::response_object! {
         /// ISO 4217 code of `amount`.
         currency: Currency = "currency", Required;
         /// The amount in the operator's local currency.
-        local_currency_amount: Money = "local_currency_amount", Optional since R14_1_0;
+        local_currency_amount: Money = "local_currency_amount", Nullable since R14_1_0;
         /// The operator's local currency.
-        local_currency: Currency = "local_currency", Optional since R14_1_0;
+        local_currency: Currency = "local_currency", Nullable since R14_1_0;
         /// If approved, Netflix service is paid up to this date.
         paid_through_date: Date = "paid_through_date", Required;
         /// Status of the charge.

@@ -16,7 +16,9 @@ pub mod subscriptions_unsuspend;
 pub use authentication_token::{LoginRequest, LoginResult};
 pub use authentication_token_release::ReleaseToken;
 pub use charges_accept::{AcceptCharges, AcceptedCharge};
-pub use charges_acknowledge::{AcknowledgeCharges, AcknowledgedCharge, FailedCharge, FailedCharges};
+pub use charges_acknowledge::{
+    AcknowledgeCharges, AcknowledgedCharge, FailedCharge, FailedCharges,
+};
 pub use charges_decline::{DeclineCharges, DeclinedCharge};
 pub use charges_list::{Charge, ChargeStatus, ChargeStatusFilter, ChargesPage, ListCharges};
 pub use objects::{

@@ -270,7 +270,9 @@ impl<'de, T> Deserialize<'de> for FieldsSet<T> {
         }
         Ok(match Form::deserialize(d)? {
             Form::List(names) => FieldsSet::new(names),
-            Form::Joined(s) => FieldsSet::new(s.split(',').map(str::trim).filter(|n| !n.is_empty())),
+            Form::Joined(s) => {
+                FieldsSet::new(s.split(',').map(str::trim).filter(|n| !n.is_empty()))
+            }
         })
     }
 }

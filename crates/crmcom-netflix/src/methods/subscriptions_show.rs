@@ -102,11 +102,17 @@ impl<'de> Deserialize<'de> for Subscriptions {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a subscription object or an array of them")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Subscriptions, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Subscriptions, A::Error> {
                 Vec::<Subscription>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
                     .map(Subscriptions)
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Subscriptions, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Subscriptions, A::Error> {
                 Subscription::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(|s| Subscriptions(vec![s]))
             }

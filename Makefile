@@ -1,0 +1,30 @@
+# The README's commands. `make demo` runs the main job on an embedded default; `make test` builds
+# everything and runs every test. Each part of the project keeps its targets in mk/<part>.mk.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CARGO ?= cargo
+PYTHON ?= python3
+
+.PHONY: help setup demo test bench lint fmt
+help:
+	@echo "make demo   - run the nightly billing job against the built-in fake CRM.COM"
+	@echo "make test   - build everything and run every test"
+	@echo "make bench  - run the benchmarks (ratios against the alternatives)"
+	@echo "make lint   - rustfmt and clippy"
+
+include $(sort $(wildcard mk/*.mk))
+
+setup: $(SETUP_TARGETS)
+
+test: $(TEST_TARGETS)
+	@echo "make test: all suites passed"
+
+bench: $(BENCH_TARGETS)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all

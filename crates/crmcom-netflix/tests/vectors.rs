@@ -1,0 +1,130 @@
+//! Runs every golden vector in `spec/vectors/` through the core.
+
+use std::path::{Path, PathBuf};
+
+use crmcom_netflix::{decode, decode_json, prepare_json, Error, ListCharges};
+use serde_json::{json, Value};
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
+}
+
+/// JSON equality where numbers compare by value (500 and 500.0 are the same amount).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn outcome_of_error(e: &Error) -> Value {
+    match e {
+        Error::InvalidRequest(v) => {
+            json!({"violations": v.iter().map(|v| json!({"path": v.path, "code": v.code.as_str()})).collect::<Vec<_>>()})
+        }
+        Error::Api(a) => {
+            json!({"api_error": {"code": a.code, "description": a.description, "message": a.message}})
+        }
+        Error::MalformedResponse(m) => json!({"malformed": {"path": m.path}}),
+    }
+}
+
+fn run(case: &Value) -> Result<(), String> {
+    let method = case["method"].as_str().ok_or("no method")?;
+    let release = case.get("release").and_then(Value::as_str);
+    let expect = &case["expect"];
+    if let Some(request) = case.get("request") {
+        let token = request.get("token").and_then(Value::as_str);
+        let params = request.get("params").cloned().unwrap_or(json!({}));
+        let got = match prepare_json(method, &params.to_string(), token, release) {
+            Ok(p) => json!({"prepared": p.to_json()}),
+            Err(e) => outcome_of_error(&e),
+        };
+        return if same(&got, expect) {
+            Ok(())
+        } else {
+            Err(format!("expected {expect}\n     got {got}"))
+        };
+    }
+    let body: Vec<u8> = match (case.get("response"), case.get("response_text")) {
+        (Some(v), _) => v.to_string().into_bytes(),
+        (None, Some(Value::String(t))) => t.clone().into_bytes(),
+        _ => return Err("no response".into()),
+    };
+    let fields_set: Option<Vec<String>> =
+        case.get("fields_set").and_then(Value::as_array).map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        });
+    let got = match decode_json(method, &body, fields_set.as_deref()) {
+        Ok(data) => json!({"decoded": data}),
+        Err(e) => outcome_of_error(&e),
+    };
+    let mut want = expect.clone();
+    let charges_expected = want.as_object_mut().and_then(|m| m.remove("charges"));
+    if !same(&got, &want) {
+        return Err(format!("expected {want}\n     got {got}"));
+    }
+    if let Some(expected) = charges_expected {
+        let page =
+            decode::<ListCharges>(&body, fields_set.as_deref()).map_err(|e| e.to_string())?;
+        let got: Vec<Value> = page
+            .charges()
+            .iter()
+            .map(|c| {
+                json!({
+                    "number": c.number,
+                    "exact_amount": c.amount.map(|m| m.to_string()),
+                    "amount_minor": c.amount.and_then(|m| m.minor_units()),
+                    "minor_unit_exponent": c.amount.and_then(|m| m.minor_unit_exponent()),
+                    "billable": c.billable(),
+                    "final": c.is_final(),
+                    "pending": c.is_pending(),
+                })
+            })
+            .collect();
+        let got = Value::Array(got);
+        if !same(&got, &expected) {
+            return Err(format!(
+                "charges expected {expected}\n             got {got}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_vector_in_spec_vectors_passes() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors_dir())
+        .expect("spec/vectors exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 89, "only {} vectors", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let case: Value = serde_json::from_str(&text).unwrap();
+        if let Err(e) = run(&case) {
+            failures.push(format!(
+                "{}: {e}",
+                file.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
