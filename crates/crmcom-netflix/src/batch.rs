@@ -1,9 +1,12 @@
 //! Batching for acknowledge, accept and decline: any number of charges in, requests of at most 50
 //! out, repeated charges removed, reference numbers kept.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::method::ApiRequest;
+use crate::error::{Error, Violation, ViolationCode, Violations};
+use crate::method::{ApiRequest, Method};
+use crate::methods::{AcceptCharges, AcknowledgeCharges, DeclineCharges};
+use crate::prepare::{prepare_value, resolve, PreparedRequest};
 
 /// The most items one acknowledge, accept or decline call takes.
 pub const MAX_SET_ITEMS: usize = 50;
@@ -87,4 +90,226 @@ pub fn items_from_charges<'a, I: ChargeSetItem>(
             ))
         })
         .collect()
+}
+
+/// The by-name form of [`batch`] followed by [`prepare_value`], for the C API: charges given as
+/// `(number, billing_system_customer_identifier, reference_number)` are split into requests of at
+/// most 50 for `netflix/charges/acknowledge`, `accept` or `decline`, each prepared with the token
+/// for `release` (the newest when `None`). No charges means no requests.
+///
+/// Violations point at the charge as given: `accepted_charges_set[i]` is the `i`-th item of
+/// `items`, whichever request it landed in.
+///
+/// ```
+/// use crmcom_netflix::prepare_batch_json;
+/// let items: Vec<(String, String, Option<String>)> =
+///     (0..51).map(|i| (format!("I{i:08}"), "pci1".to_string(), None)).collect();
+/// let requests = prepare_batch_json(
+///     "netflix/charges/acknowledge",
+///     items.iter().map(|(n, c, r)| (n.as_str(), c.as_str(), r.as_deref())),
+///     Some("T"),
+///     None,
+/// ).unwrap();
+/// assert_eq!(requests.len(), 2);
+/// assert_eq!(requests[1].body.as_ref().unwrap()["acknowledged_charges_set"][0]["number"], "I00000050");
+/// ```
+pub fn prepare_batch_json<'a>(
+    method: &str,
+    items: impl IntoIterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+    token: Option<&str>,
+    release: Option<&str>,
+) -> Result<Vec<PreparedRequest>, Error> {
+    let (method, release) = resolve(method, release)?;
+    let items: Vec<(&str, &str, Option<&str>)> = items.into_iter().collect();
+    let params = match method {
+        Method::ChargesAcknowledge => batch_params::<AcknowledgeCharges>(&items),
+        Method::ChargesAccept => batch_params::<AcceptCharges>(&items),
+        Method::ChargesDecline => batch_params::<DeclineCharges>(&items),
+        other => {
+            return Err(Error::InvalidRequest(vec![Violation::new(
+                "method",
+                ViolationCode::InvalidEnum,
+                format!(
+                    "{other} does not take a set of charges; batching applies to {}, {} and {}",
+                    Method::ChargesAcknowledge,
+                    Method::ChargesAccept,
+                    Method::ChargesDecline
+                ),
+            )]))
+        }
+    }?;
+    // A kept charge number is the first item that carried it (`batch` keeps first occurrences).
+    let mut first_index: HashMap<&str, usize> = HashMap::new();
+    for (i, (number, _, _)) in items.iter().enumerate() {
+        first_index.entry(number).or_insert(i);
+    }
+    let set = set_name(method);
+    let mut violations = Violations::default();
+    let mut requests = Vec::with_capacity(params.len());
+    for p in &params {
+        match prepare_value(method, p, token, release) {
+            Ok(request) => requests.push(request),
+            Err(Error::InvalidRequest(found)) => {
+                let numbers = p[set].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                for v in found {
+                    let path = to_input_path(&v.path, set, numbers, &first_index);
+                    if !violations
+                        .0
+                        .iter()
+                        .any(|seen| seen.path == path && seen.code == v.code)
+                    {
+                        violations.push(&path, v.code, v.message);
+                    }
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    violations.into_result()?;
+    Ok(requests)
+}
+
+fn set_name(method: Method) -> &'static str {
+    match method {
+        Method::ChargesAccept => "accepted_charges_set",
+        Method::ChargesDecline => "declined_charges_set",
+        _ => "acknowledged_charges_set",
+    }
+}
+
+fn batch_params<R: ChargeSetRequest>(
+    items: &[(&str, &str, Option<&str>)],
+) -> Result<Vec<serde_json::Value>, Error> {
+    let items = items.iter().map(|(number, customer, reference)| {
+        R::Item::new_item(
+            (*number).to_owned(),
+            (*customer).to_owned(),
+            reference.map(str::to_owned),
+        )
+    });
+    batch::<R>(items)
+        .iter()
+        .map(|request| {
+            serde_json::to_value(request).map_err(|e| {
+                Error::InvalidRequest(vec![Violation::new(
+                    "",
+                    ViolationCode::InvalidType,
+                    e.to_string(),
+                )])
+            })
+        })
+        .collect()
+}
+
+/// Rewrites `set[j]...` (an item of one request) to `set[i]...` (the item of the input).
+fn to_input_path(
+    path: &str,
+    set: &str,
+    request_items: &[serde_json::Value],
+    first_index: &HashMap<&str, usize>,
+) -> String {
+    let Some(rest) = path.strip_prefix(set).and_then(|r| r.strip_prefix('[')) else {
+        return path.to_owned();
+    };
+    let Some((j, tail)) = rest.split_once(']') else {
+        return path.to_owned();
+    };
+    let input = j
+        .parse::<usize>()
+        .ok()
+        .and_then(|j| request_items.get(j))
+        .and_then(|item| item["number"].as_str())
+        .and_then(|number| first_index.get(number));
+    match input {
+        Some(i) => format!("{set}[{i}]{tail}"),
+        None => path.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(n: usize) -> Vec<(String, String, Option<String>)> {
+        (0..n)
+            .map(|i| (format!("I{i:08}"), "pci1".to_owned(), None))
+            .collect()
+    }
+
+    fn prepare(
+        method: &str,
+        items: &[(String, String, Option<String>)],
+        release: Option<&str>,
+    ) -> Result<Vec<PreparedRequest>, Error> {
+        prepare_batch_json(
+            method,
+            items
+                .iter()
+                .map(|(n, c, r)| (n.as_str(), c.as_str(), r.as_deref())),
+            Some("T"),
+            release,
+        )
+    }
+
+    #[test]
+    fn by_name_batches_split_at_fifty_and_carry_the_token() {
+        let requests = prepare("netflix/charges/accept", &items(101), None).unwrap();
+        let sizes: Vec<usize> = requests
+            .iter()
+            .map(|r| {
+                r.body.as_ref().unwrap()["accepted_charges_set"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+            })
+            .collect();
+        assert_eq!(sizes, [50, 50, 1]);
+        assert!(requests.iter().all(
+            |r| r.path == "netflix/charges/accept" && r.body.as_ref().unwrap()["token"] == "T"
+        ));
+    }
+
+    #[test]
+    fn by_name_batches_of_nothing_are_no_requests() {
+        assert!(prepare("netflix/charges/decline", &[], None)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn by_name_batch_violations_point_at_the_input_item() {
+        let mut input = items(60);
+        input[55].1 = String::new();
+        input.insert(3, input[0].clone());
+        let err = prepare("netflix/charges/acknowledge", &input, None).unwrap_err();
+        let got: Vec<(&str, ViolationCode)> = err
+            .violations()
+            .iter()
+            .map(|v| (v.path.as_str(), v.code))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "acknowledged_charges_set[56].billing_system_customer_identifier",
+                ViolationCode::Required
+            )]
+        );
+    }
+
+    #[test]
+    fn by_name_batch_rejects_methods_without_a_set_and_unknown_names() {
+        let err = prepare("netflix/charges/list", &items(1), None).unwrap_err();
+        assert_eq!(err.violations()[0].path, "method");
+        assert_eq!(err.violations()[0].code, ViolationCode::InvalidEnum);
+        let err = prepare("netflix/charges/cancel", &items(1), Some("R99")).unwrap_err();
+        let paths: Vec<&str> = err.violations().iter().map(|v| v.path.as_str()).collect();
+        assert_eq!(paths, ["method", "release"]);
+    }
+
+    #[test]
+    fn by_name_batch_reports_a_method_newer_than_the_release_once() {
+        let err = prepare("netflix/charges/decline", &items(120), Some("R12.0.0")).unwrap_err();
+        assert_eq!(err.violations().len(), 1);
+        assert_eq!(err.violations()[0].code, ViolationCode::NotInRelease);
+    }
 }

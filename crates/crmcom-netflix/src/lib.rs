@@ -45,7 +45,9 @@ mod release;
 mod schema;
 mod token;
 
-pub use batch::{batch, items_from_charges, ChargeSetItem, ChargeSetRequest, MAX_SET_ITEMS};
+pub use batch::{
+    batch, items_from_charges, prepare_batch_json, ChargeSetItem, ChargeSetRequest, MAX_SET_ITEMS,
+};
 pub use date::Date;
 pub use decode::{decode, decode_json, ItemCheck, ResponseData};
 pub use error::{ApiError, Error, MalformedResponse, Violation, ViolationCode};
@@ -56,7 +58,7 @@ pub use object::{FieldInfo, Presence, ResponseObject};
 pub use prepare::{
     prepare, prepare_json, prepare_value, validate, validate_json, validate_value, PreparedRequest,
 };
-pub use project::{project, project_data};
+pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};
 pub use token::{Secret, Token};
 

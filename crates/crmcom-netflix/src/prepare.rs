@@ -285,7 +285,7 @@ fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> Pre
 }
 
 /// Resolves by-name method and release arguments, reporting unknown names as violations.
-fn resolve(method: &str, release: Option<&str>) -> Result<(Method, Release), Error> {
+pub(crate) fn resolve(method: &str, release: Option<&str>) -> Result<(Method, Release), Error> {
     let mut violations = Violations::default();
     let m = Method::from_name(method);
     if m.is_none() {

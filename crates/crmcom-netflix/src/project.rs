@@ -47,3 +47,61 @@ pub fn project_data(method: crate::Method, data: &Value, fields_set: &[String]) 
         _ => data.clone(),
     }
 }
+
+/// The by-name form of [`project_data`], for the C API: a method name and its response `data` as
+/// JSON text in, the projected `data` out. An unknown method is `invalid_enum` at `method`; data
+/// that is not JSON is a malformed response at the empty path.
+///
+/// ```
+/// use crmcom_netflix::project_json;
+/// let data = r#"{"charges_set": [{"number": "I1", "amount": 5.99}]}"#;
+/// let fields = ["number".to_string()];
+/// let projected = project_json("netflix/charges/list", data, &fields).unwrap();
+/// assert_eq!(projected.to_string(), r#"{"charges_set":[{"number":"I1"}]}"#);
+/// ```
+pub fn project_json(
+    method: &str,
+    data_json: &str,
+    fields_set: &[String],
+) -> Result<Value, crate::Error> {
+    let method = crate::Method::from_name(method).ok_or_else(|| {
+        crate::Error::InvalidRequest(vec![crate::Violation::new(
+            "method",
+            crate::ViolationCode::InvalidEnum,
+            crate::UnknownMethod(method.to_owned()).to_string(),
+        )])
+    })?;
+    let data: Value = serde_json::from_str(data_json).map_err(|e| {
+        crate::Error::MalformedResponse(crate::MalformedResponse {
+            path: String::new(),
+            message: format!("the data is not valid JSON: {e}"),
+        })
+    })?;
+    Ok(project_data(method, &data, fields_set))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Error, ViolationCode};
+
+    #[test]
+    fn by_name_projection_keeps_only_named_charge_fields() {
+        let data = r#"{"charges_set":[{"number":"I1","amount":5.99,"currency":"USD"}],"x":1}"#;
+        let fields = ["number".to_owned(), "currency".to_owned()];
+        let got = project_json("netflix/charges/list", data, &fields).unwrap();
+        assert_eq!(
+            got,
+            serde_json::json!({"charges_set":[{"number":"I1","currency":"USD"}],"x":1})
+        );
+    }
+
+    #[test]
+    fn by_name_projection_reports_unknown_methods_and_bad_json() {
+        let err = project_json("netflix/nothing", "{}", &[]).unwrap_err();
+        assert_eq!(err.violations()[0].path, "method");
+        assert_eq!(err.violations()[0].code, ViolationCode::InvalidEnum);
+        let err = project_json("netflix/promotions/list", "[{", &[]).unwrap_err();
+        assert!(matches!(err, Error::MalformedResponse(m) if m.path.is_empty()));
+    }
+}

@@ -252,6 +252,17 @@ impl<T> FieldsSet<T> {
     pub fn to_query_value(&self) -> String {
         self.names.join(",")
     }
+    /// Reads a comma-separated value (`"number, amount"`); blanks around names and empty names are
+    /// dropped.
+    ///
+    /// ```
+    /// use crmcom_netflix::{Charge, FieldsSet};
+    /// let fields: FieldsSet<Charge> = FieldsSet::from_query_value("number, amount,");
+    /// assert_eq!(fields.names(), ["number", "amount"]);
+    /// ```
+    pub fn from_query_value(value: &str) -> Self {
+        FieldsSet::new(value.split(',').map(str::trim).filter(|n| !n.is_empty()))
+    }
 }
 
 impl<T> Serialize for FieldsSet<T> {
@@ -270,9 +281,7 @@ impl<'de, T> Deserialize<'de> for FieldsSet<T> {
         }
         Ok(match Form::deserialize(d)? {
             Form::List(names) => FieldsSet::new(names),
-            Form::Joined(s) => {
-                FieldsSet::new(s.split(',').map(str::trim).filter(|n| !n.is_empty()))
-            }
+            Form::Joined(s) => FieldsSet::from_query_value(&s),
         })
     }
 }
