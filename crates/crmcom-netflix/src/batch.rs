@@ -1,9 +1,18 @@
 //! Batching for acknowledge, accept and decline: any number of charges in, requests of at most 50
 //! out, repeated charges removed, reference numbers kept.
+//!
+//! Two flavours:
+//!
+//! - [`batch`] never fails and never drops a charge: a repeated charge number is merged into its
+//!   first occurrence, and an item whose reference number another charge already uses goes into a
+//!   later request, so that every request passes the set rules (the server, which holds reference
+//!   numbers unique per operator, then reports that charge in `failed_charges_set`).
+//! - [`try_batch`] refuses such input instead: a reference number on two charges, or one charge
+//!   given twice with different data, is a `duplicate` violation at the path of the later item.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::error::{Error, Violation, ViolationCode, Violations};
+use crate::error::{index, join, Error, Violation, ViolationCode, Violations};
 use crate::method::{ApiRequest, Method};
 use crate::methods::{AcceptCharges, AcknowledgeCharges, DeclineCharges};
 use crate::prepare::{prepare_value, resolve, PreparedRequest};
@@ -23,6 +32,10 @@ pub trait ChargeSetItem: Clone {
     fn number(&self) -> &str;
     /// The operator's reference number, if any.
     fn reference_number(&self) -> Option<&str>;
+    /// The customer's identifier in the operator's billing system.
+    fn billing_system_customer_identifier(&self) -> &str;
+    /// Sets the reference number.
+    fn set_reference_number(&mut self, reference_number: Option<String>);
 }
 
 /// An acknowledge, accept or decline request.
@@ -35,9 +48,131 @@ pub trait ChargeSetRequest: ApiRequest + Sized {
     fn items(&self) -> &[Self::Item];
 }
 
-/// Splits charges into requests of at most 50 items, in order, dropping a repeated charge number
-/// (the first occurrence wins) and an item whose non-empty reference number was already used, so
-/// that every request passes the set rules.
+/// A reference number that counts: empty or blank ones are the same as none.
+fn reference_of<I: ChargeSetItem>(item: &I) -> Option<&str> {
+    item.reference_number().filter(|r| !r.trim().is_empty())
+}
+
+/// Merges repeated charge numbers into their first occurrence, keeping input order. A later
+/// occurrence lends its reference number when the first had none and no other charge uses it.
+/// Conflicts (different customer, different reference, a reference on two charges) are reported
+/// to `conflicts` when given.
+fn merge<I: ChargeSetItem>(
+    items: impl IntoIterator<Item = I>,
+    mut conflicts: Option<&mut Violations>,
+) -> Vec<I> {
+    let mut merged: Vec<I> = Vec::new();
+    let mut by_number: HashMap<String, usize> = HashMap::new();
+    // Which charge (index into `merged`) holds each reference number.
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let reference = reference_of(&item).map(str::to_owned);
+        match by_number.get(item.number()) {
+            Some(&at) => {
+                let first = &mut merged[at];
+                if let Some(out) = conflicts.as_deref_mut() {
+                    if first.billing_system_customer_identifier()
+                        != item.billing_system_customer_identifier()
+                    {
+                        out.push(
+                            &join(&index("", i), "billing_system_customer_identifier"),
+                            ViolationCode::Duplicate,
+                            format!(
+                                "charge {} is given twice with different customers",
+                                item.number()
+                            ),
+                        );
+                    }
+                }
+                match (reference_of(first).map(str::to_owned), reference) {
+                    (Some(a), Some(b)) if a != b => {
+                        if let Some(out) = conflicts.as_deref_mut() {
+                            out.push(
+                                &join(&index("", i), "reference_number"),
+                                ViolationCode::Duplicate,
+                                format!(
+                                    "charge {} is given twice with different reference numbers",
+                                    item.number()
+                                ),
+                            );
+                        }
+                    }
+                    (None, Some(b)) => match owner.get(&b) {
+                        Some(_) => {
+                            if let Some(out) = conflicts.as_deref_mut() {
+                                out.push(
+                                    &join(&index("", i), "reference_number"),
+                                    ViolationCode::Duplicate,
+                                    format!("reference number `{b}` is used by another charge"),
+                                );
+                            }
+                        }
+                        None => {
+                            owner.insert(b.clone(), at);
+                            first.set_reference_number(Some(b));
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            None => {
+                if let Some(r) = reference {
+                    if owner.contains_key(&r) {
+                        if let Some(out) = conflicts.as_deref_mut() {
+                            out.push(
+                                &join(&index("", i), "reference_number"),
+                                ViolationCode::Duplicate,
+                                format!("reference number `{r}` is used by another charge"),
+                            );
+                        }
+                    } else {
+                        owner.insert(r, merged.len());
+                    }
+                }
+                by_number.insert(item.number().to_owned(), merged.len());
+                merged.push(item);
+            }
+        }
+    }
+    merged
+}
+
+/// Places merged items into requests of at most 50, in order, never putting one reference number
+/// twice into a request.
+fn place<R: ChargeSetRequest>(items: Vec<R::Item>) -> Vec<R> {
+    let mut sets: Vec<(Vec<R::Item>, HashSet<String>)> = Vec::new();
+    // Sets before `open` are full; most input fills them strictly in order.
+    let mut open = 0;
+    for item in items {
+        let reference = reference_of(&item).map(str::to_owned);
+        let at = (open..sets.len()).find(|&s| {
+            sets[s].0.len() < MAX_SET_ITEMS
+                && reference.as_ref().is_none_or(|r| !sets[s].1.contains(r))
+        });
+        let at = at.unwrap_or_else(|| {
+            sets.push((Vec::with_capacity(MAX_SET_ITEMS), HashSet::new()));
+            sets.len() - 1
+        });
+        if let Some(r) = reference {
+            sets[at].1.insert(r);
+        }
+        sets[at].0.push(item);
+        while open < sets.len() && sets[open].0.len() == MAX_SET_ITEMS {
+            open += 1;
+        }
+    }
+    sets.into_iter()
+        .map(|(items, _)| R::from_items(items))
+        .collect()
+}
+
+/// Splits charges into requests of at most 50 items, in order, so that every request passes the
+/// set rules, without ever dropping a charge.
+///
+/// A repeated charge number is merged into its first occurrence (whose customer and reference win;
+/// a later occurrence lends its reference number when the first had none). An item whose reference
+/// number another charge already uses is kept and goes into a later request that does not hold
+/// that reference. Use [`try_batch`] to refuse such input instead.
 ///
 /// ```
 /// use crmcom_netflix::{batch, AcknowledgeCharges, AcknowledgedCharge};
@@ -49,28 +184,30 @@ pub trait ChargeSetRequest: ApiRequest + Sized {
 /// assert_eq!(sizes, [50, 50, 10]);
 /// ```
 pub fn batch<R: ChargeSetRequest>(items: impl IntoIterator<Item = R::Item>) -> Vec<R> {
-    let mut numbers = HashSet::new();
-    let mut references = HashSet::new();
-    let mut requests = Vec::new();
-    let mut current = Vec::with_capacity(MAX_SET_ITEMS);
-    for item in items {
-        if !numbers.insert(item.number().to_owned()) {
-            continue;
-        }
-        if let Some(reference) = item.reference_number().filter(|r| !r.is_empty()) {
-            if !references.insert(reference.to_owned()) {
-                continue;
-            }
-        }
-        current.push(item);
-        if current.len() == MAX_SET_ITEMS {
-            requests.push(R::from_items(std::mem::take(&mut current)));
-        }
-    }
-    if !current.is_empty() {
-        requests.push(R::from_items(current));
-    }
-    requests
+    place(merge(items, None))
+}
+
+/// Like [`batch`], but fails on input that [`batch`] would have to work around: a reference number
+/// given to two different charges, or one charge given twice with a different customer or a
+/// different reference number. Every such item is a `duplicate` violation at its index in the
+/// input (`[3].reference_number`). Plain repeats of a charge are merged, as by [`batch`].
+///
+/// ```
+/// use crmcom_netflix::{try_batch, AcceptCharges, AcceptedCharge};
+/// let mut a = AcceptedCharge::new("I1", "pci1");
+/// a.reference_number = Some("R1".into());
+/// let mut b = AcceptedCharge::new("I2", "pci1");
+/// b.reference_number = Some("R1".into());
+/// let err = try_batch::<AcceptCharges>([a, b]).unwrap_err();
+/// assert_eq!(err.violations()[0].path, "[1].reference_number");
+/// ```
+pub fn try_batch<R: ChargeSetRequest>(
+    items: impl IntoIterator<Item = R::Item>,
+) -> Result<Vec<R>, Error> {
+    let mut conflicts = Violations::default();
+    let merged = merge(items, Some(&mut conflicts));
+    conflicts.into_result()?;
+    Ok(place(merged))
 }
 
 /// Items for a set from decoded charges (number and customer identifier; no reference number).

@@ -43,10 +43,12 @@ mod prepare;
 mod project;
 mod release;
 mod schema;
+mod sync;
 mod token;
 
 pub use batch::{
-    batch, items_from_charges, prepare_batch_json, ChargeSetItem, ChargeSetRequest, MAX_SET_ITEMS,
+    batch, items_from_charges, prepare_batch_json, try_batch, ChargeSetItem, ChargeSetRequest,
+    MAX_SET_ITEMS,
 };
 pub use date::Date;
 pub use decode::{decode, decode_json, ItemCheck, ResponseData};
@@ -60,6 +62,10 @@ pub use prepare::{
 };
 pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};
+pub use sync::{
+    ChargeSync, DeliveredCharge, FailedAcknowledgement, SyncMode, SyncOptions, SyncReport,
+    SyncState, CHARGE_ALREADY_ACKNOWLEDGED, INVALID_REQUEST, SYNC_STATE_FORMAT,
+};
 pub use token::{Secret, Token};
 
 /// The crate version.

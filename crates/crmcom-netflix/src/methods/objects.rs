@@ -387,6 +387,12 @@ macro_rules! charge_set_request {
             fn reference_number(&self) -> Option<&str> {
                 self.reference_number.as_deref()
             }
+            fn billing_system_customer_identifier(&self) -> &str {
+                &self.billing_system_customer_identifier
+            }
+            fn set_reference_number(&mut self, reference_number: Option<String>) {
+                self.reference_number = reference_number;
+            }
         }
     };
 }

@@ -1,0 +1,1010 @@
+//! The nightly charge loop as a sans-IO state machine: list charges 50 at a time, hand them to
+//! the billing system, acknowledge the ones it confirms as taken, and never skip or double-bill.
+//!
+//! [`ChargeSync`] does no I/O. It hands out the next request to send ([`ChargeSync::next_request`],
+//! a prepared `charges/list` or `charges/acknowledge`), takes the response body back
+//! ([`ChargeSync::feed`]), hands over charges ([`ChargeSync::take_charges`]), records which ones the
+//! billing system has taken ([`ChargeSync::confirm`]) and sums up a run ([`ChargeSync::report`]).
+//! Its whole state is a small serde value ([`SyncState`]) that a shell saves after every step.
+//!
+//! # Modes
+//!
+//! - [`SyncMode::Acknowledge`] (the billing loop): lists `PROCESSED` charges (no filter before
+//!   R14.1.0, where the list holds only processed charges), acknowledges each confirmed charge, and
+//!   carries unfinished work into the next run. Acknowledged charges drop out of later lists.
+//! - [`SyncMode::ReadOnly`]: lists with either status filter and acknowledges nothing; every run is
+//!   a fresh pass over the list.
+//!
+//! Acknowledge mode refuses the `NOT_PROCESSED` filter: an acknowledged charge never comes back,
+//! and a `PENDING` charge must not be billed until it is processed, so acknowledging one would
+//! lose it.
+//!
+//! # Invariants
+//!
+//! 1. **Nothing unconfirmed is acknowledged.** Acknowledge requests are built only from charges
+//!    passed to [`ChargeSync::confirm`]. A charge handed over and never confirmed stays on the
+//!    server and comes back in a later run.
+//! 2. **Once per run.** Within a run a charge is handed over at most once, whatever order or
+//!    overlap the server's pages have (charges are keyed by number). The one exception is a
+//!    resume: [`ChargeSync::from_state`] hands over again, marked `redelivered`, every charge that
+//!    had been handed over and not confirmed when the state was saved.
+//! 3. **Never twice across runs.** A confirmed charge is never handed over again. It stays in the
+//!    state until the server acknowledges it (or reports it already acknowledged). A failed
+//!    acknowledgement (an entry of `failed_charges_set`) is reported with its error code, retried
+//!    up to [`SyncOptions::max_ack_attempts`] times per run, and carried into the next run, where
+//!    it is retried before the first page; if the charge shows up in a page meanwhile, it is
+//!    recognised and not handed over. A charge handed over but not confirmed by the end of a run
+//!    is handed over again, marked `redelivered`, when a later run lists it.
+//! 4. **The offset is a cursor.** `offset` is the number of charges in the server's list in front
+//!    of the cursor. Each page moves it forward by the number of charges received; in acknowledge
+//!    mode each charge acknowledged from in front of the cursor moves it back by one. So it
+//!    always counts the charges of this run that are still in place: failed acknowledgements,
+//!    charges not (yet) confirmed, and charges confirmed but not yet acknowledged. Charges that
+//!    arrive during the run join the end of the list (it is oldest first) and are reached in the
+//!    same run; a charge the server slips in front of the cursor is left for the next run, never
+//!    lost, because nothing is acknowledged unseen.
+//! 5. **One request at a time; errors change nothing.** While a request is in flight,
+//!    [`ChargeSync::next_request`] returns that same request again (prepared with the token given
+//!    now). A response that is an API error (an expired token, say) or malformed leaves the state
+//!    as it was, so the request can be sent again after logging in again.
+//! 6. **Only valid requests.** Every request goes through [`prepare`] for the target release: page
+//!    size 1 to 50, the status filter from R14.1.0 only, acknowledge sets of 1 to 50 charges without
+//!    a repeated charge or reference number. A confirmed charge that cannot make a valid item (a
+//!    blank customer identifier from the server, say) is reported with the error code
+//!    `INVALID_REQUEST` instead of being sent.
+//! 7. **A run ends.** A run ends when a page comes back shorter than the page size (or after
+//!    [`SyncOptions::max_pages_per_run`] pages) and every confirmed charge has been acknowledged
+//!    or has used up its attempts.
+//!
+//! # Saving the state: write ahead
+//!
+//! Save [`ChargeSync::state`] after every step, **before** acting on what the step returned: after
+//! `next_request` and before sending; after `feed`; after `take_charges` and before billing; after
+//! `confirm`. Then a crash at any point loses nothing: a request is sent again (listing is
+//! harmless, and an acknowledgement the server already applied comes back as
+//! `CHARGE_ALREADY_ACKNOWLEDGED`, counted as done), and a charge handed over but not confirmed is
+//! handed over again marked `redelivered`, so a billing system keyed by charge number bills it
+//! once.
+//!
+//! # Example
+//!
+//! ```
+//! use crmcom_netflix::{ChargeSync, Method, SyncOptions, Token};
+//!
+//! let mut sync = ChargeSync::new(SyncOptions::default()).unwrap();
+//! let token = Token::new("T");
+//! // The server: one page with two charges, then an acknowledgement, then an empty page.
+//! let page = br#"{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":[
+//!   {"number":"I1","billing_system_customer_identifier":"pci1","amount":5.989999771118164,
+//!    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
+//!    "received_on":"2017-02-21T10:07:23","set_as_approved_on":"2017-02-21T10:38:58",
+//!    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null},
+//!   {"number":"I2","billing_system_customer_identifier":"pci2","amount":2.990000009536743,
+//!    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
+//!    "received_on":"2017-02-21T10:07:24","set_as_approved_on":"2017-02-21T10:38:58",
+//!    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null}]}}"#;
+//! let acknowledged = br#"{"status":{"code":"OK","description":"","message":""},
+//!   "data":{"failed_charges_set":[]}}"#;
+//! let empty = br#"{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":[]}}"#;
+//!
+//! let mut bodies = vec![&page[..], &acknowledged[..], &empty[..]].into_iter();
+//! while let Some(request) = sync.next_request(&token).unwrap() {
+//!     // A real shell sends `request` over HTTP here (and saves `sync.state()` first).
+//!     if request.method == Method::ChargesList {
+//!         assert!(request.query_string().contains("offset=0"));
+//!     }
+//!     sync.feed(bodies.next().unwrap()).unwrap();
+//!     let charges = sync.take_charges();
+//!     // The billing system takes the charges; confirm what it took.
+//!     sync.confirm(charges.iter().map(|c| c.charge.number())).unwrap();
+//! }
+//! let report = sync.report();
+//! assert_eq!((report.handed_over, report.acknowledged), (2, 2));
+//! assert_eq!(report.billable_total["USD"].to_string(), "8.98");
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::batch::batch;
+use crate::decode::decode;
+use crate::error::{index, Error, Violation, ViolationCode, Violations};
+use crate::methods::{
+    AcknowledgeCharges, AcknowledgedCharge, Charge, ChargeStatusFilter, ListCharges,
+};
+use crate::prepare::{prepare, validate, PreparedRequest};
+use crate::release::Release;
+use crate::token::Token;
+
+/// The version of the [`SyncState`] layout; a state of another version is refused.
+pub const SYNC_STATE_FORMAT: u32 = 1;
+
+/// The error code (from the server or [`SyncOptions::already_acknowledged_codes`]) that means an
+/// acknowledgement was already applied: after a lost response, the retry comes back with it.
+pub const CHARGE_ALREADY_ACKNOWLEDGED: &str = "CHARGE_ALREADY_ACKNOWLEDGED";
+
+/// The error code the sync reports for a confirmed charge that cannot make a valid acknowledge
+/// item (the request would fail validation), so it is never sent.
+pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
+
+/// What a run does with the charges it lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// The billing loop: acknowledge every confirmed charge; acknowledged charges drop out of
+    /// later lists. Lists `PROCESSED` charges only.
+    #[default]
+    Acknowledge,
+    /// Page through the list without acknowledging anything (either status filter).
+    ReadOnly,
+}
+
+/// How a [`ChargeSync`] runs. Every field has a default, so `{}` is a valid JSON form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncOptions {
+    /// The release the server runs; decides whether `charge_status` is sent (from R14.1.0).
+    pub release: Release,
+    /// Acknowledge confirmed charges, or only read.
+    pub mode: SyncMode,
+    /// Which charges to list from R14.1.0. Acknowledge mode needs `PROCESSED`; before R14.1.0 no
+    /// filter is sent (and `NOT_PROCESSED` is refused as not in the release).
+    pub charge_status: ChargeStatusFilter,
+    /// Charges per page: 1 to 50.
+    pub page_size: u32,
+    /// Acknowledgement attempts per charge and run; at least 1.
+    pub max_ack_attempts: u32,
+    /// Pages per run at most, a guard against a server that never returns a short page.
+    pub max_pages_per_run: u32,
+    /// `error_code`s of `failed_charges_set` that mean "already acknowledged" and so count as
+    /// success.
+    pub already_acknowledged_codes: Vec<String>,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            release: Release::LATEST,
+            mode: SyncMode::Acknowledge,
+            charge_status: ChargeStatusFilter::Processed,
+            page_size: 50,
+            max_ack_attempts: 3,
+            max_pages_per_run: 10_000,
+            already_acknowledged_codes: vec![CHARGE_ALREADY_ACKNOWLEDGED.to_owned()],
+        }
+    }
+}
+
+impl SyncOptions {
+    /// Options for the billing loop against a server of `release`.
+    pub fn acknowledge(release: Release) -> Self {
+        SyncOptions {
+            release,
+            ..SyncOptions::default()
+        }
+    }
+
+    /// Options for a read-only pass with the given status filter.
+    pub fn read_only(release: Release, charge_status: ChargeStatusFilter) -> Self {
+        SyncOptions {
+            release,
+            mode: SyncMode::ReadOnly,
+            charge_status,
+            ..SyncOptions::default()
+        }
+    }
+
+    /// Options from JSON (missing fields take their defaults).
+    pub fn from_json(json: &str) -> Result<SyncOptions, Error> {
+        serde_json::from_str(json).map_err(|e| invalid("options", e))
+    }
+
+    /// The status filter as sent: none before R14.1.0, where the list holds processed charges.
+    pub fn status_filter(&self) -> Option<ChargeStatusFilter> {
+        if self.release >= Release::R14_1_0 || self.charge_status != ChargeStatusFilter::Processed {
+            Some(self.charge_status)
+        } else {
+            None
+        }
+    }
+
+    fn list(&self, offset: u64) -> ListCharges {
+        ListCharges {
+            number_of_results: self.page_size,
+            offset,
+            charge_status: self.status_filter(),
+            fields_set: None,
+        }
+    }
+
+    /// Checks the options, with every violation at once (paths are option names).
+    pub fn check(&self) -> Result<(), Error> {
+        let mut out = Violations::default();
+        if let Err(e) = validate(&self.list(0), self.release) {
+            for v in e.violations() {
+                let path = if v.path == "number_of_results" {
+                    "page_size".to_owned()
+                } else {
+                    v.path.clone()
+                };
+                out.push(&path, v.code, v.message.clone());
+            }
+        }
+        if self.mode == SyncMode::Acknowledge
+            && self.charge_status == ChargeStatusFilter::NotProcessed
+        {
+            out.push(
+                "charge_status",
+                ViolationCode::InvalidEnum,
+                "acknowledge mode lists PROCESSED charges: an acknowledged charge never comes \
+                 back, and a PENDING charge must not be billed until it is processed",
+            );
+        }
+        if self.max_ack_attempts == 0 {
+            out.push(
+                "max_ack_attempts",
+                ViolationCode::OutOfRange,
+                "must be at least 1",
+            );
+        }
+        if self.max_pages_per_run == 0 {
+            out.push(
+                "max_pages_per_run",
+                ViolationCode::OutOfRange,
+                "must be at least 1",
+            );
+        }
+        out.into_result()
+    }
+}
+
+/// A charge handed to the caller.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveredCharge {
+    /// The charge as the server sent it.
+    pub charge: Charge,
+    /// Whether it may have been handed over before (after a resume, or in an earlier run without
+    /// a confirmation). A billing system keyed by charge number bills it only if it has not yet.
+    pub redelivered: bool,
+}
+
+/// Where a tracked charge is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Stage {
+    /// Received, waiting for `take_charges`.
+    Ready,
+    /// Handed over, not confirmed.
+    Handed,
+    /// Confirmed, not yet acknowledged (acknowledge mode only).
+    Confirmed,
+}
+
+/// The last acknowledgement error of a charge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct AckError {
+    code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// A charge the sync still has business with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Tracked {
+    charge: Charge,
+    stage: Stage,
+    /// Ready only: hand it over marked `redelivered`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    redelivered: bool,
+    /// Received in a page of this run, so it sits in front of the cursor.
+    #[serde(default, skip_serializing_if = "is_false")]
+    in_offset: bool,
+    /// The last run in which a page held it.
+    listed_in_run: u64,
+    /// The last run in which it was handed over (0: never).
+    #[serde(default)]
+    handed_in_run: u64,
+    /// Order of arrival (ready, handed) or of confirmation (confirmed).
+    seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reference_number: Option<String>,
+    /// Acknowledgement attempts that failed in this run.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<AckError>,
+}
+
+impl Tracked {
+    fn ack_item(&self) -> AcknowledgedCharge {
+        AcknowledgedCharge {
+            number: self.charge.number().to_owned(),
+            billing_system_customer_identifier: self
+                .charge
+                .billing_system_customer_identifier
+                .as_deref()
+                .unwrap_or_default()
+                .to_owned(),
+            reference_number: self.reference_number.clone(),
+        }
+    }
+}
+
+/// The request waiting for its response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+enum InFlight {
+    List { offset: u64 },
+    Acknowledge { items: Vec<AcknowledgedCharge> },
+}
+
+/// Counters of the current run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+struct Counters {
+    pages: u64,
+    listed: u64,
+    handed_over: u64,
+    redelivered: u64,
+    confirmed: u64,
+    acknowledged: u64,
+    acknowledge_requests: u64,
+    billable_confirmed: u64,
+    billable_total: BTreeMap<String, Decimal>,
+    page_limit_reached: bool,
+}
+
+/// Everything a [`ChargeSync`] knows: a plain serde value, saved by the shell after every step
+/// (see the module documentation) and given back to [`ChargeSync::from_state`] to resume.
+///
+/// It holds the options, the cursor, the request in flight, the charges still in hand (received
+/// but not taken, handed over but not confirmed, confirmed but not acknowledged, with their data
+/// so that they can be handed over again) and the numbers finished in this run (about a dozen
+/// bytes each). It never holds the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    format: u32,
+    options: SyncOptions,
+    run: u64,
+    offset: u64,
+    list_exhausted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    in_flight: Option<InFlight>,
+    next_seq: u64,
+    charges: BTreeMap<String, Tracked>,
+    /// Numbers finished in this run (acknowledged, or confirmed in read-only mode): never handed
+    /// over again in this run.
+    finished: BTreeSet<String>,
+    counters: Counters,
+}
+
+impl SyncState {
+    /// The state of a new sync, at the start of its first run.
+    pub fn new(options: SyncOptions) -> SyncState {
+        SyncState {
+            format: SYNC_STATE_FORMAT,
+            options,
+            run: 1,
+            offset: 0,
+            list_exhausted: false,
+            in_flight: None,
+            next_seq: 0,
+            charges: BTreeMap::new(),
+            finished: BTreeSet::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SyncOptions {
+        &self.options
+    }
+
+    /// The run number, from 1.
+    pub fn run(&self) -> u64 {
+        self.run
+    }
+
+    /// The `offset` of the next page.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The state as JSON text.
+    pub fn to_json(&self) -> String {
+        // Every part of the state is plain data with string keys: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A state from JSON text, as [`SyncState::to_json`] wrote it.
+    pub fn from_json(json: &str) -> Result<SyncState, Error> {
+        serde_json::from_str(json).map_err(|e| invalid("state", e))
+    }
+}
+
+fn invalid(path: &str, e: impl std::fmt::Display) -> Error {
+    Error::InvalidRequest(vec![Violation::new(
+        path,
+        ViolationCode::InvalidFormat,
+        e.to_string(),
+    )])
+}
+
+/// A charge whose acknowledgement failed and which is still not acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedAcknowledgement {
+    /// The charge number.
+    pub number: String,
+    /// The customer's identifier in the operator's billing system.
+    pub billing_system_customer_identifier: String,
+    /// The reference number sent with it, if any.
+    pub reference_number: Option<String>,
+    /// The last `error_code` (or [`INVALID_REQUEST`] for an item that could not be sent).
+    pub error_code: String,
+    /// The last `error_description`.
+    pub error_description: Option<String>,
+    /// Failed attempts in this run.
+    pub attempts: u32,
+    /// Whether it has used up its attempts for this run (it is retried in the next run).
+    pub deferred: bool,
+}
+
+/// The summary of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// The run number, from 1.
+    pub run: u64,
+    /// The mode.
+    pub mode: SyncMode,
+    /// The status filter sent (none before R14.1.0).
+    pub charge_status: Option<ChargeStatusFilter>,
+    /// `charges/list` pages received.
+    pub pages: u64,
+    /// Charges received in those pages, repeats included.
+    pub listed: u64,
+    /// Charges handed over, redeliveries included.
+    pub handed_over: u64,
+    /// Charges handed over marked `redelivered`.
+    pub redelivered: u64,
+    /// Charges confirmed.
+    pub confirmed: u64,
+    /// Charges acknowledged (including ones the server reported already acknowledged).
+    pub acknowledged: u64,
+    /// `charges/acknowledge` responses received.
+    pub acknowledge_requests: u64,
+    /// Charges handed over and not (yet) confirmed.
+    pub unconfirmed: u64,
+    /// Confirmed charges that are billable (approved, priced in a known currency).
+    pub billable_confirmed: u64,
+    /// The exact sum of the billable confirmed charges, per currency code: what was billed.
+    pub billable_total: BTreeMap<String, Decimal>,
+    /// Confirmed charges not acknowledged because the server refused, with the reason.
+    pub failed: Vec<FailedAcknowledgement>,
+    /// Whether the run stopped listing at [`SyncOptions::max_pages_per_run`].
+    pub page_limit_reached: bool,
+    /// Whether the run is over: nothing left to send and nothing left to take.
+    pub finished: bool,
+}
+
+/// The charge loop as a state machine. See the [module documentation](self) for its invariants
+/// and how to save its state.
+#[derive(Debug, Clone)]
+pub struct ChargeSync {
+    state: SyncState,
+}
+
+impl ChargeSync {
+    /// A sync at the start of its first run; fails if the options are invalid for their release.
+    ///
+    /// ```
+    /// use crmcom_netflix::{ChargeStatusFilter, ChargeSync, Release, SyncOptions};
+    /// let mut options = SyncOptions::acknowledge(Release::LATEST);
+    /// options.charge_status = ChargeStatusFilter::NotProcessed;
+    /// let err = ChargeSync::new(options).unwrap_err();
+    /// assert_eq!(err.violations()[0].path, "charge_status");
+    /// ```
+    pub fn new(options: SyncOptions) -> Result<ChargeSync, Error> {
+        options.check()?;
+        Ok(ChargeSync {
+            state: SyncState::new(options),
+        })
+    }
+
+    /// Resumes from a saved state, after a crash or a restart. Every charge that had been handed
+    /// over and not confirmed is handed over again by the next [`ChargeSync::take_charges`],
+    /// marked `redelivered`; a request that was in flight is handed out again by
+    /// [`ChargeSync::next_request`].
+    pub fn from_state(mut state: SyncState) -> Result<ChargeSync, Error> {
+        if state.format != SYNC_STATE_FORMAT {
+            return Err(Error::InvalidRequest(vec![Violation::new(
+                "format",
+                ViolationCode::InvalidEnum,
+                format!(
+                    "state format {} is not supported (this version reads {SYNC_STATE_FORMAT})",
+                    state.format
+                ),
+            )]));
+        }
+        state.options.check()?;
+        for t in state.charges.values_mut() {
+            if t.stage == Stage::Handed {
+                t.stage = Stage::Ready;
+                t.redelivered = true;
+            }
+        }
+        Ok(ChargeSync { state })
+    }
+
+    /// The state to save.
+    pub fn state(&self) -> &SyncState {
+        &self.state
+    }
+
+    /// The state, consuming the sync.
+    pub fn into_state(self) -> SyncState {
+        self.state
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SyncOptions {
+        &self.state.options
+    }
+
+    /// Starts the next run (the next night): the cursor goes back to 0 and the counters to zero.
+    /// Confirmed charges not yet acknowledged are carried over and acknowledged first; charges
+    /// handed over and not confirmed are carried over and handed over again, marked
+    /// `redelivered`, when the new run lists them. In read-only mode nothing is carried over.
+    pub fn start_run(&mut self) {
+        let s = &mut self.state;
+        let ended = s.run;
+        let ended_complete = s.list_exhausted && !s.counters.page_limit_reached;
+        if s.options.mode == SyncMode::ReadOnly {
+            s.charges.clear();
+        } else {
+            s.charges.retain(|_, t| match t.stage {
+                // Never taken: the new run lists it afresh.
+                Stage::Ready if !t.redelivered => false,
+                // Handed over before and not listed by a complete run: it is gone from the
+                // server (acknowledged elsewhere); nothing can confirm it any more.
+                Stage::Handed => !(ended_complete && t.listed_in_run < ended),
+                _ => true,
+            });
+            for t in s.charges.values_mut() {
+                if t.stage == Stage::Ready {
+                    t.stage = Stage::Handed;
+                    t.redelivered = false;
+                }
+                t.in_offset = false;
+                t.attempts = 0;
+            }
+        }
+        s.run += 1;
+        s.offset = 0;
+        s.list_exhausted = false;
+        s.in_flight = None;
+        s.finished.clear();
+        s.counters = Counters::default();
+    }
+
+    /// The next request to send, prepared with `token` for the target release; `None` when there
+    /// is nothing to send (the run is over, unless charges are confirmed later). While a request
+    /// is in flight (no [`ChargeSync::feed`] yet, or a failed one), it is that same request again.
+    ///
+    /// Acknowledgements of confirmed charges come before the next page.
+    pub fn next_request(&mut self, token: &Token) -> Result<Option<PreparedRequest>, Error> {
+        if self.state.in_flight.is_none() {
+            let next = match self.acknowledge_batch() {
+                Some(items) => Some(InFlight::Acknowledge { items }),
+                None if !self.state.list_exhausted => Some(InFlight::List {
+                    offset: self.state.offset,
+                }),
+                None => None,
+            };
+            let Some(next) = next else {
+                return Ok(None);
+            };
+            let prepared = self.prepare(&next, token)?;
+            self.state.in_flight = Some(next);
+            return Ok(Some(prepared));
+        }
+        let in_flight = self.state.in_flight.clone();
+        in_flight.map(|f| self.prepare(&f, token)).transpose()
+    }
+
+    fn prepare(&self, request: &InFlight, token: &Token) -> Result<PreparedRequest, Error> {
+        let release = self.state.options.release;
+        match request {
+            InFlight::List { offset } => {
+                prepare(&self.state.options.list(*offset), Some(token), release)
+            }
+            InFlight::Acknowledge { items } => prepare(
+                &AcknowledgeCharges {
+                    acknowledged_charges_set: items.clone(),
+                },
+                Some(token),
+                release,
+            ),
+        }
+    }
+
+    /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item.
+    /// Charges that cannot make a valid item are set aside with the error `INVALID_REQUEST`.
+    fn acknowledge_batch(&mut self) -> Option<Vec<AcknowledgedCharge>> {
+        if self.state.options.mode != SyncMode::Acknowledge {
+            return None;
+        }
+        let max = self.state.options.max_ack_attempts;
+        let release = self.state.options.release;
+        loop {
+            let mut due: Vec<&Tracked> = self
+                .state
+                .charges
+                .values()
+                .filter(|t| t.stage == Stage::Confirmed && t.attempts < max)
+                .collect();
+            if due.is_empty() {
+                return None;
+            }
+            due.sort_by_key(|t| t.seq);
+            let items: Vec<AcknowledgedCharge> = due
+                .iter()
+                .take(crate::batch::MAX_SET_ITEMS)
+                .map(|t| t.ack_item())
+                .collect();
+            let first: Option<AcknowledgeCharges> = batch(items).into_iter().next();
+            let first = first?;
+            if validate(&first, release).is_ok() {
+                return Some(first.acknowledged_charges_set);
+            }
+            // Rare: find the items that cannot be sent and set them aside.
+            let bad: Vec<(String, String)> = first
+                .acknowledged_charges_set
+                .iter()
+                .filter_map(|item| {
+                    let single = AcknowledgeCharges {
+                        acknowledged_charges_set: vec![item.clone()],
+                    };
+                    validate(&single, release)
+                        .err()
+                        .map(|e| (item.number.clone(), e.to_string()))
+                })
+                .collect();
+            if bad.is_empty() {
+                // The set itself broke a rule its items do not: should not happen with `batch`;
+                // send one at a time rather than never.
+                return first
+                    .acknowledged_charges_set
+                    .into_iter()
+                    .next()
+                    .map(|i| vec![i]);
+            }
+            for (number, message) in bad {
+                if let Some(t) = self.state.charges.get_mut(&number) {
+                    t.attempts = max;
+                    t.last_error = Some(AckError {
+                        code: INVALID_REQUEST.to_owned(),
+                        description: Some(message),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Takes the response body of the request in flight. An API error or a malformed response is
+    /// returned and changes nothing: the same request is handed out again.
+    pub fn feed(&mut self, body: &[u8]) -> Result<(), Error> {
+        let Some(in_flight) = &self.state.in_flight else {
+            return Err(Error::InvalidRequest(vec![Violation::new(
+                "request",
+                ViolationCode::Required,
+                "no request is waiting for a response: call next_request first",
+            )]));
+        };
+        match in_flight {
+            InFlight::List { .. } => {
+                let page = decode::<ListCharges>(body, None)?;
+                self.state.in_flight = None;
+                self.apply_page(page.charges_set.unwrap_or_default());
+            }
+            InFlight::Acknowledge { items } => {
+                let data = decode::<AcknowledgeCharges>(body, None)?;
+                let items = items.clone();
+                self.state.in_flight = None;
+                self.apply_acknowledgement(&items, data.failed());
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_page(&mut self, charges: Vec<Charge>) {
+        let s = &mut self.state;
+        let n = charges.len() as u64;
+        s.counters.pages += 1;
+        s.counters.listed += n;
+        s.offset += n;
+        if n < u64::from(s.options.page_size) {
+            s.list_exhausted = true;
+        } else if s.counters.pages >= u64::from(s.options.max_pages_per_run) {
+            s.list_exhausted = true;
+            s.counters.page_limit_reached = true;
+        }
+        for charge in charges {
+            let number = charge.number().to_owned();
+            if let Some(t) = s.charges.get_mut(&number) {
+                t.in_offset = true;
+                t.listed_in_run = s.run;
+                if t.stage == Stage::Handed && t.handed_in_run < s.run {
+                    // Handed over in an earlier run and never confirmed.
+                    t.stage = Stage::Ready;
+                    t.redelivered = true;
+                    t.charge = charge;
+                    t.seq = s.next_seq;
+                    s.next_seq += 1;
+                }
+                continue;
+            }
+            if s.finished.contains(&number) {
+                continue;
+            }
+            s.charges.insert(
+                number,
+                Tracked {
+                    charge,
+                    stage: Stage::Ready,
+                    redelivered: false,
+                    in_offset: true,
+                    listed_in_run: s.run,
+                    handed_in_run: 0,
+                    seq: s.next_seq,
+                    reference_number: None,
+                    attempts: 0,
+                    last_error: None,
+                },
+            );
+            s.next_seq += 1;
+        }
+    }
+
+    fn apply_acknowledgement(
+        &mut self,
+        items: &[AcknowledgedCharge],
+        failed: &[crate::methods::FailedCharge],
+    ) {
+        let s = &mut self.state;
+        s.counters.acknowledge_requests += 1;
+        let failed: HashMap<&str, &crate::methods::FailedCharge> = failed
+            .iter()
+            .filter_map(|f| Some((f.number.as_deref()?, f)))
+            .collect();
+        for item in items {
+            let refusal = failed.get(item.number.as_str()).filter(|f| {
+                !s.options
+                    .already_acknowledged_codes
+                    .iter()
+                    .any(|c| Some(c.as_str()) == f.error_code.as_deref())
+            });
+            match refusal {
+                Some(f) => {
+                    if let Some(t) = s.charges.get_mut(&item.number) {
+                        t.attempts += 1;
+                        t.last_error = Some(AckError {
+                            code: f.error_code.clone().unwrap_or_default(),
+                            description: f.error_description.clone(),
+                        });
+                    }
+                }
+                None => {
+                    if let Some(t) = s.charges.remove(&item.number) {
+                        if t.in_offset {
+                            s.offset = s.offset.saturating_sub(1);
+                        }
+                        s.counters.acknowledged += 1;
+                        s.finished.insert(item.number.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands over the charges received and not yet handed over, in the order received. A charge
+    /// is marked `redelivered` when it may have been handed over before.
+    pub fn take_charges(&mut self) -> Vec<DeliveredCharge> {
+        let s = &mut self.state;
+        let mut ready: Vec<&mut Tracked> = s
+            .charges
+            .values_mut()
+            .filter(|t| t.stage == Stage::Ready)
+            .collect();
+        ready.sort_by_key(|t| t.seq);
+        let mut out = Vec::with_capacity(ready.len());
+        for t in ready {
+            t.stage = Stage::Handed;
+            t.handed_in_run = s.run;
+            s.counters.handed_over += 1;
+            if t.redelivered {
+                s.counters.redelivered += 1;
+            }
+            out.push(DeliveredCharge {
+                charge: t.charge.clone(),
+                redelivered: std::mem::take(&mut t.redelivered),
+            });
+        }
+        out
+    }
+
+    /// Records that the billing system has taken these charges; in acknowledge mode they are
+    /// acknowledged by the next requests. Confirming a charge again is harmless. A number that
+    /// was not handed over fails the whole call (`invalid_enum` at `numbers[i]`) and nothing is
+    /// recorded. Returns how many charges were newly confirmed.
+    pub fn confirm<I, S>(&mut self, numbers: I) -> Result<usize, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let numbers: Vec<S> = numbers.into_iter().collect();
+        let mut out = Violations::default();
+        for (i, n) in numbers.iter().enumerate() {
+            self.check_confirmable(n.as_ref(), &index("numbers", i), &mut out);
+        }
+        out.into_result()?;
+        Ok(numbers
+            .iter()
+            .filter(|n| self.confirm_checked(n.as_ref(), None))
+            .count())
+    }
+
+    /// Confirms one charge with the operator's reference number, sent with its acknowledgement
+    /// (unique per operator; a reference already given to another confirmed charge is a
+    /// `duplicate` violation). Returns whether it was newly confirmed; confirming again keeps the
+    /// first reference.
+    pub fn confirm_with_reference(
+        &mut self,
+        number: &str,
+        reference_number: &str,
+    ) -> Result<bool, Error> {
+        let mut out = Violations::default();
+        self.check_confirmable(number, "number", &mut out);
+        if reference_number.trim().is_empty() {
+            out.push(
+                "reference_number",
+                ViolationCode::Required,
+                "a reference number must not be blank",
+            );
+        } else if self.state.charges.iter().any(|(n, t)| {
+            n != number
+                && t.stage == Stage::Confirmed
+                && t.reference_number.as_deref() == Some(reference_number)
+        }) {
+            out.push(
+                "reference_number",
+                ViolationCode::Duplicate,
+                format!("reference number `{reference_number}` is used by another charge"),
+            );
+        }
+        out.into_result()?;
+        Ok(self.confirm_checked(number, Some(reference_number)))
+    }
+
+    fn check_confirmable(&self, number: &str, path: &str, out: &mut Violations) {
+        let ok = match self.state.charges.get(number) {
+            Some(t) => match t.stage {
+                Stage::Ready => t.redelivered,
+                Stage::Handed | Stage::Confirmed => true,
+            },
+            None => self.state.finished.contains(number),
+        };
+        if !ok {
+            out.push(
+                path,
+                ViolationCode::InvalidEnum,
+                format!("charge `{number}` has not been handed over"),
+            );
+        }
+    }
+
+    fn confirm_checked(&mut self, number: &str, reference_number: Option<&str>) -> bool {
+        let s = &mut self.state;
+        let Some(t) = s.charges.get_mut(number) else {
+            return false;
+        };
+        if t.stage == Stage::Confirmed {
+            return false;
+        }
+        s.counters.confirmed += 1;
+        if t.charge.billable() {
+            if let (Some(amount), Some(currency)) = (&t.charge.amount, &t.charge.currency) {
+                s.counters.billable_confirmed += 1;
+                *s.counters
+                    .billable_total
+                    .entry(currency.code().to_owned())
+                    .or_insert(Decimal::ZERO) += amount.exact();
+            }
+        }
+        if s.options.mode == SyncMode::ReadOnly {
+            s.charges.remove(number);
+            s.finished.insert(number.to_owned());
+            return true;
+        }
+        t.stage = Stage::Confirmed;
+        t.redelivered = false;
+        t.seq = s.next_seq;
+        s.next_seq += 1;
+        t.reference_number = reference_number.map(str::to_owned);
+        true
+    }
+
+    /// Whether the run is over: nothing to send, nothing to take.
+    pub fn is_finished(&self) -> bool {
+        let s = &self.state;
+        let max = s.options.max_ack_attempts;
+        s.in_flight.is_none()
+            && s.list_exhausted
+            && !s.charges.values().any(|t| {
+                t.stage == Stage::Ready
+                    || (s.options.mode == SyncMode::Acknowledge
+                        && t.stage == Stage::Confirmed
+                        && t.attempts < max)
+            })
+    }
+
+    /// The summary of the current run.
+    pub fn report(&self) -> SyncReport {
+        let s = &self.state;
+        let c = &s.counters;
+        let max = s.options.max_ack_attempts;
+        let mut failed: Vec<(&Tracked, FailedAcknowledgement)> = s
+            .charges
+            .values()
+            .filter(|t| t.stage == Stage::Confirmed)
+            .filter_map(|t| {
+                let e = t.last_error.as_ref()?;
+                let item = t.ack_item();
+                Some((
+                    t,
+                    FailedAcknowledgement {
+                        number: item.number,
+                        billing_system_customer_identifier: item.billing_system_customer_identifier,
+                        reference_number: item.reference_number,
+                        error_code: e.code.clone(),
+                        error_description: e.description.clone(),
+                        attempts: t.attempts,
+                        deferred: t.attempts >= max,
+                    },
+                ))
+            })
+            .collect();
+        failed.sort_by_key(|(t, _)| t.seq);
+        SyncReport {
+            run: s.run,
+            mode: s.options.mode,
+            charge_status: s.options.status_filter(),
+            pages: c.pages,
+            listed: c.listed,
+            handed_over: c.handed_over,
+            redelivered: c.redelivered,
+            confirmed: c.confirmed,
+            acknowledged: c.acknowledged,
+            acknowledge_requests: c.acknowledge_requests,
+            unconfirmed: s
+                .charges
+                .values()
+                .filter(|t| t.stage == Stage::Handed)
+                .count() as u64,
+            billable_confirmed: c.billable_confirmed,
+            billable_total: c.billable_total.clone(),
+            failed: failed.into_iter().map(|(_, f)| f).collect(),
+            page_limit_reached: c.page_limit_reached,
+            finished: self.is_finished(),
+        }
+    }
+}
