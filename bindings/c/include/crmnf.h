@@ -84,14 +84,9 @@ typedef enum crmnf_status {
    */
   CRMNF_INVALID_UTF8 = 5,
   /**
-   * The call is not valid in the object's current state (a `crmnf_charge_sync` fed a response
-   * while no request was outstanding, or a saved state that cannot be read).
-   */
-  CRMNF_INVALID_STATE = 6,
-  /**
    * A bug inside the library (a Rust panic), caught at the boundary. Outputs were not written.
    */
-  CRMNF_PANIC = 7,
+  CRMNF_PANIC = 6,
 } crmnf_status;
 
 /**
@@ -136,6 +131,26 @@ typedef enum crmnf_charge_status {
  * at once. Strings it returns live as long as the list.
  */
 typedef struct crmnf_charge crmnf_charge;
+
+/**
+ * The nightly charge loop: list charges 50 at a time, hand them to the billing system,
+ * acknowledge the ones it confirms as taken, never skip a charge nor hand one over twice.
+ *
+ * It does no I/O: `crmnf_charge_sync_next_request` says what to send, the caller sends it and
+ * gives the response body to `crmnf_charge_sync_feed`, takes the charges with
+ * `crmnf_charge_sync_take_charges`, bills them, and confirms the ones it billed with
+ * `crmnf_charge_sync_confirm`; `crmnf_charge_sync_report` sums up the run.
+ *
+ * Its whole state is a small JSON text (`crmnf_charge_sync_save`, `crmnf_charge_sync_resume`).
+ * Save it after every step and before acting on what the step returned (write ahead): then a
+ * crash at any point loses nothing and bills nothing twice.
+ *
+ * Owned by the caller, freed with `crmnf_charge_sync_free`. Not thread-safe: use it from one
+ * thread at a time (it may move between threads). A call that fails with an API error or a
+ * malformed response changes nothing, so the same request can be sent again; after
+ * `CRMNF_PANIC`, free it and resume from the last saved state.
+ */
+typedef struct crmnf_charge_sync crmnf_charge_sync;
 
 /**
  * The charges of one `netflix/charges/list` response, oldest first. Immutable: it and its charges
@@ -364,6 +379,14 @@ const char *crmnf_charge_charge_status_text(const struct crmnf_charge *charge,
  * for NULL. Thread-safe.
  */
 bool crmnf_charge_billable(const struct crmnf_charge *charge);
+
+/**
+ * Whether the charge may have been handed over before: set only on charges from
+ * `crmnf_charge_sync_take_charges` (after a resume, or in an earlier run without a
+ * confirmation). A billing system keyed by charge number bills it only if it has not yet. False
+ * for charges from `crmnf_charges_decode` and for NULL. Thread-safe.
+ */
+bool crmnf_charge_redelivered(const struct crmnf_charge *charge);
 
 /**
  * Whether CRM.COM has processed the charge (approved, declined, bad request or rejected). False
@@ -708,6 +731,167 @@ void crmnf_request_free(struct crmnf_request *request);
  * The string is static: never free it. Thread-safe.
  */
 const char *crmnf_status_name(int32_t status);
+
+/**
+ * Makes a sync at the start of its first run.
+ *
+ * - `options_json`: NULL for the defaults (the billing loop: acknowledge mode, `PROCESSED`
+ *   charges, pages of 50, the newest release), or a JSON object whose fields override them:
+ *   `release` (`"R14.1.0"`), `mode` (`"acknowledge"` or `"read_only"`), `charge_status`
+ *   (`"PROCESSED"` or `"NOT_PROCESSED"`, the latter in read-only mode only), `page_size` (1 to
+ *   50), `max_ack_attempts`, `max_pages_per_run`, `already_acknowledged_codes` (a list).
+ * - `out`: receives a new sync on success, owned by the caller (`crmnf_charge_sync_free`); must
+ *   not be NULL.
+ * - `err`: as for `crmnf_prepare`.
+ *
+ * Returns `CRMNF_OK`, or `CRMNF_INVALID_REQUEST` with every violation of the options (paths are
+ * option names), or `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. Thread-safe.
+ */
+enum crmnf_status crmnf_charge_sync_new(const char *options_json,
+                                        struct crmnf_charge_sync **out,
+                                        struct crmnf_error **err);
+
+/**
+ * Resumes a sync from a state saved by `crmnf_charge_sync_save`, after a crash or a restart.
+ * Every charge that had been handed over and not confirmed is handed over again, marked
+ * redelivered; a request that was in flight is handed out again.
+ *
+ * `state_json` and `out` must not be NULL; `*out` receives a new sync on success, owned by the
+ * caller. `err` as for `crmnf_prepare`. Returns `CRMNF_OK`, or `CRMNF_INVALID_REQUEST` for a
+ * state that cannot be read (`invalid_format` at `state`) or of another format version, or
+ * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. Thread-safe.
+ */
+enum crmnf_status crmnf_charge_sync_resume(const char *state_json,
+                                           struct crmnf_charge_sync **out,
+                                           struct crmnf_error **err);
+
+/**
+ * The whole state as JSON text, to store durably and give back to `crmnf_charge_sync_resume`.
+ * It never holds the token.
+ *
+ * `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
+ * the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
+ * `CRMNF_NULL_ARGUMENT`.
+ */
+enum crmnf_status crmnf_charge_sync_save(const struct crmnf_charge_sync *sync,
+                                         char **out_json,
+                                         struct crmnf_error **err);
+
+/**
+ * Starts the next run (the next night): the cursor goes back to 0 and the counters to zero.
+ * Confirmed charges not yet acknowledged are acknowledged first; charges handed over and not
+ * confirmed are handed over again, marked redelivered, when the new run lists them.
+ *
+ * `sync` must not be NULL. `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
+ * `CRMNF_NULL_ARGUMENT`.
+ */
+enum crmnf_status crmnf_charge_sync_start_run(struct crmnf_charge_sync *sync,
+                                              struct crmnf_error **err);
+
+/**
+ * The next request to send (a `netflix/charges/list` page or a `netflix/charges/acknowledge`
+ * set), prepared with `token`.
+ *
+ * - `sync`, `token`, `out` must not be NULL.
+ * - On success `*out` receives a new request owned by the caller (`crmnf_request_free`), or NULL
+ *   when there is nothing more to send in this run. While a request is in flight (no successful
+ *   `crmnf_charge_sync_feed` yet) it is that same request again, prepared with the token given
+ *   now (so a new token after an expired one is picked up).
+ * - `err` as for `crmnf_prepare`.
+ *
+ * Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the token is blank (`required` at `token`);
+ * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+ */
+enum crmnf_status crmnf_charge_sync_next_request(struct crmnf_charge_sync *sync,
+                                                 const char *token,
+                                                 struct crmnf_request **out,
+                                                 struct crmnf_error **err);
+
+/**
+ * Gives the sync the response body of the request in flight.
+ *
+ * `sync` and `body` must not be NULL; `body_len` bytes are read during the call. `err` as for
+ * `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_API_ERROR` (an expired token, say) or
+ * `CRMNF_MALFORMED_RESPONSE`, which change nothing, so the same request is handed out again;
+ * `CRMNF_INVALID_REQUEST` (`required` at `request`) when no request is waiting for a response;
+ * `CRMNF_NULL_ARGUMENT`.
+ */
+enum crmnf_status crmnf_charge_sync_feed(struct crmnf_charge_sync *sync,
+                                         const uint8_t *body,
+                                         size_t body_len,
+                                         struct crmnf_error **err);
+
+/**
+ * Hands over the charges received and not yet handed over, in the order received (possibly
+ * none). `crmnf_charge_redelivered` tells which ones may have been handed over before.
+ *
+ * `sync` and `out` must not be NULL; `*out` receives a new `crmnf_charges` on success, owned by
+ * the caller (`crmnf_charges_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
+ * `CRMNF_NULL_ARGUMENT`.
+ */
+enum crmnf_status crmnf_charge_sync_take_charges(struct crmnf_charge_sync *sync,
+                                                 struct crmnf_charges **out,
+                                                 struct crmnf_error **err);
+
+/**
+ * Records that the billing system has taken these charges (by charge number); in acknowledge
+ * mode the next requests acknowledge them. Confirming a charge again is harmless.
+ *
+ * - `sync` must not be NULL; `numbers` may be NULL only when `count` is 0; no element may be NULL.
+ * - `newly_confirmed`: may be NULL; on success receives how many charges were newly confirmed.
+ * - `err` as for `crmnf_prepare`.
+ *
+ * Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` (`invalid_enum` at `numbers[i]`) when a number
+ * was not handed over, in which case nothing is recorded; `CRMNF_NULL_ARGUMENT` /
+ * `CRMNF_INVALID_UTF8`.
+ */
+enum crmnf_status crmnf_charge_sync_confirm(struct crmnf_charge_sync *sync,
+                                            const char *const *numbers,
+                                            size_t count,
+                                            size_t *newly_confirmed,
+                                            struct crmnf_error **err);
+
+/**
+ * Confirms one charge with the operator's reference number, sent with its acknowledgement
+ * (unique per operator).
+ *
+ * `sync`, `number` and `reference_number` must not be NULL. `newly_confirmed` may be NULL; on
+ * success it receives whether the charge was newly confirmed (confirming again keeps the first
+ * reference). `err` as for `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the
+ * charge was not handed over (`invalid_enum` at `number`), the reference is blank (`required`)
+ * or already given to another charge (`duplicate` at `reference_number`);
+ * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+ */
+enum crmnf_status crmnf_charge_sync_confirm_with_reference(struct crmnf_charge_sync *sync,
+                                                           const char *number,
+                                                           const char *reference_number,
+                                                           bool *newly_confirmed,
+                                                           struct crmnf_error **err);
+
+/**
+ * Whether the run is over: nothing to send, nothing to take. False for NULL.
+ */
+bool crmnf_charge_sync_is_finished(const struct crmnf_charge_sync *sync);
+
+/**
+ * The summary of the current run as JSON: `run`, `mode`, `charge_status`, `pages`, `listed`,
+ * `handed_over`, `redelivered`, `confirmed`, `acknowledged`, `acknowledge_requests`,
+ * `unconfirmed`, `billable_confirmed`, `billable_total` (exact decimal strings per currency code:
+ * what was billed), `failed` (charges the server refused to acknowledge, with `error_code`,
+ * `error_description`, `attempts`, `deferred`), `page_limit_reached`, `finished`.
+ *
+ * `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
+ * the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
+ * `CRMNF_NULL_ARGUMENT`.
+ */
+enum crmnf_status crmnf_charge_sync_report(const struct crmnf_charge_sync *sync,
+                                           char **out_json,
+                                           struct crmnf_error **err);
+
+/**
+ * Frees a sync. NULL is a no-op. Save its state first if the run is to go on later.
+ */
+void crmnf_charge_sync_free(struct crmnf_charge_sync *sync);
 
 #ifdef __cplusplus
 }  // extern "C"

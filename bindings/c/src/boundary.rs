@@ -15,7 +15,6 @@ pub(crate) enum Fail {
     Core(Error),
     Null(Cow<'static, str>),
     Utf8(Cow<'static, str>),
-    State(String),
     Panic(&'static str),
 }
 
@@ -27,7 +26,6 @@ impl Fail {
             Fail::Core(Error::MalformedResponse(_)) => crmnf_status::CRMNF_MALFORMED_RESPONSE,
             Fail::Null(_) => crmnf_status::CRMNF_NULL_ARGUMENT,
             Fail::Utf8(_) => crmnf_status::CRMNF_INVALID_UTF8,
-            Fail::State(_) => crmnf_status::CRMNF_INVALID_STATE,
             Fail::Panic(_) => crmnf_status::CRMNF_PANIC,
         }
     }

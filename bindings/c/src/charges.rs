@@ -81,6 +81,7 @@ impl From<Date> for crmnf_datetime {
 /// at once. Strings it returns live as long as the list.
 pub struct crmnf_charge {
     charge: Charge,
+    redelivered: bool,
     // Built on first use, so that decoding costs what the Rust core costs.
     text: OnceLock<ChargeText>,
     json: OnceLock<Text>,
@@ -97,6 +98,15 @@ struct ChargeText {
 }
 
 impl crmnf_charge {
+    fn new(charge: Charge, redelivered: bool) -> Self {
+        crmnf_charge {
+            charge,
+            redelivered,
+            text: OnceLock::new(),
+            json: OnceLock::new(),
+        }
+    }
+
     pub(crate) fn charge(&self) -> &Charge {
         &self.charge
     }
@@ -124,6 +134,18 @@ impl crmnf_charge {
 /// may be read from several threads at once. Freed with `crmnf_charges_free`.
 pub struct crmnf_charges {
     charges: Vec<crmnf_charge>,
+}
+
+impl crmnf_charges {
+    /// Charges handed over by a `ChargeSync`, with their `redelivered` flags.
+    pub(crate) fn delivered(delivered: Vec<crmcom_netflix::DeliveredCharge>) -> Self {
+        crmnf_charges {
+            charges: delivered
+                .into_iter()
+                .map(|d| crmnf_charge::new(d.charge, d.redelivered))
+                .collect(),
+        }
+    }
 }
 
 fn with_charge<T: Copy>(
@@ -170,11 +192,7 @@ pub unsafe extern "C" fn crmnf_charges_decode(
             .charges_set
             .unwrap_or_default()
             .into_iter()
-            .map(|charge| crmnf_charge {
-                charge,
-                text: OnceLock::new(),
-                json: OnceLock::new(),
-            })
+            .map(|charge| crmnf_charge::new(charge, false))
             .collect();
         *out = Box::into_raw(Box::new(crmnf_charges { charges }));
         Ok(())
@@ -419,6 +437,15 @@ pub extern "C" fn crmnf_charge_charge_status_text(
 #[no_mangle]
 pub extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge.billable())
+}
+
+/// Whether the charge may have been handed over before: set only on charges from
+/// `crmnf_charge_sync_take_charges` (after a resume, or in an earlier run without a
+/// confirmation). A billing system keyed by charge number bills it only if it has not yet. False
+/// for charges from `crmnf_charges_decode` and for NULL. Thread-safe.
+#[no_mangle]
+pub extern "C" fn crmnf_charge_redelivered(charge: *const crmnf_charge) -> bool {
+    with_charge(charge, false, |c| c.redelivered)
 }
 
 /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected). False

@@ -58,7 +58,6 @@ impl crmnf_error {
                 crmnf_status::CRMNF_PANIC,
                 &format!("internal error in {function}: the call was abandoned (please report it)"),
             ),
-            Fail::State(message) => crmnf_error::plain(crmnf_status::CRMNF_INVALID_STATE, &message),
             Fail::Core(e) => crmnf_error::from_core(&e),
         }
     }

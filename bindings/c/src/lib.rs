@@ -18,11 +18,13 @@ pub mod error;
 pub mod json;
 pub mod request;
 pub mod status;
+pub mod sync;
 
 pub use charges::{crmnf_charge, crmnf_charge_status, crmnf_charges, crmnf_datetime};
 pub use error::crmnf_error;
 pub use request::{crmnf_request, crmnf_requests};
 pub use status::crmnf_status;
+pub use sync::crmnf_charge_sync;
 
 /// The library version (`"0.1.0"`), a static string: never free it. Thread-safe.
 #[no_mangle]

@@ -26,11 +26,8 @@ pub enum crmnf_status {
     CRMNF_NULL_ARGUMENT = 4,
     /// A string argument was not valid UTF-8.
     CRMNF_INVALID_UTF8 = 5,
-    /// The call is not valid in the object's current state (a `crmnf_charge_sync` fed a response
-    /// while no request was outstanding, or a saved state that cannot be read).
-    CRMNF_INVALID_STATE = 6,
     /// A bug inside the library (a Rust panic), caught at the boundary. Outputs were not written.
-    CRMNF_PANIC = 7,
+    CRMNF_PANIC = 6,
 }
 
 impl crmnf_status {
@@ -42,19 +39,17 @@ impl crmnf_status {
             crmnf_status::CRMNF_MALFORMED_RESPONSE => b"CRMNF_MALFORMED_RESPONSE\0",
             crmnf_status::CRMNF_NULL_ARGUMENT => b"CRMNF_NULL_ARGUMENT\0",
             crmnf_status::CRMNF_INVALID_UTF8 => b"CRMNF_INVALID_UTF8\0",
-            crmnf_status::CRMNF_INVALID_STATE => b"CRMNF_INVALID_STATE\0",
             crmnf_status::CRMNF_PANIC => b"CRMNF_PANIC\0",
         }
     }
 
-    const ALL: [crmnf_status; 8] = [
+    const ALL: [crmnf_status; 7] = [
         crmnf_status::CRMNF_OK,
         crmnf_status::CRMNF_INVALID_REQUEST,
         crmnf_status::CRMNF_API_ERROR,
         crmnf_status::CRMNF_MALFORMED_RESPONSE,
         crmnf_status::CRMNF_NULL_ARGUMENT,
         crmnf_status::CRMNF_INVALID_UTF8,
-        crmnf_status::CRMNF_INVALID_STATE,
         crmnf_status::CRMNF_PANIC,
     ];
 }

@@ -46,8 +46,8 @@ fn status_names_cover_every_code_and_unknown_values() {
     for (code, name) in [
         (0, "CRMNF_OK"),
         (1, "CRMNF_INVALID_REQUEST"),
-        (7, "CRMNF_PANIC"),
-        (8, "CRMNF_UNKNOWN"),
+        (6, "CRMNF_PANIC"),
+        (7, "CRMNF_UNKNOWN"),
         (-1, "CRMNF_UNKNOWN"),
     ] {
         assert_eq!(text(crate::status::crmnf_status_name(code)), name);
