@@ -158,6 +158,9 @@ pub struct SyncOptions {
     pub max_ack_attempts: u32,
     /// Pages per run at most, a guard against a server that never returns a short page.
     pub max_pages_per_run: u32,
+    /// Runs for which a charge handed over and never confirmed is remembered while no page lists
+    /// it (so that it is marked `redelivered` when it comes back); at least 1.
+    pub keep_unconfirmed_runs: u32,
     /// `error_code`s of `failed_charges_set` that mean "already acknowledged" and so count as
     /// success.
     pub already_acknowledged_codes: Vec<String>,
@@ -172,6 +175,7 @@ impl Default for SyncOptions {
             page_size: 50,
             max_ack_attempts: 3,
             max_pages_per_run: 10_000,
+            keep_unconfirmed_runs: 30,
             already_acknowledged_codes: vec![CHARGE_ALREADY_ACKNOWLEDGED.to_owned()],
         }
     }
@@ -252,6 +256,13 @@ impl SyncOptions {
         if self.max_pages_per_run == 0 {
             out.push(
                 "max_pages_per_run",
+                ViolationCode::OutOfRange,
+                "must be at least 1",
+            );
+        }
+        if self.keep_unconfirmed_runs == 0 {
+            out.push(
+                "keep_unconfirmed_runs",
                 ViolationCode::OutOfRange,
                 "must be at least 1",
             );
@@ -563,20 +574,22 @@ impl ChargeSync {
     /// Starts the next run (the next night): the cursor goes back to 0 and the counters to zero.
     /// Confirmed charges not yet acknowledged are carried over and acknowledged first; charges
     /// handed over and not confirmed are carried over and handed over again, marked
-    /// `redelivered`, when the new run lists them. In read-only mode nothing is carried over.
+    /// `redelivered`, when a later run lists them (for [`SyncOptions::keep_unconfirmed_runs`]
+    /// runs). Charges received but never taken are dropped: the new run lists them afresh. In
+    /// read-only mode nothing is carried over.
     pub fn start_run(&mut self) {
         let s = &mut self.state;
         let ended = s.run;
-        let ended_complete = s.list_exhausted && !s.counters.page_limit_reached;
+        let keep = u64::from(s.options.keep_unconfirmed_runs);
         if s.options.mode == SyncMode::ReadOnly {
             s.charges.clear();
         } else {
             s.charges.retain(|_, t| match t.stage {
                 // Never taken: the new run lists it afresh.
                 Stage::Ready if !t.redelivered => false,
-                // Handed over before and not listed by a complete run: it is gone from the
-                // server (acknowledged elsewhere); nothing can confirm it any more.
-                Stage::Handed => !(ended_complete && t.listed_in_run < ended),
+                // Not listed for `keep_unconfirmed_runs` runs: most likely acknowledged
+                // elsewhere; forget it rather than keep it for ever.
+                Stage::Handed => ended - t.listed_in_run < keep,
                 _ => true,
             });
             for t in s.charges.values_mut() {

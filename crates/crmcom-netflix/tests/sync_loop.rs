@@ -564,6 +564,7 @@ fn options_out_of_bounds_are_all_reported() {
         page_size: 51,
         max_ack_attempts: 0,
         max_pages_per_run: 0,
+        keep_unconfirmed_runs: 0,
         ..SyncOptions::default()
     })
     .unwrap_err();
@@ -575,6 +576,7 @@ fn options_out_of_bounds_are_all_reported() {
     assert_eq!(
         paths,
         [
+            ("keep_unconfirmed_runs", ViolationCode::OutOfRange),
             ("max_ack_attempts", ViolationCode::OutOfRange),
             ("max_pages_per_run", ViolationCode::OutOfRange),
             ("page_size", ViolationCode::OutOfRange),
@@ -646,4 +648,27 @@ fn confirmations_after_the_end_of_the_list_are_still_acknowledged() {
     expect_ack(&mut sync, &["I1"]);
     sync.feed(&acknowledged(&[])).unwrap();
     assert!(sync.is_finished());
+}
+
+#[test]
+fn an_unconfirmed_charge_is_forgotten_after_keep_unconfirmed_runs_without_a_listing() {
+    let mut sync = ChargeSync::new(SyncOptions {
+        keep_unconfirmed_runs: 2,
+        ..options(3)
+    })
+    .unwrap();
+    expect_list(&mut sync, 0);
+    sync.feed(&page(&["I1"])).unwrap();
+    sync.take_charges();
+    for _ in 0..2 {
+        sync.start_run();
+        expect_list(&mut sync, 0);
+        sync.feed(&page(&[])).unwrap();
+        assert_eq!(sync.report().unconfirmed, 1);
+    }
+    sync.start_run();
+    assert_eq!(sync.report().unconfirmed, 0);
+    expect_list(&mut sync, 0);
+    sync.feed(&page(&["I1"])).unwrap();
+    assert_eq!(numbers(&sync.take_charges()), fresh(&["I1"]));
 }

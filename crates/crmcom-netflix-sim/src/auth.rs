@@ -1,0 +1,134 @@
+//! `authentication/token` and `authentication/token/release`: users, JWT login tokens that expire
+//! two hours after issue, and the token check every other method makes.
+
+use crmcom_netflix::LoginRequest;
+use serde_json::{json, Value};
+
+use crate::wire::{base64url, SplitMix64};
+use crate::{codes, Refusal, Sim, TOKEN_LIFETIME_SECONDS};
+
+/// A user who can log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Units the user may choose with `unit`; any unit when empty.
+    pub units: Vec<String>,
+}
+
+impl User {
+    /// A user of any unit.
+    pub fn new(username: &str, password: &str, organisation: &str) -> User {
+        User {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            organisation: organisation.to_owned(),
+            units: Vec::new(),
+        }
+    }
+}
+
+/// A token the simulator issued.
+#[derive(Debug, Clone)]
+pub(crate) struct Issued {
+    pub(crate) expires_at: i64,
+    pub(crate) released: bool,
+    pub(crate) expired: bool,
+}
+
+impl Sim {
+    pub(crate) fn login(&mut self, request: LoginRequest, now: i64) -> Result<Value, Refusal> {
+        let user = self.users.iter().find(|u| {
+            u.username == request.username
+                && u.password == request.password.expose()
+                && u.organisation == request.organisation
+        });
+        let Some(user) = user else {
+            return Err(Refusal::new(
+                codes::INVALID_LOGIN,
+                "Invalid username, password or organisation",
+            ));
+        };
+        if let Some(unit) = &request.unit {
+            if !user.units.is_empty() && !user.units.contains(unit) {
+                return Err(Refusal::new(
+                    codes::INVALID_LOGIN,
+                    format!("The user cannot log into unit `{unit}`"),
+                ));
+            }
+        }
+        self.issued += 1;
+        let expires_at = now + TOKEN_LIFETIME_SECONDS;
+        let claims = json!({
+            "usr": user.username,
+            "org": user.organisation,
+            "oun": request.unit.as_deref().unwrap_or("DEFAULT"),
+            "exp": expires_at.to_string(),
+            "iat": now.to_string(),
+            "jti": format!("{:016x}", SplitMix64(self.issued).next_u64()),
+        });
+        let mut signature = SplitMix64(self.issued ^ 0x5157_4E41_5455_5245);
+        let signature: Vec<u8> = (0..4)
+            .flat_map(|_| signature.next_u64().to_be_bytes())
+            .collect();
+        let token = format!(
+            "{}.{}.{}",
+            base64url(br#"{"typ":"JWT","alg":"HS256"}"#),
+            base64url(claims.to_string().as_bytes()),
+            base64url(&signature)
+        );
+        self.tokens.insert(
+            token.clone(),
+            Issued {
+                expires_at,
+                released: false,
+                expired: false,
+            },
+        );
+        Ok(json!({ "token": token }))
+    }
+
+    pub(crate) fn release_token(&mut self, token: &str) -> Result<Value, Refusal> {
+        if let Some(issued) = self.tokens.get_mut(token) {
+            issued.released = true;
+        }
+        Ok(json!({}))
+    }
+
+    /// Refuses a token that was never issued, is released, or has expired.
+    pub(crate) fn authorize(&self, token: &str, now: i64) -> Result<(), Refusal> {
+        match self.tokens.get(token) {
+            None => Err(Refusal::new(
+                codes::INVALID_TOKEN,
+                "The token is not valid; log in again",
+            )),
+            Some(t) if t.released => Err(Refusal::new(
+                codes::INVALID_TOKEN,
+                "The token has been released; log in again",
+            )),
+            Some(t) if t.expired || now >= t.expires_at => Err(Refusal::new(
+                codes::TOKEN_EXPIRED,
+                "The token has expired; log in again",
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Expires a login token now, whatever its age.
+    pub fn expire_token(&mut self, token: &str) {
+        if let Some(t) = self.tokens.get_mut(token) {
+            t.expired = true;
+        }
+    }
+
+    /// Expires every login token issued so far.
+    pub fn expire_all_tokens(&mut self) {
+        for t in self.tokens.values_mut() {
+            t.expired = true;
+        }
+    }
+}
