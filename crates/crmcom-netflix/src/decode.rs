@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, Error};
 use crate::method::{ApiRequest, Method};
-use crate::object::{named_mask, ResponseObject};
+use crate::object::{named_mask, Path, ResponseObject};
 
 /// The typed `data` of a method's response.
 pub trait ResponseData: Serialize + DeserializeOwned + Sized {
@@ -217,7 +217,7 @@ where
     type Item = T;
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         for (i, item) in self.iter().enumerate() {
-            item.check_item(&format!("data[{i}]"), named)?;
+            item.check_item(&Path::Index(&Path::Root("data"), i), named)?;
         }
         Ok(())
     }
@@ -227,5 +227,5 @@ where
 #[doc(hidden)]
 pub trait ItemCheck {
     /// Checks the item at `path`.
-    fn check_item(&self, path: &str, named: Option<u64>) -> Result<(), Error>;
+    fn check_item(&self, path: &Path<'_>, named: Option<u64>) -> Result<(), Error>;
 }

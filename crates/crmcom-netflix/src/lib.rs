@@ -56,7 +56,7 @@ pub use error::{ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
-pub use object::{FieldInfo, Presence, ResponseObject};
+pub use object::{FieldInfo, Path, Presence, ResponseObject};
 pub use prepare::{
     prepare, prepare_json, prepare_value, validate, validate_json, validate_value, PreparedRequest,
 };

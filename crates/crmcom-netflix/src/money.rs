@@ -133,15 +133,46 @@ impl schemars::JsonSchema for Currency {
 #[derive(Clone, Copy, PartialEq)]
 pub struct Money {
     raw: f64,
+    /// The rounded value; meaningful only when `exponent` is known.
     exact: Decimal,
     exponent: Option<u32>,
 }
+
+/// Largest magnitude a decimal holds (about 7.9e28).
+const DECIMAL_LIMIT: f64 = 7.9e28;
 
 impl Money {
     /// Exact money from a wire number and its currency; `None` if the number is not finite or too
     /// large for a decimal (beyond about 7.9e28).
     pub fn new(raw: f64, currency: Option<&Currency>) -> Option<Money> {
-        Some(Money::from_exact(raw, shortest_decimal(raw)?, currency))
+        Money::unpriced(raw).map(|m| m.priced_in(currency))
+    }
+
+    /// An amount whose currency is not known yet.
+    fn unpriced(raw: f64) -> Option<Money> {
+        (raw.is_finite() && raw.abs() < DECIMAL_LIMIT).then_some(Money {
+            raw,
+            exact: Decimal::ZERO,
+            exponent: None,
+        })
+    }
+
+    /// Rounds to the currency's minor unit (decoding reads the number before it may have seen the
+    /// currency, so pricing is a second step).
+    pub(crate) fn priced_in(self, currency: Option<&Currency>) -> Money {
+        let exponent = currency.and_then(Currency::minor_unit_exponent);
+        match exponent.and_then(|e| round_to_minor(self.raw, e).map(|d| (e, d))) {
+            Some((e, exact)) => Money {
+                raw: self.raw,
+                exact,
+                exponent: Some(e),
+            },
+            None => Money {
+                raw: self.raw,
+                exact: Decimal::ZERO,
+                exponent: None,
+            },
+        }
     }
 
     /// The number exactly as it came over the wire.
@@ -150,7 +181,10 @@ impl Money {
     }
     /// The exact amount, rounded to the currency's minor unit when the currency is known.
     pub fn exact(&self) -> Decimal {
-        self.exact
+        match self.exponent {
+            Some(_) => self.exact,
+            None => shortest_decimal(self.raw).map_or(Decimal::ZERO, |d| d.normalize()),
+        }
     }
     /// The amount in integer minor units (599 for 5.99 USD); `None` without a known currency or if
     /// it does not fit an `i64`.
@@ -170,9 +204,28 @@ impl Money {
     }
 }
 
+/// Rounds the shortest decimal of `raw` half away from zero to `e` digits.
+///
+/// Fast path: scale the double and round. The shortest decimal and the double differ by at most
+/// half a unit in the last place, and scaling adds at most another half, so below 1e9 minor units
+/// the scaled value is within 5e-7 of the scaled shortest decimal: the two roundings can only
+/// disagree when the scaled value lies within that distance of a midpoint. There, and for larger
+/// magnitudes, the decimal is built from the shortest representation instead.
+fn round_to_minor(raw: f64, e: u32) -> Option<Decimal> {
+    let scaled = raw * 10f64.powi(e as i32);
+    let fraction = scaled.abs().fract();
+    let near_midpoint = (fraction - 0.5).abs() < 1e-6;
+    if scaled.abs() < 1.0e9 && !near_midpoint {
+        let minor = scaled.round() as i64;
+        return Some(Decimal::new(minor, e));
+    }
+    let shortest = shortest_decimal(raw)?;
+    Some(shortest.round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero))
+}
+
 impl fmt::Debug for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Money({} from {:?})", self.exact, self.raw)
+        write!(f, "Money({} from {:?})", self, self.raw)
     }
 }
 
@@ -184,7 +237,7 @@ impl fmt::Display for Money {
                 d.rescale(e);
                 write!(f, "{d}")
             }
-            None => write!(f, "{}", self.exact),
+            None => write!(f, "{}", self.exact()),
         }
     }
 }
@@ -293,34 +346,10 @@ mod tests {
     }
 }
 
-impl Money {
-    /// Prices an amount read without its currency (decoding reads the number before it may have
-    /// seen the currency): rounds the exact value to the currency's minor unit.
-    pub(crate) fn priced_in(self, currency: Option<&Currency>) -> Money {
-        Money {
-            raw: self.raw,
-            ..Money::from_exact(self.raw, self.exact, currency)
-        }
-    }
-
-    fn from_exact(raw: f64, shortest: Decimal, currency: Option<&Currency>) -> Money {
-        let exponent = currency.and_then(Currency::minor_unit_exponent);
-        let exact = match exponent {
-            Some(e) => shortest.round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero),
-            None => shortest.normalize(),
-        };
-        Money {
-            raw,
-            exact,
-            exponent,
-        }
-    }
-}
-
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = f64::deserialize(d)?;
-        Money::new(raw, None).ok_or_else(|| {
+        Money::unpriced(raw).ok_or_else(|| {
             serde::de::Error::custom(format_args!("the amount {raw} is too large for money"))
         })
     }
@@ -332,5 +361,36 @@ impl schemars::JsonSchema for Money {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({"type": "number"})
+    }
+}
+
+#[cfg(test)]
+mod rounding_tests {
+    use super::*;
+
+    /// The fast path must agree with rounding the shortest decimal, including next to midpoints.
+    #[test]
+    fn fast_rounding_agrees_with_the_shortest_decimal_everywhere_tested() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..200_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let raw = match i % 4 {
+                0 => (x % 10_000_000) as f64 / 1000.0,
+                1 => (x % 1_000_000) as f32 as f64 / 100.0,
+                2 => ((x % 100_000) as f64 + 0.5) / 100.0,
+                _ => f64::from_bits(x) % 1e9,
+            };
+            if !raw.is_finite() {
+                continue;
+            }
+            for e in [0, 2, 3, 4] {
+                let slow = shortest_decimal(raw)
+                    .unwrap()
+                    .round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero);
+                assert_eq!(round_to_minor(raw, e), Some(slow), "{raw} at {e} digits");
+            }
+        }
     }
 }

@@ -41,15 +41,37 @@ pub trait ResponseObject {
     fn fields() -> &'static [FieldInfo];
 }
 
+/// A path into a response body, built on the stack while checking and rendered only for an error.
+#[derive(Debug, Clone, Copy)]
+pub enum Path<'a> {
+    /// The start (`data`).
+    Root(&'a str),
+    /// A field of an object.
+    Key(&'a Path<'a>, &'a str),
+    /// An item of an array.
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    /// The path as text (`data.charges_set[3].number`).
+    pub fn render(&self) -> String {
+        match self {
+            Path::Root(s) => (*s).to_owned(),
+            Path::Key(parent, key) => join(&parent.render(), key),
+            Path::Index(parent, i) => crate::error::index(&parent.render(), *i),
+        }
+    }
+}
+
 /// Checks, after decoding, that every field that must be present is present.
 pub(crate) trait CheckPresence {
-    fn check_presence(&self, path: &str) -> Result<(), Error>;
+    fn check_presence(&self, path: &Path<'_>) -> Result<(), Error>;
 }
 
 macro_rules! no_presence_rules {
     ($($t:ty),*) => {$(
         impl CheckPresence for $t {
-            fn check_presence(&self, _: &str) -> Result<(), Error> { Ok(()) }
+            fn check_presence(&self, _: &Path<'_>) -> Result<(), Error> { Ok(()) }
         }
     )*};
 }
@@ -65,9 +87,9 @@ no_presence_rules!(
 );
 
 impl<T: CheckPresence> CheckPresence for Vec<T> {
-    fn check_presence(&self, path: &str) -> Result<(), Error> {
+    fn check_presence(&self, path: &Path<'_>) -> Result<(), Error> {
         for (i, item) in self.iter().enumerate() {
-            item.check_presence(&crate::error::index(path, i))?;
+            item.check_presence(&Path::Index(path, i))?;
         }
         Ok(())
     }
@@ -102,9 +124,9 @@ pub(crate) fn first_missing(
     })
 }
 
-pub(crate) fn missing_error(path: &str, field: &str) -> Error {
+pub(crate) fn missing_error(path: &Path<'_>, field: &str) -> Error {
     Error::malformed(
-        join(path, field),
+        join(&path.render(), field),
         format!("the mandatory field `{field}` is missing"),
     )
 }
@@ -284,13 +306,13 @@ macro_rules! response_object {
                 }
 
                 /// Checks presence with the fields a `fields_set` named (`None`: no `fields_set`).
-                pub(crate) fn check_fields(&self, path: &str, named: Option<u64>) -> Result<(), $crate::error::Error> {
+                pub(crate) fn check_fields(&self, path: &$crate::object::Path<'_>, named: Option<u64>) -> Result<(), $crate::error::Error> {
                     if let Some(field) = $crate::object::first_missing(FIELDS, self.present_mask(), named) {
                         return Err($crate::object::missing_error(path, field));
                     }
                     $(
                         if let Some(v) = &self.$field {
-                            $crate::object::CheckPresence::check_presence(v, &$crate::error::join(path, $wire))?;
+                            $crate::object::CheckPresence::check_presence(v, &$crate::object::Path::Key(path, $wire))?;
                         }
                     )*
                     Ok(())
@@ -306,13 +328,13 @@ macro_rules! response_object {
             }
 
             impl $crate::object::CheckPresence for $name {
-                fn check_presence(&self, path: &str) -> Result<(), $crate::error::Error> {
+                fn check_presence(&self, path: &$crate::object::Path<'_>) -> Result<(), $crate::error::Error> {
                     self.check_fields(path, None)
                 }
             }
 
             impl $crate::decode::ItemCheck for $name {
-                fn check_item(&self, path: &str, named: Option<u64>) -> Result<(), $crate::error::Error> {
+                fn check_item(&self, path: &$crate::object::Path<'_>, named: Option<u64>) -> Result<(), $crate::error::Error> {
                     self.check_fields(path, named)
                 }
             }
@@ -420,7 +442,7 @@ macro_rules! wire_enum {
         }
 
         impl $crate::object::CheckPresence for $name {
-            fn check_presence(&self, _: &str) -> Result<(), $crate::error::Error> { Ok(()) }
+            fn check_presence(&self, _: &$crate::object::Path<'_>) -> Result<(), $crate::error::Error> { Ok(()) }
         }
 
         impl schemars::JsonSchema for $name {

@@ -37,7 +37,7 @@ crate::object::response_object! {
 }
 
 impl crate::object::CheckPresence for Token {
-    fn check_presence(&self, _: &str) -> Result<(), Error> {
+    fn check_presence(&self, _: &crate::object::Path<'_>) -> Result<(), Error> {
         Ok(())
     }
 }
@@ -45,6 +45,6 @@ impl crate::object::CheckPresence for Token {
 impl ResponseData for LoginResult {
     type Item = LoginResult;
     fn check(&self, _: Option<u64>) -> Result<(), Error> {
-        self.check_fields("data", None)
+        self.check_fields(&crate::object::Path::Root("data"), None)
     }
 }

@@ -52,6 +52,6 @@ impl ResponseData for FailedCharges {
     type Item = FailedCharges;
     const NULL_IS_EMPTY: bool = true;
     fn check(&self, _: Option<u64>) -> Result<(), Error> {
-        self.check_fields("data", None)
+        self.check_fields(&crate::object::Path::Root("data"), None)
     }
 }

@@ -9,6 +9,7 @@ use crate::decode::ResponseData;
 use crate::method::{ApiRequest, Method};
 use crate::methods::objects::FieldsSet;
 use crate::money::{Currency, Money};
+use crate::object::Path;
 use crate::Error;
 
 /// Which charges `charges/list` returns (mandatory from R14.1.0, inferred).
@@ -172,10 +173,14 @@ impl ResponseData for ChargesPage {
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         use crate::decode::ItemCheck;
         if self.charges_set.is_none() {
-            return Err(crate::object::missing_error("data", "charges_set"));
+            return Err(crate::object::missing_error(
+                &Path::Root("data"),
+                "charges_set",
+            ));
         }
+        let set = Path::Key(&Path::Root("data"), "charges_set");
         for (i, c) in self.charges().iter().enumerate() {
-            c.check_item(&format!("data.charges_set[{i}]"), named)?;
+            c.check_item(&Path::Index(&set, i), named)?;
         }
         Ok(())
     }

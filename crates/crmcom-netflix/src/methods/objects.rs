@@ -318,7 +318,7 @@ impl crate::decode::ResponseData for Empty {
     type Item = Empty;
     const NULL_IS_EMPTY: bool = true;
     fn check(&self, _: Option<u64>) -> Result<(), crate::Error> {
-        self.check_fields("data", None)
+        self.check_fields(&crate::object::Path::Root("data"), None)
     }
 }
 

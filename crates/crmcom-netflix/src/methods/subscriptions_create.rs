@@ -96,6 +96,6 @@ crate::object::response_object! {
 impl ResponseData for SubscriptionCreated {
     type Item = SubscriptionCreated;
     fn check(&self, _: Option<u64>) -> Result<(), Error> {
-        self.check_fields("data", None)
+        self.check_fields(&crate::object::Path::Root("data"), None)
     }
 }

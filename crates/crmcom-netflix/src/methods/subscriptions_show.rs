@@ -135,7 +135,10 @@ impl ResponseData for Subscriptions {
     type Item = Subscription;
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         for (i, s) in self.0.iter().enumerate() {
-            s.check_item(&format!("data[{i}]"), named)?;
+            s.check_item(
+                &crate::object::Path::Index(&crate::object::Path::Root("data"), i),
+                named,
+            )?;
         }
         Ok(())
     }
