@@ -1,5 +1,7 @@
 # The README's commands. `make demo` runs the main job on an embedded default; `make test` builds
-# everything and runs every test. Each part of the project keeps its targets in mk/<part>.mk.
+# everything and runs every test. Each part of the project keeps its targets in mk/<part>.mk and
+# adds to SETUP_TARGETS, TEST_TARGETS and BENCH_TARGETS; the part whose job is the main one sets
+# DEMO_TARGET (mk/ files are read in name order; a later `:=` overrides an earlier `?=`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -16,6 +18,8 @@ help:
 include $(sort $(wildcard mk/*.mk))
 
 setup: $(SETUP_TARGETS)
+
+demo: $(DEMO_TARGET)
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed"

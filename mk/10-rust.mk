@@ -1,6 +1,7 @@
 # Rust: the core crate, the simulator, the vectors and the spec drift test.
 
 TEST_TARGETS += test-rust
+DEMO_TARGET ?= demo-rust
 BENCH_TARGETS += bench-rust
 
 .PHONY: test-rust bench-rust demo-rust
