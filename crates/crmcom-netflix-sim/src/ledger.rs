@@ -255,6 +255,17 @@ impl Sim {
         self.faults.scheduled.entry(at).or_default().push(spec);
     }
 
+    /// Adds now every scheduled charge whose request has not come yet; returns how many.
+    pub fn add_scheduled_charges(&mut self, now: i64) -> usize {
+        let scheduled = std::mem::take(&mut self.faults.scheduled);
+        let mut added = 0;
+        for spec in scheduled.into_values().flatten() {
+            self.add_charge(spec, now);
+            added += 1;
+        }
+        added
+    }
+
     /// Refuses the next `times` acknowledgements of a charge with
     /// [`codes::ACKNOWLEDGEMENT_FAILED`].
     pub fn fail_acknowledgement(&mut self, number: &str, times: u32) {
@@ -279,6 +290,16 @@ impl Sim {
     /// a negative shift repeats charges already listed, a positive one skips some.
     pub fn shift_next_page(&mut self, by: i64) {
         self.faults.shift_next_page = Some(by);
+    }
+
+    /// Turns every fault knob off: acknowledgement failures (chosen and random), page faults
+    /// not yet used, and unavailability. Scheduled charges still arrive.
+    pub fn clear_faults(&mut self) {
+        let scheduled = std::mem::take(&mut self.faults.scheduled);
+        self.faults = crate::Faults {
+            scheduled,
+            ..crate::Faults::default()
+        };
     }
 
     /// Refuses the next `count` requests with [`codes::SERVICE_UNAVAILABLE`], doing nothing.
