@@ -425,6 +425,7 @@ impl Sim {
             let code = code.or_else(|| self.injected_failure(&item.number));
             match code {
                 Some(code) => {
+                    self.count_refusal(code);
                     refused.push(failed(&item.number, item.reference_number.as_deref(), code))
                 }
                 None => {
@@ -436,6 +437,14 @@ impl Sim {
             }
         }
         Ok(json!({ "failed_charges_set": refused }))
+    }
+
+    fn count_refusal(&mut self, code: &str) {
+        *self
+            .stats
+            .charge_refusals
+            .entry(code.to_owned())
+            .or_insert(0) += 1;
     }
 
     fn injected_failure(&mut self, number: &str) -> Option<&'static str> {
@@ -464,7 +473,10 @@ impl Sim {
                 (c.status != ChargeStatus::Pending).then_some(codes::CHARGE_ALREADY_PROCESSED)
             });
             match code {
-                Some(code) => refused.push(failed(item.number(), item.reference_number(), code)),
+                Some(code) => {
+                    self.count_refusal(code);
+                    refused.push(failed(item.number(), item.reference_number(), code))
+                }
                 None => {
                     self.record_reference(item);
                     if let Some(c) = self.ledger.get_mut(item.number()) {

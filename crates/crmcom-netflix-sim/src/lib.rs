@@ -120,6 +120,8 @@ pub struct SimStats {
     pub invalid_requests: u64,
     /// Requests answered with an error envelope of any code.
     pub errors: u64,
+    /// Entries of `failed_charges_set` sent, per `error_code`.
+    pub charge_refusals: BTreeMap<String, u64>,
 }
 
 /// Why a request was refused: a stable code (see [`codes`]) and a sentence.
