@@ -56,7 +56,7 @@ impl Path<'_> {
     /// The path as text (`data.charges_set[3].number`).
     pub fn render(&self) -> String {
         match self {
-            Path::Root(s) => (*s).to_owned(),
+            Path::Root(s) => (*s).to_string(),
             Path::Key(parent, key) => join(&parent.render(), key),
             Path::Index(parent, i) => crate::error::index(&parent.render(), *i),
         }

@@ -82,10 +82,15 @@ crate::object::response_object! {
 }
 
 /// The data of `subscriptions/show`: one subscription object or an array of them, always read as
-/// a list.
+/// a list (and written back as one).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(transparent)]
-pub struct Subscriptions(pub Vec<Subscription>);
+pub struct Subscriptions(
+    pub Vec<Subscription>,
+    /// Whether the server sent a single object, so that error paths point into it.
+    #[serde(skip)]
+    bool,
+);
 
 impl std::ops::Deref for Subscriptions {
     type Target = Vec<Subscription>;
@@ -107,14 +112,14 @@ impl<'de> Deserialize<'de> for Subscriptions {
                 seq: A,
             ) -> Result<Subscriptions, A::Error> {
                 Vec::<Subscription>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
-                    .map(Subscriptions)
+                    .map(|items| Subscriptions(items, false))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
             ) -> Result<Subscriptions, A::Error> {
                 Subscription::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(|s| Subscriptions(vec![s]))
+                    .map(|s| Subscriptions(vec![s], true))
             }
         }
         d.deserialize_any(V)
@@ -134,12 +139,20 @@ impl JsonSchema for Subscriptions {
 impl ResponseData for Subscriptions {
     type Item = Subscription;
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
+        let data = crate::object::Path::Root("data");
         for (i, s) in self.0.iter().enumerate() {
-            s.check_item(
-                &crate::object::Path::Index(&crate::object::Path::Root("data"), i),
-                named,
-            )?;
+            if self.1 {
+                s.check_item(&data, named)?;
+            } else {
+                s.check_item(&crate::object::Path::Index(&data, i), named)?;
+            }
         }
         Ok(())
+    }
+}
+
+impl From<Vec<Subscription>> for Subscriptions {
+    fn from(items: Vec<Subscription>) -> Self {
+        Subscriptions(items, false)
     }
 }
