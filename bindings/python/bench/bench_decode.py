@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Decodes the same 50-charge `charges/list` response (bench/data/charges-list-50.json) with
+crmcom_netflix.decode, msgspec (typed Structs), pydantic v2 (model_validate_json) and json.loads,
+in one run, and prints each time and the ratios.
+
+    python bench/bench_decode.py [--quick]
+
+Targets: crmcom_netflix no slower than msgspec, at least 3x faster than pydantic.
+`crmcom_netflix.decode` does more than the others: it checks the envelope and every documented
+field, keeps unknown fields, and prices each amount exactly (the `Decimal`s and `datetime`s are
+made when first read). The second table reads every charge's amount and dates as well, which is
+where that laziness is paid for.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import sys
+import time
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import msgspec
+import pydantic
+
+import crmcom_netflix
+
+ROOT = Path(__file__).resolve().parents[3]
+BODY = (ROOT / "bench" / "data" / "charges-list-50.json").read_bytes()
+
+
+# -- msgspec ---------------------------------------------------------------------------------
+
+
+class MsStatus(msgspec.Struct):
+    code: str
+    description: Optional[str] = None
+    message: Optional[str] = None
+
+
+class MsCharge(msgspec.Struct):
+    number: str
+    billing_system_customer_identifier: str
+    amount: float
+    currency: str
+    paid_through_date: datetime
+    charge_status: str
+    received_on: datetime
+    set_as_approved_on: Optional[datetime]
+    set_as_declined_on: Optional[datetime]
+    set_as_bad_request_on: Optional[datetime]
+    set_as_rejected_request_on: Optional[datetime]
+    local_currency_amount: Optional[float] = None
+    local_currency: Optional[str] = None
+
+
+class MsPage(msgspec.Struct):
+    charges_set: List[MsCharge]
+
+
+class MsEnvelope(msgspec.Struct):
+    status: MsStatus
+    data: MsPage
+
+
+class MsChargeDecimal(msgspec.Struct):
+    number: str
+    billing_system_customer_identifier: str
+    amount: Decimal
+    currency: str
+    paid_through_date: datetime
+    charge_status: str
+    received_on: datetime
+    set_as_approved_on: Optional[datetime]
+    set_as_declined_on: Optional[datetime]
+    set_as_bad_request_on: Optional[datetime]
+    set_as_rejected_request_on: Optional[datetime]
+    local_currency_amount: Optional[Decimal] = None
+    local_currency: Optional[str] = None
+
+
+class MsPageDecimal(msgspec.Struct):
+    charges_set: List[MsChargeDecimal]
+
+
+class MsEnvelopeDecimal(msgspec.Struct):
+    status: MsStatus
+    data: MsPageDecimal
+
+
+ms_decoder = msgspec.json.Decoder(MsEnvelope)
+ms_decoder_decimal = msgspec.json.Decoder(MsEnvelopeDecimal)
+
+
+# -- pydantic --------------------------------------------------------------------------------
+
+
+class PdStatus(pydantic.BaseModel):
+    code: str
+    description: Optional[str] = None
+    message: Optional[str] = None
+
+
+class PdCharge(pydantic.BaseModel):
+    number: str
+    billing_system_customer_identifier: str
+    amount: float
+    currency: str
+    paid_through_date: datetime
+    charge_status: str
+    received_on: datetime
+    set_as_approved_on: Optional[datetime]
+    set_as_declined_on: Optional[datetime]
+    set_as_bad_request_on: Optional[datetime]
+    set_as_rejected_request_on: Optional[datetime]
+    local_currency_amount: Optional[float] = None
+    local_currency: Optional[str] = None
+
+
+class PdPage(pydantic.BaseModel):
+    charges_set: List[PdCharge]
+
+
+class PdEnvelope(pydantic.BaseModel):
+    status: PdStatus
+    data: PdPage
+
+
+# -- the contestants -------------------------------------------------------------------------
+
+
+def nf_decode() -> Any:
+    return crmcom_netflix.decode("netflix/charges/list", BODY)
+
+
+def ms_decode() -> Any:
+    return ms_decoder.decode(BODY)
+
+
+def ms_decode_decimal() -> Any:
+    return ms_decoder_decimal.decode(BODY)
+
+
+def pd_decode() -> Any:
+    return PdEnvelope.model_validate_json(BODY)
+
+
+def json_loads() -> Any:
+    return json.loads(BODY)
+
+
+def read_all(charges: Any) -> None:
+    for c in charges:
+        c.amount, c.paid_through_date, c.received_on, c.set_as_approved_on
+
+
+def nf_decode_read() -> Any:
+    page = crmcom_netflix.decode("netflix/charges/list", BODY)
+    read_all(page.charges_set)
+    return page
+
+
+def ms_decode_read() -> Any:
+    env = ms_decoder.decode(BODY)
+    read_all(env.data.charges_set)
+    return env
+
+
+def ms_decode_decimal_read() -> Any:
+    env = ms_decoder_decimal.decode(BODY)
+    read_all(env.data.charges_set)
+    return env
+
+
+def pd_decode_read() -> Any:
+    env = PdEnvelope.model_validate_json(BODY)
+    read_all(env.data.charges_set)
+    return env
+
+
+def measure(fn: Callable[[], Any], *, seconds: float) -> float:
+    """Median time of one call in microseconds, over batches filling `seconds`."""
+    fn()
+    n = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        if time.perf_counter() - start > 0.02:
+            break
+        n *= 2
+    samples = []
+    deadline = time.perf_counter() + seconds
+    gc.collect()
+    while time.perf_counter() < deadline or len(samples) < 5:
+        start = time.perf_counter()
+        for _ in range(n):
+            fn()
+        samples.append((time.perf_counter() - start) / n * 1e6)
+    return statistics.median(samples)
+
+
+def check() -> None:
+    page = nf_decode()
+    assert len(page.charges_set) == 50
+    assert len(ms_decode().data.charges_set) == 50
+    assert len(pd_decode().data.charges_set) == 50
+    assert str(page.charges_set[0].amount) == "5.99"
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv[1:]
+    seconds = 0.3 if quick else 1.5
+    check()
+    print(f"charges/list response, 50 charges, {len(BODY):,} bytes; Python {sys.version.split()[0]},")
+    print(f"msgspec {msgspec.__version__}, pydantic {pydantic.VERSION}, crmcom_netflix {crmcom_netflix.VERSION}")
+    print()
+    rows = [
+        ("crmcom_netflix.decode", nf_decode),
+        ("msgspec (typed Structs)", ms_decode),
+        ("msgspec (typed Structs, Decimal amounts)", ms_decode_decimal),
+        ("pydantic v2 model_validate_json", pd_decode),
+        ("json.loads (untyped)", json_loads),
+    ]
+    times = {name: measure(fn, seconds=seconds) for name, fn in rows}
+    print("decode only                                    us/call")
+    for name, _ in rows:
+        print(f"  {name:<44} {times[name]:8.1f}")
+    ours = times["crmcom_netflix.decode"]
+    ms = times["msgspec (typed Structs)"]
+    pd = times["pydantic v2 model_validate_json"]
+    print()
+    print(f"  msgspec / crmcom_netflix  = {ms / ours:5.2f}x   (target >= 1.00: no slower than msgspec)")
+    print(f"  pydantic / crmcom_netflix = {pd / ours:5.2f}x   (target >= 3.00)")
+    print()
+    rows_read = [
+        ("crmcom_netflix.decode", nf_decode_read),
+        ("msgspec (typed Structs)", ms_decode_read),
+        ("msgspec (typed Structs, Decimal amounts)", ms_decode_decimal_read),
+        ("pydantic v2 model_validate_json", pd_decode_read),
+    ]
+    times_read = {name: measure(fn, seconds=seconds) for name, fn in rows_read}
+    print("decode, then read every amount and 3 dates    us/call")
+    for name, _ in rows_read:
+        print(f"  {name:<44} {times_read[name]:8.1f}")
+    ours_r = times_read["crmcom_netflix.decode"]
+    print()
+    print(f"  msgspec / crmcom_netflix  = {times_read['msgspec (typed Structs)'] / ours_r:5.2f}x")
+    print(
+        f"  msgspec Decimal / crmcom_netflix = "
+        f"{times_read['msgspec (typed Structs, Decimal amounts)'] / ours_r:5.2f}x"
+    )
+    print(f"  pydantic / crmcom_netflix = {times_read['pydantic v2 model_validate_json'] / ours_r:5.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,565 @@
+"""`Client`: a small blocking client for the CRM.COM netflix API, built only from `prepare` and
+`decode`, on the standard library.
+
+It logs in, renews the token before it expires, retries GET calls (never POSTs) on network
+failures and 5xx answers, and runs the nightly charge loop (`sync_charges`) with an optional
+SQLite journal that makes a killed run resume without losing or double-billing a charge.
+
+The HTTP layer is a `Transport`: `UrllibTransport` by default, `crmcom_netflix.testing.FakeCrm`
+in tests, or a few lines around any HTTP library:
+
+    class RequestsTransport:
+        def __init__(self) -> None:
+            self.session = requests.Session()
+
+        def send(self, request: HttpRequest) -> HttpResponse:
+            r = self.session.request(request.verb, request.url, data=request.body,
+                                     headers=dict(request.headers), timeout=request.timeout)
+            return HttpResponse(r.status_code, r.content)
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Type,
+    Union,
+    overload,
+)
+
+from . import _native
+from ._base import Request
+from ._enums import ChargeStatus, ChargeStatusFilter
+from ._errors import ApiError, MalformedResponse, TransportError
+from ._journal import Journal, PathLike
+from ._models import (
+    AcceptCharges,
+    AcknowledgeCharges,
+    CreateSubscription,
+    DeclineCharges,
+    ListCharges,
+    ListPromotions,
+    LoginRequest,
+    ReleaseToken,
+    ShowSubscriptions,
+    SuspendSubscription,
+    UnsuspendSubscription,
+)
+from ._native import (
+    Charge,
+    ChargesPage,
+    ChargeSync,
+    Empty,
+    FailedCharge,
+    FailedCharges,
+    LoginResult,
+    PreparedRequest,
+    Promotion,
+    Subscription,
+    SubscriptionCreated,
+    SyncReport,
+    Token,
+)
+
+__all__ = [
+    "Client",
+    "Transport",
+    "HttpRequest",
+    "HttpResponse",
+    "UrllibTransport",
+    "SyncResult",
+]
+
+log = logging.getLogger("crmcom_netflix")
+
+USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """One HTTP exchange for a transport to carry out."""
+
+    verb: str
+    """`"GET"` or `"POST"`."""
+    url: str
+    """The full URL; for a GET it carries the token in its query string."""
+    headers: Mapping[str, str]
+    body: Optional[bytes]
+    """The JSON body of a POST (it carries the token); `None` for a GET."""
+    timeout: float
+    """Seconds to wait for the server."""
+    prepared: PreparedRequest
+    """The request as the core prepared it (what an in-process fake needs)."""
+
+    def __repr__(self) -> str:
+        # The URL and the body carry the token: show neither.
+        return f"HttpRequest({self.verb} {self.prepared.path}, timeout={self.timeout})"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What the server answered."""
+
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    """Carries out one HTTP exchange. Raise `OSError` (or `TransportError`) when no answer came;
+    return any answer that came, whatever its status."""
+
+    def send(self, request: HttpRequest) -> HttpResponse: ...
+
+
+class UrllibTransport:
+    """A transport on `urllib.request` (standard library only)."""
+
+    def __init__(self, *, context: Optional[ssl.SSLContext] = None) -> None:
+        self.context = context
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        http_request = urllib.request.Request(
+            request.url, data=request.body, method=request.verb, headers=dict(request.headers)
+        )
+        try:
+            with urllib.request.urlopen(
+                http_request, timeout=request.timeout, context=self.context
+            ) as response:
+                return HttpResponse(response.status, response.read(), dict(response.headers))
+        except urllib.error.HTTPError as e:
+            body = e.read() if e.fp is not None else b""
+            return HttpResponse(e.code, body, dict(e.headers or {}))
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What `Client.sync_charges` did in one run."""
+
+    run: int
+    """The run number (one per completed night, from 1)."""
+    report: SyncReport
+    """The core's summary of the run."""
+    charges: List[Charge]
+    """Every charge the billing took in this run, in order, from the journal (so including the
+    ones taken before an interruption)."""
+    left: List[Charge]
+    """Charges handed over in this process and left on the server for a person to look at:
+    not processed (`PENDING` or a status this SDK does not know), or approved with an amount
+    it cannot price. They come back in a later run."""
+
+    @property
+    def billable(self) -> List[Charge]:
+        """The charges to bill: approved, priced in a known currency."""
+        return [c for c in self.charges if c.billable]
+
+
+_Response = Union[
+    ChargesPage,
+    List[Promotion],
+    List[Subscription],
+    SubscriptionCreated,
+    Empty,
+    FailedCharges,
+    LoginResult,
+]
+
+
+class Client:
+    """A blocking client for one CRM.COM server.
+
+    `base_url` is the Web API root, `https://host/crmapi/rest/v2`. The client logs in on first
+    use and again shortly before the token expires (a JWT's `exp`, or `token_lifetime` seconds
+    after login for an opaque token), retries GET calls up to `retries` times on network failures
+    and 5xx/429 answers (POSTs are never retried), and targets `release` (the newest by default).
+
+        with Client("https://crm.example/crmapi/rest/v2", username="u", password="p",
+                    organisation="ORG") as client:
+            page = client.list_charges(charge_status=ChargeStatusFilter.PROCESSED)
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        username: str,
+        password: str,
+        organisation: str,
+        unit: Optional[str] = None,
+        release: Optional[str] = None,
+        transport: Optional[Transport] = None,
+        timeout: float = 30.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        renew_margin: float = 300.0,
+        token_lifetime: float = 3600.0,
+        relogin_on_api_error: bool = True,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not isinstance(base_url, str):
+            raise TypeError(f"base_url: expected str, got {type(base_url).__name__}")
+        self.base_url = base_url.rstrip("/")
+        self.release = release
+        self.transport: Transport = transport if transport is not None else UrllibTransport()
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.renew_margin = renew_margin
+        self.token_lifetime = token_lifetime
+        self.relogin_on_api_error = relogin_on_api_error
+        self._clock = clock
+        self._sleep = sleep
+        self._login = LoginRequest(
+            username=username, password=password, organisation=organisation, unit=unit
+        )
+        self._token: Optional[Token] = None
+        self._issued_at = 0.0
+        self.logins = 0
+        """How many times the client has logged in (renewals included)."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Client({self.base_url!r}, username={self._login.username!r}, "
+            f"organisation={self._login.organisation!r})"
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    @property
+    def token(self) -> Optional[Token]:
+        """The current token, if logged in."""
+        return self._token
+
+    def login(self) -> Token:
+        """Logs in (again) and returns the new token."""
+        prepared = self._login.prepare(release=self.release)
+        result = self._send(prepared)
+        assert isinstance(result, LoginResult)
+        token = result.token
+        if token is None:
+            raise MalformedResponse("the login response has no token", "data.token", "missing")
+        self._token = token
+        self._issued_at = self._clock()
+        self.logins += 1
+        log.debug("logged in (login %d)", self.logins)
+        return token
+
+    def _needs_renewal(self, token: Token) -> bool:
+        now = self._clock()
+        expired = token.is_expired_at(now, self.renew_margin)
+        if expired is None:
+            return now + self.renew_margin >= self._issued_at + self.token_lifetime
+        return expired
+
+    def _current_token(self) -> Token:
+        token = self._token
+        if token is None or self._needs_renewal(token):
+            token = self.login()
+        return token
+
+    def logout(self) -> None:
+        """Releases the token (the server forgets it)."""
+        token, self._token = self._token, None
+        if token is not None:
+            self._send(ReleaseToken().prepare(token=token, release=self.release))
+
+    def close(self) -> None:
+        """Releases the token if logged in; errors are logged, not raised."""
+        try:
+            self.logout()
+        except Exception as e:  # noqa: BLE001 - closing must not fail
+            log.warning("releasing the token failed: %s", e)
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def _http_request(self, prepared: PreparedRequest) -> HttpRequest:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        body = prepared.body_bytes()
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return HttpRequest(
+            verb=prepared.verb,
+            url=prepared.url(self.base_url),
+            headers=headers,
+            body=body,
+            timeout=self.timeout,
+            prepared=prepared,
+        )
+
+    def exchange(self, prepared: PreparedRequest) -> bytes:
+        """Sends a prepared request and returns the response body: GETs are retried on network
+        failures and 5xx/429 answers; an answer with another HTTP error status and no API
+        envelope raises `TransportError`."""
+        attempts = 1 + (max(0, self.retries) if prepared.verb == "GET" else 0)
+        request = self._http_request(prepared)
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
+            try:
+                response = self.transport.send(request)
+            except (OSError, TransportError) as e:
+                if last:
+                    raise TransportError(f"{prepared.verb} {prepared.path}: {e}") from e
+                log.info("%s %s failed (%s); retrying", prepared.verb, prepared.path, e)
+                self._sleep(self.backoff * 2**attempt)
+                continue
+            if (response.status >= 500 or response.status == 429) and not last:
+                log.info("%s %s: HTTP %d; retrying", prepared.verb, prepared.path, response.status)
+                self._sleep(self.backoff * 2**attempt)
+                continue
+            if 200 <= response.status < 300:
+                return response.body
+            try:
+                _native.decode(prepared.method, response.body, fields_set=prepared.fields_set)
+            except ApiError:
+                return response.body  # the envelope says what went wrong: decode reports it
+            except (MalformedResponse, TypeError):
+                pass
+            raise TransportError(
+                f"{prepared.verb} {prepared.path}: HTTP {response.status}", response.status
+            )
+        raise AssertionError("unreachable")
+
+    def _send(self, prepared: PreparedRequest) -> Any:
+        body = self.exchange(prepared)
+        return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+
+    def send(self, prepared: PreparedRequest) -> Any:
+        """Sends a request prepared by `prepare` (with its own token) and decodes the answer."""
+        return self._send(prepared)
+
+    @overload
+    def call(self, request: ListCharges) -> ChargesPage: ...
+    @overload
+    def call(self, request: ListPromotions) -> List[Promotion]: ...
+    @overload
+    def call(self, request: ShowSubscriptions) -> List[Subscription]: ...
+    @overload
+    def call(self, request: CreateSubscription) -> SubscriptionCreated: ...
+    @overload
+    def call(self, request: Union[SuspendSubscription, UnsuspendSubscription, ReleaseToken]) -> Empty: ...
+    @overload
+    def call(self, request: Union[AcknowledgeCharges, AcceptCharges, DeclineCharges]) -> FailedCharges: ...
+    @overload
+    def call(self, request: LoginRequest) -> LoginResult: ...
+    @overload
+    def call(self, request: Request) -> Any: ...
+
+    def call(self, request: Request) -> Any:
+        """Prepares `request` with the current token (logging in or renewing it first), sends it
+        and decodes the answer. After an `ApiError` the client logs in again and retries once
+        (an expired or revoked token), unless `relogin_on_api_error` is off."""
+        if not isinstance(request, Request):
+            raise TypeError(f"call() takes a request object, not {type(request).__name__}")
+        fresh = self._token is None
+        token = self._current_token()
+        try:
+            return self._send(request.prepare(token=token, release=self.release))
+        except ApiError:
+            if fresh or not self.relogin_on_api_error or isinstance(request, LoginRequest):
+                raise
+            log.info("%s: API error; logging in again and retrying once", request.METHOD)
+            token = self.login()
+            return self._send(request.prepare(token=token, release=self.release))
+
+    # -- methods -----------------------------------------------------------------------------
+
+    def list_promotions(self, *, fields_set: Optional[Sequence[str]] = None) -> List[Promotion]:
+        """The Netflix promotions that apply to the operator."""
+        return self.call(ListPromotions(fields_set=fields_set))
+
+    def show_subscriptions(
+        self,
+        *,
+        billing_system_customer_identifier: Optional[str] = None,
+        netflix_customer_identifier: Optional[str] = None,
+        fields_set: Optional[Sequence[str]] = None,
+    ) -> List[Subscription]:
+        """The Netflix subscriptions of a customer."""
+        return self.call(
+            ShowSubscriptions(
+                billing_system_customer_identifier=billing_system_customer_identifier,
+                netflix_customer_identifier=netflix_customer_identifier,
+                fields_set=fields_set,
+            )
+        )
+
+    def create_subscription(self, request: CreateSubscription) -> SubscriptionCreated:
+        """Creates a Netflix subscriber; the result carries the Netflix sign-up token."""
+        return self.call(request)
+
+    def suspend_subscription(self, billing_system_customer_identifier: str) -> Empty:
+        """Suspends a Netflix subscriber."""
+        return self.call(
+            SuspendSubscription(billing_system_customer_identifier=billing_system_customer_identifier)
+        )
+
+    def unsuspend_subscription(self, billing_system_customer_identifier: str) -> Empty:
+        """Reverses the suspension of a Netflix subscriber."""
+        return self.call(
+            UnsuspendSubscription(
+                billing_system_customer_identifier=billing_system_customer_identifier
+            )
+        )
+
+    def list_charges(
+        self,
+        *,
+        charge_status: Union[ChargeStatusFilter, str, None] = None,
+        offset: int = 0,
+        number_of_results: int = 50,
+        fields_set: Optional[Sequence[str]] = None,
+    ) -> ChargesPage:
+        """One page of the operator's Netflix charges not yet acknowledged."""
+        return self.call(
+            ListCharges(
+                charge_status=charge_status,
+                offset=offset,
+                number_of_results=number_of_results,
+                fields_set=fields_set,
+            )
+        )
+
+    def _charge_sets(self, request_type: Type[Any], items: Iterable[Any]) -> List[FailedCharge]:
+        from . import batch
+
+        failed: List[FailedCharge] = []
+        for request in batch(request_type, items):
+            result = self.call(request)
+            failed.extend(result.failed_charges_set or [])
+        return failed
+
+    def acknowledge_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+        """Acknowledges charges (`Charge` objects, set items or `(number, customer, reference)`
+        tuples), 50 per call; returns the ones that failed."""
+        return self._charge_sets(AcknowledgeCharges, items)
+
+    def accept_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+        """Accepts pending charges, 50 per call; returns the ones that failed."""
+        return self._charge_sets(AcceptCharges, items)
+
+    def decline_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+        """Declines pending charges, 50 per call; returns the ones that failed."""
+        return self._charge_sets(DeclineCharges, items)
+
+    # -- the charge loop ---------------------------------------------------------------------
+
+    @staticmethod
+    def _taken(charge: Charge) -> bool:
+        """Whether the billing takes the charge: billable ones to bill, and processed ones that
+        are not to be billed (declined, bad request, rejected) to record. Pending charges,
+        unknown statuses and approved amounts it cannot price stay on the server."""
+        if charge.billable:
+            return True
+        return charge.is_final and charge.charge_status is not ChargeStatus.APPROVED
+
+    def sync_charges(
+        self,
+        *,
+        journal: Optional[PathLike] = None,
+        export: Optional[Callable[[SyncResult], None]] = None,
+        page_size: Optional[int] = None,
+        max_ack_attempts: Optional[int] = None,
+        max_pages_per_run: Optional[int] = None,
+        already_acknowledged_codes: Optional[Sequence[str]] = None,
+    ) -> SyncResult:
+        """Runs the charge loop (`ChargeSync`) to the end of a run: lists the processed charges,
+        records the ones the billing takes, acknowledges them, page after page.
+
+        With a `journal` path the sync state and the ledger of taken charges are kept in SQLite
+        and saved after every step: a run killed at any point resumes on the next call, without
+        losing a charge or taking one twice. `export(result)` runs before the run is marked
+        complete (write the billing file there): if it fails or the process dies, the next call
+        finishes the same run and exports again. The options apply to a new journal; a resumed
+        one keeps its own.
+        """
+        store = Journal(journal)
+        try:
+            return self._sync(
+                store,
+                export,
+                {
+                    "release": self.release,
+                    "page_size": page_size,
+                    "max_ack_attempts": max_ack_attempts,
+                    "max_pages_per_run": max_pages_per_run,
+                    "already_acknowledged_codes": already_acknowledged_codes,
+                },
+            )
+        finally:
+            store.close()
+
+    def _sync(
+        self,
+        store: Journal,
+        export: Optional[Callable[[SyncResult], None]],
+        options: Mapping[str, Any],
+    ) -> SyncResult:
+        saved, complete = store.load()
+        if saved is None:
+            sync = ChargeSync(**{k: v for k, v in options.items() if v is not None})
+            store.save(sync.state_json())
+        else:
+            sync = ChargeSync.from_state(saved)
+            if complete:
+                sync.start_run()
+                store.save(sync.state_json())
+            else:
+                log.info("resuming run %d", sync.run)
+        left: List[Charge] = []
+        relogged = False
+        while True:
+            token = self._current_token()
+            request = sync.next_request(token)
+            store.save(sync.state_json())
+            if request is None:
+                break
+            body = self.exchange(request)
+            try:
+                sync.feed(body)
+            except ApiError:
+                # The state is unchanged: the same request goes again with a new token, once.
+                if relogged or not self.relogin_on_api_error:
+                    raise
+                relogged = True
+                log.info("%s: API error; logging in again", request.path)
+                self.login()
+                continue
+            relogged = False
+            store.save(sync.state_json())
+            charges = sync.take_charges()
+            if not charges:
+                continue
+            taken = [c for c in charges if self._taken(c)]
+            left.extend(c for c in charges if not self._taken(c))
+            # Taking is recorded with the state that hands the charges over, atomically.
+            store.record(sync.run, taken, sync.state_json())
+            if taken:
+                sync.confirm(taken)
+                store.save(sync.state_json())
+        result = SyncResult(
+            run=sync.run, report=sync.report(), charges=store.charges(sync.run), left=left
+        )
+        if export is not None:
+            export(result)
+        store.save(sync.state_json(), complete=True)
+        return result

@@ -1,0 +1,353 @@
+//! Conversions between Python values and the JSON values, dates and amounts of the core.
+//!
+//! Parameters go in as plain Python (dicts, lists, strings, numbers, enum members, `datetime`,
+//! request objects); anything else is a `TypeError` naming where it was found, never a crash.
+
+use chrono::{Datelike, Timelike};
+use crmcom_netflix::Date;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyMemoryView,
+    PyString, PyTuple, PyType,
+};
+use serde_json::{Map, Value};
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ENUM: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `decimal.Decimal`.
+pub fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    DECIMAL.import(py, "decimal", "Decimal")
+}
+
+/// A `decimal.Decimal` from its text.
+pub fn decimal(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+    Ok(decimal_type(py)?.call1((text,))?.unbind())
+}
+
+/// A naive `datetime.datetime` holding the wall-clock reading of a core date.
+pub fn datetime(py: Python<'_>, date: &Date) -> PyResult<Py<PyAny>> {
+    let d = date.0;
+    let year = d.year();
+    if !(1..=9999).contains(&year) {
+        return Err(PyValueError::new_err(format!(
+            "the date {date} is outside the years Python's datetime can hold"
+        )));
+    }
+    Ok(PyDateTime::new(
+        py,
+        year,
+        d.month() as u8,
+        d.day() as u8,
+        d.hour() as u8,
+        d.minute() as u8,
+        d.second() as u8,
+        (d.nanosecond() / 1000).min(999_999),
+        None,
+    )?
+    .into_any()
+    .unbind())
+}
+
+/// Reads a `datetime.datetime` through its ISO form, with the core's lenient date rules (a zone
+/// is dropped and the wall-clock reading kept).
+pub fn date_of(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Date> {
+    if !value.is_instance_of::<PyDateTime>() {
+        return Err(type_error(path, "a datetime.datetime", value));
+    }
+    let iso = value.call_method0("isoformat")?;
+    let iso = iso.cast::<PyString>()?.to_cow()?;
+    Date::parse(&iso).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "{}: {iso} is not a date the API can carry",
+            at(path)
+        ))
+    })
+}
+
+fn at(path: &str) -> &str {
+    if path.is_empty() {
+        "the value"
+    } else {
+        path
+    }
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .qualname()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// A `TypeError` saying what was expected at `path` and what came.
+pub fn type_error(path: &str, expected: &str, got: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "{}: expected {expected}, got {}",
+        at(path),
+        type_name(got)
+    ))
+}
+
+fn child(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Converts a Python value to JSON. `path` names the value in error messages.
+pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    let py = value.py();
+    if value.is_none() {
+        return Ok(Value::Null);
+    }
+    // Exact built-in types first: the common case, and cheap to test.
+    if let Ok(s) = value.cast_exact::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(b) = value.cast_exact::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if value.is_exact_instance_of::<PyInt>() {
+        return int_to_json(value, path);
+    }
+    if let Ok(f) = value.cast_exact::<PyFloat>() {
+        return float_to_json(f.value(), path);
+    }
+    if let Ok(d) = value.cast_exact::<PyDict>() {
+        return dict_to_json(d, path);
+    }
+    if let Ok(l) = value.cast_exact::<PyList>() {
+        let mut items = Vec::with_capacity(l.len());
+        for (i, item) in l.iter().enumerate() {
+            items.push(to_json(&item, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if let Ok(t) = value.cast_exact::<PyTuple>() {
+        let mut items = Vec::with_capacity(t.len());
+        for (i, item) in t.iter().enumerate() {
+            items.push(to_json(&item, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(items));
+    }
+    // Enum members stand for their wire value.
+    if value.is_instance(ENUM.import(py, "enum", "Enum")?)? {
+        return to_json(&value.getattr("value")?, path);
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Value::String(s.to_cow()?.into_owned()));
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(value.is_truthy()?));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return int_to_json(value, path);
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return float_to_json(f.value(), path);
+    }
+    if value.is_instance(decimal_type(py)?)? {
+        let f: f64 = value.extract()?;
+        return float_to_json(f, path);
+    }
+    if value.is_instance_of::<PyDateTime>() {
+        return Ok(Value::String(date_of(value, path)?.to_string()));
+    }
+    if value.is_instance(DATE.import(py, "datetime", "date")?)? {
+        return Err(type_error(
+            path,
+            "a datetime.datetime (the API's dates carry a time)",
+            value,
+        ));
+    }
+    if let Ok(d) = value.cast::<PyDict>() {
+        return dict_to_json(d, path);
+    }
+    if let Ok(l) = value.cast::<PyList>() {
+        let mut items = Vec::with_capacity(l.len());
+        for (i, item) in l.iter().enumerate() {
+            items.push(to_json(&item, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if let Ok(t) = value.cast::<PyTuple>() {
+        let mut items = Vec::with_capacity(t.len());
+        for (i, item) in t.iter().enumerate() {
+            items.push(to_json(&item, &format!("{path}[{i}]"))?);
+        }
+        return Ok(Value::Array(items));
+    }
+    if let Ok(token) = value.cast::<crate::token::PyToken>() {
+        return Ok(Value::String(token.get().0.expose().to_owned()));
+    }
+    // Request and response objects of this package, and anything else that offers `to_dict()`.
+    if value.hasattr("to_dict")? && !value.is_instance_of::<PyType>() {
+        let dict = value.call_method0("to_dict")?;
+        return to_json(&dict, path);
+    }
+    if value.hasattr("keys")? && value.hasattr("__getitem__")? {
+        let dict = PyDict::new(py);
+        for key in value.call_method0("keys")?.try_iter()? {
+            let key = key?;
+            dict.set_item(&key, value.get_item(&key)?)?;
+        }
+        return dict_to_json(&dict, path);
+    }
+    Err(type_error(
+        path,
+        "a JSON-like value (dict, list, str, int, float, bool, None, enum member, datetime)",
+        value,
+    ))
+}
+
+fn dict_to_json(d: &Bound<'_, PyDict>, path: &str) -> PyResult<Value> {
+    let mut map = Map::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let key = match k.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.into_owned(),
+            Err(_) => return Err(type_error(path, "str keys", &k)),
+        };
+        let value = to_json(&v, &child(path, &key))?;
+        map.insert(key, value);
+    }
+    Ok(Value::Object(map))
+}
+
+fn int_to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    if let Ok(i) = value.extract::<i64>() {
+        return Ok(Value::from(i));
+    }
+    if let Ok(u) = value.extract::<u64>() {
+        return Ok(Value::from(u));
+    }
+    // Beyond 64 bits JSON readers (the core's included) fall back to a double.
+    let f: f64 = value.extract()?;
+    float_to_json(f, path)
+}
+
+fn float_to_json(f: f64, path: &str) -> PyResult<Value> {
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| PyValueError::new_err(format!("{}: {f} is not a JSON number", at(path))))
+}
+
+/// Converts JSON to plain Python values (dict, list, str, int, float, bool, None).
+pub fn to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
+    Ok(match value {
+        Value::Null => py.None(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any().unbind(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any().unbind()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any().unbind()
+            } else {
+                n.as_f64()
+                    .unwrap_or(f64::NAN)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any().unbind(),
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(to_py(py, item)?)?;
+            }
+            list.into_any().unbind()
+        }
+        Value::Object(map) => {
+            let dict = PyDict::new(py);
+            for (k, v) in map {
+                dict.set_item(k, to_py(py, v)?)?;
+            }
+            dict.into_any().unbind()
+        }
+    })
+}
+
+/// The bytes of a response body given as `bytes`, `bytearray`, `memoryview` or `str`.
+pub fn with_body<R>(body: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(b) = body.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    if let Ok(s) = body.cast::<PyString>() {
+        let text = s.to_cow()?;
+        return Ok(f(text.as_bytes()));
+    }
+    if let Ok(b) = body.cast::<PyByteArray>() {
+        return Ok(f(&b.to_vec()));
+    }
+    if body.is_instance_of::<PyMemoryView>() {
+        let bytes = body.call_method0("tobytes")?;
+        let bytes = bytes.cast::<PyBytes>()?;
+        return Ok(f(bytes.as_bytes()));
+    }
+    Err(type_error(
+        "body",
+        "bytes, bytearray, memoryview or str",
+        body,
+    ))
+}
+
+/// Text given as `str`, `bytes` or `bytearray` (JSON documents).
+pub fn with_text<R>(text: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    with_body(text, f).map_err(|_| type_error("json", "str or bytes", text))
+}
+
+/// A `fields_set` given as a sequence of names or as one comma-separated string.
+pub fn fields_set(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    if let Ok(s) = value.cast::<PyString>() {
+        let joined = s.to_cow()?;
+        let names: crmcom_netflix::FieldsSet<crmcom_netflix::Charge> =
+            serde_json::from_value(Value::String(joined.into_owned()))
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        return Ok(Some(names.names().to_vec()));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let mut names = Vec::new();
+        for (i, item) in value.try_iter()?.enumerate() {
+            let item = item?;
+            match item.cast::<PyString>() {
+                Ok(s) => names.push(s.to_cow()?.into_owned()),
+                Err(_) => return Err(type_error(&format!("fields_set[{i}]"), "str", &item)),
+            }
+        }
+        return Ok(Some(names));
+    }
+    Err(type_error(
+        "fields_set",
+        "a list of field names or a comma-separated str",
+        value,
+    ))
+}
+
+/// An optional string argument.
+pub fn opt_str(value: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<String>> {
+    match value.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) => match v.cast::<PyString>() {
+            Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+            Err(_) => Err(type_error(name, "str or None", v)),
+        },
+    }
+}
+
+/// A required string argument.
+pub fn req_str(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    match value.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(type_error(name, "str", value)),
+    }
+}

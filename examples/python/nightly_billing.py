@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""The nightly billing job: log in to CRM.COM, sync the Netflix charges, write the billable ones
+to a CSV file ready for import into the billing system, acknowledge them, print the report.
+
+    # against an in-process fake CRM.COM seeded with realistic data (the default):
+    python examples/python/nightly_billing.py --out billing/
+
+    # against a real server (the password comes from $CRMCOM_PASSWORD):
+    python examples/python/nightly_billing.py --base-url https://crm.example/crmapi/rest/v2 \
+        --username billing --organisation NETFLIXOP --out billing/
+
+The journal (`--journal`, SQLite) keeps the sync state and the charges taken: a job killed at any
+point resumes on its next start without losing a charge or billing one twice, and the CSV of a
+run is written before the run is marked complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import crmcom_netflix as nf
+from crmcom_netflix.testing import FakeCrm
+
+CSV_COLUMNS = [
+    "charge_number",
+    "customer",
+    "amount",
+    "currency",
+    "amount_minor_units",
+    "local_amount",
+    "local_currency",
+    "paid_through_date",
+    "approved_on",
+    "received_on",
+]
+
+
+def csv_path(out: Path, run: int) -> Path:
+    return out / f"netflix-charges-run-{run:04d}.csv"
+
+
+def write_csv(path: Path, charges: Sequence[nf.Charge]) -> None:
+    """Writes the billable charges atomically (a temporary file renamed into place), so that an
+    interrupted job never leaves half a file for the billing system to import."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(CSV_COLUMNS)
+            for c in charges:
+                writer.writerow(
+                    [
+                        c.number,
+                        c.billing_system_customer_identifier,
+                        c.amount,
+                        c.currency,
+                        c.amount_minor,
+                        "" if c.local_currency_amount is None else c.local_currency_amount,
+                        c.local_currency or "",
+                        _date(c.paid_through_date),
+                        _date(c.set_as_approved_on),
+                        _date(c.received_on),
+                    ]
+                )
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _date(value: Optional[datetime]) -> str:
+    return "" if value is None else nf.format_date(value)
+
+
+def print_report(result: nf.SyncResult, csv_file: Path, server: str) -> None:
+    report = result.report
+    billable = result.billable
+    recorded = [c for c in result.charges if not c.billable]
+    statuses = Counter(str(c.charge_status) for c in recorded)
+    print(f"Nightly Netflix billing: run {result.run} against {server}")
+    print(f"  pages listed               {report.pages:>6}")
+    print(f"  charges received           {report.handed_over:>6}")
+    print(f"  billed                     {len(billable):>6}  -> {csv_file}")
+    for currency, total in sorted(_totals(billable).items()):
+        print(f"      {currency:<4} {total:>16,}")
+    detail = ", ".join(f"{s} {n}" for s, n in sorted(statuses.items()))
+    print(f"  recorded, not billed       {len(recorded):>6}" + (f"  ({detail})" if detail else ""))
+    print(f"  acknowledged               {report.acknowledged:>6}")
+    print(f"  left on the server         {len(result.left):>6}")
+    for c in result.left:
+        why = (
+            f"status {c.charge_status}"
+            if not c.is_final
+            else f"{c.currency} {c.amount}: currency unknown, cannot be priced"
+        )
+        print(f"      {c.number}  {c.billing_system_customer_identifier}  {why}")
+    print(f"  failed acknowledgements    {len(report.failed):>6}")
+    for f in report.failed:
+        later = "retried next run" if f.deferred else "retrying"
+        print(f"      {f.number}  {f.error_code} after {f.attempts} attempt(s); {later}")
+    print(f"  run complete               {'yes' if report.finished else 'no':>6}")
+
+
+def _totals(charges: Sequence[nf.Charge]) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = dict(nf.total_by_currency(charges))
+    return totals
+
+
+def fake_crm(seed: int, charges: int, release: Optional[str]) -> FakeCrm:
+    """A fake CRM.COM with a night's worth of charges, one of whose acknowledgements the server
+    keeps refusing (it shows in the report and is retried the next night)."""
+    crm = FakeCrm(release=release, start="2024-03-01T02:00:00", tick=0.2)
+    numbers = crm.seed(charges, seed=seed)
+    approved = [n for n in numbers if (crm.charge(n) or {}).get("status") == "APPROVED"]
+    if approved:
+        crm.fail_acknowledgement(approved[3 % len(approved)], times=10)
+    return crm
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="The nightly billing job: sync Netflix charges, write the billable ones to CSV."
+    )
+    parser.add_argument("--base-url", help="the Web API root; the fake CRM.COM when absent")
+    parser.add_argument("--username", default=os.environ.get("CRMCOM_USERNAME"))
+    parser.add_argument("--organisation", default=os.environ.get("CRMCOM_ORGANISATION"))
+    parser.add_argument("--release", help="the server's release (newest by default)")
+    parser.add_argument("--out", default="nightly-billing", help="folder for the CSV files")
+    parser.add_argument("--journal", help="SQLite journal (default: <out>/journal.sqlite)")
+    parser.add_argument("--fake-charges", type=int, default=120, help="charges in the fake")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the fake's data")
+    args = parser.parse_args(argv)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.base_url:
+        password = os.environ.get("CRMCOM_PASSWORD")
+        if not (args.username and args.organisation and password):
+            parser.error("a real server needs --username, --organisation and $CRMCOM_PASSWORD")
+        journal = Path(args.journal) if args.journal else out / "journal.sqlite"
+        client = nf.Client(
+            args.base_url,
+            username=args.username,
+            password=password,
+            organisation=args.organisation,
+            release=args.release,
+        )
+        server = args.base_url
+    else:
+        # A fresh fake each time: its journal starts fresh too.
+        journal = Path(args.journal) if args.journal else out / "journal-fake.sqlite"
+        if not args.journal and journal.exists():
+            journal.unlink()
+        crm = fake_crm(args.seed, args.fake_charges, args.release)
+        client = crm.client(release=args.release)
+        server = f"the fake CRM.COM ({crm.release})"
+
+    def export(result: nf.SyncResult) -> None:
+        write_csv(csv_path(out, result.run), result.billable)
+
+    try:
+        with client:
+            result = client.sync_charges(journal=journal, export=export)
+    except nf.Error as e:
+        print(f"nightly billing failed: {e}", file=sys.stderr)
+        return 1
+    print_report(result, csv_path(out, result.run), server)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
