@@ -16,6 +16,8 @@ use serde::Deserialize;
 const PAYLOAD: &[u8] = include_bytes!("../../../bench/data/charges-list-50.json");
 
 /// The plain baseline: the same charge fields, owned `String`s, chrono dates, no validation.
+/// Its fields are only written by decoding, as in a program that would read them later.
+#[allow(dead_code)]
 mod plain {
     use chrono::NaiveDateTime;
     use serde::Deserialize;

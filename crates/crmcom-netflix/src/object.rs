@@ -344,8 +344,8 @@ macro_rules! response_object {
                     stringify!($name).into()
                 }
                 fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                    let mut properties: Vec<schemars::Schema> = Vec::new();
-                    $( properties.push(generator.subschema_for::<$ty>()); )*
+                    let properties: Vec<schemars::Schema> =
+                        vec![$( generator.subschema_for::<$ty>() ),*];
                     $crate::object::object_schema(
                         concat!($($doc, "\n"),*),
                         FIELDS,

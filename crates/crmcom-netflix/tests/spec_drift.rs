@@ -71,7 +71,7 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
                 .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
                 .collect();
             let all_const = non_null.iter().all(|b| b.get("const").is_some());
-            if !(all_const && !non_null.is_empty()) {
+            if !all_const || non_null.is_empty() {
                 for b in non_null {
                     resolve(b, root, out);
                 }
