@@ -278,7 +278,7 @@ impl Sim {
     /// `per_mille` / 1000, drawn from a generator seeded with `seed`; 0 turns it off.
     pub fn fail_acknowledgements_at_rate(&mut self, per_mille: u32, seed: u64) {
         self.faults.acknowledgement_failure_rate =
-            (per_mille > 0).then(|| (per_mille, SplitMix64(seed)));
+            (per_mille > 0).then_some((per_mille, SplitMix64(seed)));
     }
 
     /// Returns the next `charges/list` page in reverse order (newest first).

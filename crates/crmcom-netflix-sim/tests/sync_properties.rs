@@ -313,7 +313,7 @@ fn run(s: &Scenario) -> Result<(), TestCaseError> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 40,
+        cases: 128,
         max_shrink_iters: 200,
         ..ProptestConfig::default()
     })]
@@ -325,7 +325,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Read-only paging over a list that only grows: every charge there at the start is handed
     /// over exactly once, nothing is acknowledged, and each page starts where the last one ended.

@@ -117,16 +117,22 @@ fn merge<I: ChargeSetItem>(
             }
             None => {
                 if let Some(r) = reference {
-                    if owner.contains_key(&r) {
-                        if let Some(out) = conflicts.as_deref_mut() {
-                            out.push(
-                                &join(&index("", i), "reference_number"),
-                                ViolationCode::Duplicate,
-                                format!("reference number `{r}` is used by another charge"),
-                            );
+                    match owner.entry(r) {
+                        std::collections::hash_map::Entry::Occupied(taken) => {
+                            if let Some(out) = conflicts.as_deref_mut() {
+                                out.push(
+                                    &join(&index("", i), "reference_number"),
+                                    ViolationCode::Duplicate,
+                                    format!(
+                                        "reference number `{}` is used by another charge",
+                                        taken.key()
+                                    ),
+                                );
+                            }
                         }
-                    } else {
-                        owner.insert(r, merged.len());
+                        std::collections::hash_map::Entry::Vacant(free) => {
+                            free.insert(merged.len());
+                        }
                     }
                 }
                 by_number.insert(item.number().to_owned(), merged.len());
