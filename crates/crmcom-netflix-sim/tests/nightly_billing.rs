@@ -127,6 +127,9 @@ fn ten_thousand_charges_over_twenty_nights_are_each_billed_exactly_once() {
         .filter(|c| c.acknowledged_on.is_some())
         .all(|c| billing.confirmed.contains(&c.number)));
     assert_eq!(sim.stats().invalid_requests, 0);
+    // A page of 50 charges in hand plus the night's finished numbers: small enough to save
+    // after every step.
+    assert!(shell.largest_state < 64 * 1024, "{}", shell.largest_state);
     // The reports add up, in exact money, to what was billed and to the ledger's approved
     // charges.
     let mut expected: BTreeMap<String, Decimal> = BTreeMap::new();
@@ -161,12 +164,14 @@ fn ten_thousand_charges_over_twenty_nights_are_each_billed_exactly_once() {
          acknowledgements), {} logins, {} crashes; {handed} handed over ({redelivered} \
          redelivered after a crash), {acknowledged} acknowledged; of {attempts} acknowledgement \
          attempts {failed_attempts} refused (ACKNOWLEDGEMENT_FAILED) and retried, {already} \
-         repeats after a crash answered CHARGE_ALREADY_ACKNOWLEDGED; {} left failed; billed {}",
+         repeats after a crash answered CHARGE_ALREADY_ACKNOWLEDGED; {} left failed; largest \
+         saved state {} bytes; billed {}",
         ledger.len(),
         shell.requests,
         shell.logins,
         shell.crashes,
         last_failed.len(),
+        shell.largest_state,
         reported
             .iter()
             .map(|(c, a)| format!("{a} {c}"))

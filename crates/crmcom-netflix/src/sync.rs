@@ -137,7 +137,9 @@ pub enum SyncMode {
     /// later lists. Lists `PROCESSED` charges only.
     #[default]
     Acknowledge,
-    /// Page through the list without acknowledging anything (either status filter).
+    /// Page through the list without acknowledging anything (either status filter). Confirm
+    /// what has been processed all the same: the state keeps each charge handed over and not
+    /// confirmed (to hand it over again after a crash) until the run ends.
     ReadOnly,
 }
 

@@ -116,6 +116,8 @@ pub struct Shell {
     pub crashes: u64,
     pub logins: u64,
     pub requests: u64,
+    /// The largest state saved, in bytes of JSON.
+    pub largest_state: usize,
     crash_point: u64,
     /// What happened in the current night, for failure messages.
     pub log: Vec<String>,
@@ -134,6 +136,7 @@ impl Shell {
             crashes: 0,
             logins: 0,
             requests: 0,
+            largest_state: 0,
             crash_point: 0,
             log: Vec::new(),
         }
@@ -141,6 +144,7 @@ impl Shell {
 
     fn save(&mut self) {
         self.saved = self.sync.state().to_json();
+        self.largest_state = self.largest_state.max(self.saved.len());
     }
 
     /// Passes a crash point: on a planned crash the process dies and restarts from the last
