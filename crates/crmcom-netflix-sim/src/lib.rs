@@ -9,7 +9,7 @@
 //! the same calls give the same bytes.
 //!
 //! Every request rule is the core's: parameters are checked with
-//! [`prepare_value`](crmcom_netflix::prepare_value) for the simulated release and refused with an
+//! [`prepare_value`] for the simulated release and refused with an
 //! error envelope that lists the core's violations; `fields_set` is applied with
 //! [`project_data`](crmcom_netflix::project_data); dates are the core's [`Date`](crmcom_netflix::Date).
 //!

@@ -34,7 +34,8 @@
 //!    up to [`SyncOptions::max_ack_attempts`] times per run, and carried into the next run, where
 //!    it is retried before the first page; if the charge shows up in a page meanwhile, it is
 //!    recognised and not handed over. A charge handed over but not confirmed by the end of a run
-//!    is handed over again, marked `redelivered`, when a later run lists it.
+//!    is handed over again, marked `redelivered`, when a later run lists it (within
+//!    [`SyncOptions::keep_unconfirmed_runs`] runs).
 //! 4. **The offset is a cursor.** `offset` is the number of charges in the server's list in front
 //!    of the cursor. Each page moves it forward by the number of charges received; in acknowledge
 //!    mode each charge acknowledged from in front of the cursor moves it back by one. So it
@@ -65,43 +66,6 @@
 //! `CHARGE_ALREADY_ACKNOWLEDGED`, counted as done), and a charge handed over but not confirmed is
 //! handed over again marked `redelivered`, so a billing system keyed by charge number bills it
 //! once.
-//!
-//! # Example
-//!
-//! ```
-//! use crmcom_netflix::{ChargeSync, Method, SyncOptions, Token};
-//!
-//! let mut sync = ChargeSync::new(SyncOptions::default()).unwrap();
-//! let token = Token::new("T");
-//! // The server: one page with two charges, then an acknowledgement, then an empty page.
-//! let page = br#"{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":[
-//!   {"number":"I1","billing_system_customer_identifier":"pci1","amount":5.989999771118164,
-//!    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
-//!    "received_on":"2017-02-21T10:07:23","set_as_approved_on":"2017-02-21T10:38:58",
-//!    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null},
-//!   {"number":"I2","billing_system_customer_identifier":"pci2","amount":2.990000009536743,
-//!    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
-//!    "received_on":"2017-02-21T10:07:24","set_as_approved_on":"2017-02-21T10:38:58",
-//!    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null}]}}"#;
-//! let acknowledged = br#"{"status":{"code":"OK","description":"","message":""},
-//!   "data":{"failed_charges_set":[]}}"#;
-//! let empty = br#"{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":[]}}"#;
-//!
-//! let mut bodies = vec![&page[..], &acknowledged[..], &empty[..]].into_iter();
-//! while let Some(request) = sync.next_request(&token).unwrap() {
-//!     // A real shell sends `request` over HTTP here (and saves `sync.state()` first).
-//!     if request.method == Method::ChargesList {
-//!         assert!(request.query_string().contains("offset=0"));
-//!     }
-//!     sync.feed(bodies.next().unwrap()).unwrap();
-//!     let charges = sync.take_charges();
-//!     // The billing system takes the charges; confirm what it took.
-//!     sync.confirm(charges.iter().map(|c| c.charge.number())).unwrap();
-//! }
-//! let report = sync.report();
-//! assert_eq!((report.handed_over, report.acknowledged), (2, 2));
-//! assert_eq!(report.billable_total["USD"].to_string(), "8.98");
-//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -509,8 +473,65 @@ pub struct SyncReport {
     pub finished: bool,
 }
 
-/// The charge loop as a state machine. See the [module documentation](self) for its invariants
-/// and how to save its state.
+/// The nightly charge loop as a sans-IO state machine: `next_request` → send → `feed` →
+/// `take_charges` → bill → `confirm`, until `next_request` returns `None`; then `report`.
+///
+/// Its contract:
+///
+/// 1. Nothing unconfirmed is acknowledged; a charge not confirmed stays on the server.
+/// 2. Within a run a charge is handed over once; after [`ChargeSync::from_state`] the charges
+///    handed over and not confirmed are handed over again, marked `redelivered`.
+/// 3. A confirmed charge is never handed over again; a failed acknowledgement (an entry of
+///    `failed_charges_set`) is reported with its error code, retried up to
+///    [`SyncOptions::max_ack_attempts`] times per run and carried into the next run.
+/// 4. `offset` counts the charges of the run still in place on the server (failed
+///    acknowledgements, charges not yet confirmed or acknowledged), so nothing is skipped;
+///    charges arriving during the run are reached in the same run.
+/// 5. One request in flight; an API error or a malformed response changes nothing, and
+///    `next_request` hands out the same request again.
+/// 6. Every request is prepared (validated) for the target release: pages of at most 50,
+///    acknowledgements of at most 50, `charge_status` from R14.1.0 only.
+/// 7. A run ends: at a page shorter than the page size (or [`SyncOptions::max_pages_per_run`]),
+///    once every confirmed charge is acknowledged or out of attempts.
+///
+/// Save [`ChargeSync::state`] after every step, before acting on what it returned (before
+/// sending, before billing): then a crash at any step loses no charge, and a billing system keyed
+/// by charge number bills each charge once. `docs/nightly-billing.md` has a complete job.
+///
+/// ```
+/// use crmcom_netflix::{ChargeSync, Method, SyncOptions, Token};
+///
+/// let mut sync = ChargeSync::new(SyncOptions::default()).unwrap();
+/// let token = Token::new("T");
+/// // The server: a page of two charges (shorter than 50: the end of the list), then the
+/// // acknowledgement of both.
+/// let page = br#"{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":[
+///   {"number":"I1","billing_system_customer_identifier":"pci1","amount":5.989999771118164,
+///    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
+///    "received_on":"2017-02-21T10:07:23","set_as_approved_on":"2017-02-21T10:38:58",
+///    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null},
+///   {"number":"I2","billing_system_customer_identifier":"pci2","amount":2.990000009536743,
+///    "currency":"USD","charge_status":"APPROVED","paid_through_date":"2017-02-19T02:00:00",
+///    "received_on":"2017-02-21T10:07:24","set_as_approved_on":"2017-02-21T10:38:58",
+///    "set_as_declined_on":null,"set_as_bad_request_on":null,"set_as_rejected_request_on":null}]}}"#;
+/// let acknowledged = br#"{"status":{"code":"OK","description":"","message":""},
+///   "data":{"failed_charges_set":[]}}"#;
+///
+/// let mut bodies = vec![&page[..], &acknowledged[..]].into_iter();
+/// while let Some(request) = sync.next_request(&token).unwrap() {
+///     // A real shell sends `request` over HTTP here (and saves `sync.state()` first).
+///     if request.method == Method::ChargesList {
+///         assert!(request.query_string().contains("offset=0"));
+///     }
+///     sync.feed(bodies.next().unwrap()).unwrap();
+///     let charges = sync.take_charges();
+///     // The billing system takes the charges; confirm what it took.
+///     sync.confirm(charges.iter().map(|c| c.charge.number())).unwrap();
+/// }
+/// let report = sync.report();
+/// assert_eq!((report.handed_over, report.acknowledged), (2, 2));
+/// assert_eq!(report.billable_total["USD"].to_string(), "8.98");
+/// ```
 #[derive(Debug, Clone)]
 pub struct ChargeSync {
     state: SyncState,
