@@ -2,6 +2,7 @@
 //! charge with accessors for the values a bill needs.
 
 use std::ffi::c_char;
+use std::ptr::NonNull;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, Timelike};
@@ -80,12 +81,20 @@ impl From<Date> for crmnf_datetime {
 /// `crmnf_charges_free`; never freed on its own. Its accessors may be called from several threads
 /// at once. Strings it returns live as long as the list.
 pub struct crmnf_charge {
-    charge: Charge,
+    // Points into the `charges` of the list that owns this view, which never changes after the
+    // list is built: decoding hands the core's charges over without moving them.
+    charge: NonNull<Charge>,
     redelivered: bool,
     // Built on first use, so that decoding costs what the Rust core costs.
-    text: OnceLock<ChargeText>,
+    text: OnceLock<Box<ChargeText>>,
     json: OnceLock<Text>,
 }
+
+// SAFETY: `charge` points to data owned by the same list, immutable for the list's whole life; the
+// lazily built parts are behind `OnceLock`s.
+unsafe impl Send for crmnf_charge {}
+// SAFETY: as above: shared access only ever reads the charge.
+unsafe impl Sync for crmnf_charge {}
 
 struct ChargeText {
     number: Option<Text>,
@@ -98,23 +107,15 @@ struct ChargeText {
 }
 
 impl crmnf_charge {
-    fn new(charge: Charge, redelivered: bool) -> Self {
-        crmnf_charge {
-            charge,
-            redelivered,
-            text: OnceLock::new(),
-            json: OnceLock::new(),
-        }
-    }
-
     pub(crate) fn charge(&self) -> &Charge {
-        &self.charge
+        // SAFETY: the list owning this view owns the charge and outlives every borrow of the view.
+        unsafe { self.charge.as_ref() }
     }
 
     fn text(&self) -> &ChargeText {
         self.text.get_or_init(|| {
-            let c = &self.charge;
-            ChargeText {
+            let c = self.charge();
+            Box::new(ChargeText {
                 number: c.number.as_deref().map(Text::new),
                 customer: c
                     .billing_system_customer_identifier
@@ -125,7 +126,7 @@ impl crmnf_charge {
                 status: c.charge_status.as_ref().map(|s| Text::new(s.as_str())),
                 amount: c.amount.map(|m| Text::new(&m.to_string())),
                 local_amount: c.local_currency_amount.map(|m| Text::new(&m.to_string())),
-            }
+            })
         })
     }
 }
@@ -133,18 +134,33 @@ impl crmnf_charge {
 /// The charges of one `netflix/charges/list` response, oldest first. Immutable: it and its charges
 /// may be read from several threads at once. Freed with `crmnf_charges_free`.
 pub struct crmnf_charges {
-    charges: Vec<crmnf_charge>,
+    // Declared first so that the views, which point into `charges`, are dropped first.
+    views: Box<[crmnf_charge]>,
+    // Owns what the views point to; read only through them.
+    #[allow(dead_code)]
+    charges: Vec<Charge>,
 }
 
 impl crmnf_charges {
+    fn new(charges: Vec<Charge>, redelivered: impl Fn(usize) -> bool) -> Self {
+        let views = charges
+            .iter()
+            .enumerate()
+            .map(|(i, c)| crmnf_charge {
+                charge: NonNull::from(c),
+                redelivered: redelivered(i),
+                text: OnceLock::new(),
+                json: OnceLock::new(),
+            })
+            .collect();
+        crmnf_charges { views, charges }
+    }
+
     /// Charges handed over by a `ChargeSync`, with their `redelivered` flags.
     pub(crate) fn delivered(delivered: Vec<crmcom_netflix::DeliveredCharge>) -> Self {
-        crmnf_charges {
-            charges: delivered
-                .into_iter()
-                .map(|d| crmnf_charge::new(d.charge, d.redelivered))
-                .collect(),
-        }
+        let flags: Vec<bool> = delivered.iter().map(|d| d.redelivered).collect();
+        let charges = delivered.into_iter().map(|d| d.charge).collect();
+        crmnf_charges::new(charges, |i| flags[i])
     }
 }
 
@@ -188,13 +204,8 @@ pub unsafe extern "C" fn crmnf_charges_decode(
         let fields = opt_str_arg(fields_set, "fields_set")?.map(FieldsSet::<()>::from_query_value);
         let page = decode::<ListCharges>(body, fields.as_ref().map(FieldsSet::names))
             .map_err(Fail::Core)?;
-        let charges = page
-            .charges_set
-            .unwrap_or_default()
-            .into_iter()
-            .map(|charge| crmnf_charge::new(charge, false))
-            .collect();
-        *out = Box::into_raw(Box::new(crmnf_charges { charges }));
+        let charges = crmnf_charges::new(page.charges_set.unwrap_or_default(), |_| false);
+        *out = Box::into_raw(Box::new(charges));
         Ok(())
     })
 }
@@ -204,7 +215,7 @@ pub unsafe extern "C" fn crmnf_charges_decode(
 pub extern "C" fn crmnf_charges_count(charges: *const crmnf_charges) -> usize {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { charges.as_ref() } {
-        Some(c) => c.charges.len(),
+        Some(c) => c.views.len(),
         None => 0,
     }
 }
@@ -219,7 +230,7 @@ pub extern "C" fn crmnf_charges_get(
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { charges.as_ref() } {
         Some(c) => c
-            .charges
+            .views
             .get(index)
             .map_or(std::ptr::null(), |c| c as *const crmnf_charge),
         None => std::ptr::null(),
@@ -322,7 +333,7 @@ pub extern "C" fn crmnf_charge_amount_minor_units(
     charge: *const crmnf_charge,
     out: *mut i64,
 ) -> bool {
-    with_charge(charge, false, |c| minor_units(c.charge.amount, out))
+    with_charge(charge, false, |c| minor_units(c.charge().amount, out))
 }
 
 /// The number of minor-unit digits of the amount's currency (2 for USD, 0 for JPY, 3 for KWD),
@@ -334,7 +345,7 @@ pub extern "C" fn crmnf_charge_amount_minor_unit_exponent(
     charge: *const crmnf_charge,
     out: *mut u32,
 ) -> bool {
-    with_charge(charge, false, |c| exponent(c.charge.amount, out))
+    with_charge(charge, false, |c| exponent(c.charge().amount, out))
 }
 
 /// The exact amount as a decimal string, rounded to the currency's minor unit (`"5.99"`,
@@ -355,7 +366,7 @@ pub extern "C" fn crmnf_charge_amount_exact(
 /// minor units, not with this. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_charge_amount_raw(charge: *const crmnf_charge, out: *mut f64) -> bool {
-    with_charge(charge, false, |c| raw(c.charge.amount, out))
+    with_charge(charge, false, |c| raw(c.charge().amount, out))
 }
 
 /// `crmnf_charge_amount_minor_units` for the amount in the operator's local currency (R14.1.0).
@@ -365,7 +376,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_minor_units(
     out: *mut i64,
 ) -> bool {
     with_charge(charge, false, |c| {
-        minor_units(c.charge.local_currency_amount, out)
+        minor_units(c.charge().local_currency_amount, out)
     })
 }
 
@@ -376,7 +387,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_minor_unit_exponent(
     out: *mut u32,
 ) -> bool {
     with_charge(charge, false, |c| {
-        exponent(c.charge.local_currency_amount, out)
+        exponent(c.charge().local_currency_amount, out)
     })
 }
 
@@ -397,7 +408,9 @@ pub extern "C" fn crmnf_charge_local_currency_amount_raw(
     charge: *const crmnf_charge,
     out: *mut f64,
 ) -> bool {
-    with_charge(charge, false, |c| raw(c.charge.local_currency_amount, out))
+    with_charge(charge, false, |c| {
+        raw(c.charge().local_currency_amount, out)
+    })
 }
 
 /// The status of the charge; `CRMNF_CHARGE_STATUS_UNKNOWN` for a value this library does not know,
@@ -406,7 +419,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_raw(
 pub extern "C" fn crmnf_charge_charge_status(charge: *const crmnf_charge) -> crmnf_charge_status {
     use crmnf_charge_status::*;
     with_charge(charge, CRMNF_CHARGE_STATUS_ABSENT, |c| {
-        match &c.charge.charge_status {
+        match &c.charge().charge_status {
             None => CRMNF_CHARGE_STATUS_ABSENT,
             Some(ChargeStatus::Pending) => CRMNF_CHARGE_STATUS_PENDING,
             Some(ChargeStatus::Approved) => CRMNF_CHARGE_STATUS_APPROVED,
@@ -436,7 +449,7 @@ pub extern "C" fn crmnf_charge_charge_status_text(
 /// for NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
-    with_charge(charge, false, |c| c.charge.billable())
+    with_charge(charge, false, |c| c.charge().billable())
 }
 
 /// Whether the charge may have been handed over before: set only on charges from
@@ -452,13 +465,13 @@ pub extern "C" fn crmnf_charge_redelivered(charge: *const crmnf_charge) -> bool 
 /// for an unknown status and for NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_charge_is_final(charge: *const crmnf_charge) -> bool {
-    with_charge(charge, false, |c| c.charge.is_final())
+    with_charge(charge, false, |c| c.charge().is_final())
 }
 
 /// Whether the charge still waits for processing (`PENDING`). False for NULL. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_charge_is_pending(charge: *const crmnf_charge) -> bool {
-    with_charge(charge, false, |c| c.charge.is_pending())
+    with_charge(charge, false, |c| c.charge().is_pending())
 }
 
 fn date_out(date: Option<Date>, out: *mut crmnf_datetime) -> bool {
@@ -478,7 +491,9 @@ pub extern "C" fn crmnf_charge_paid_through_date(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
-    with_charge(charge, false, |c| date_out(c.charge.paid_through_date, out))
+    with_charge(charge, false, |c| {
+        date_out(c.charge().paid_through_date, out)
+    })
 }
 
 /// When Netflix received the charge; as `crmnf_charge_paid_through_date`.
@@ -487,7 +502,7 @@ pub extern "C" fn crmnf_charge_received_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
-    with_charge(charge, false, |c| date_out(c.charge.received_on, out))
+    with_charge(charge, false, |c| date_out(c.charge().received_on, out))
 }
 
 /// When the charge was approved (false when `null`); as `crmnf_charge_paid_through_date`.
@@ -497,7 +512,7 @@ pub extern "C" fn crmnf_charge_set_as_approved_on(
     out: *mut crmnf_datetime,
 ) -> bool {
     with_charge(charge, false, |c| {
-        date_out(c.charge.set_as_approved_on, out)
+        date_out(c.charge().set_as_approved_on, out)
     })
 }
 
@@ -508,7 +523,7 @@ pub extern "C" fn crmnf_charge_set_as_declined_on(
     out: *mut crmnf_datetime,
 ) -> bool {
     with_charge(charge, false, |c| {
-        date_out(c.charge.set_as_declined_on, out)
+        date_out(c.charge().set_as_declined_on, out)
     })
 }
 
@@ -520,7 +535,7 @@ pub extern "C" fn crmnf_charge_set_as_bad_request_on(
     out: *mut crmnf_datetime,
 ) -> bool {
     with_charge(charge, false, |c| {
-        date_out(c.charge.set_as_bad_request_on, out)
+        date_out(c.charge().set_as_bad_request_on, out)
     })
 }
 
@@ -531,7 +546,7 @@ pub extern "C" fn crmnf_charge_set_as_rejected_request_on(
     out: *mut crmnf_datetime,
 ) -> bool {
     with_charge(charge, false, |c| {
-        date_out(c.charge.set_as_rejected_request_on, out)
+        date_out(c.charge().set_as_rejected_request_on, out)
     })
 }
 
@@ -543,7 +558,7 @@ pub extern "C" fn crmnf_charge_json(charge: *const crmnf_charge, len: *mut usize
     with_charge(charge, std::ptr::null(), |c| {
         c.json
             .get_or_init(|| {
-                Text::new(&serde_json::to_string(&c.charge).unwrap_or_else(|_| "{}".into()))
+                Text::new(&serde_json::to_string(c.charge()).unwrap_or_else(|_| "{}".into()))
             })
             .out(len)
     })
