@@ -101,8 +101,22 @@ fn child(path: &str, key: &str) -> String {
     }
 }
 
+/// How deep parameters may nest: far beyond any request of the API, and well within the stack.
+const MAX_DEPTH: usize = 128;
+
 /// Converts a Python value to JSON. `path` names the value in error messages.
 pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
+    to_json_at(value, path, 0)
+}
+
+fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
+    if depth > MAX_DEPTH {
+        return Err(PyValueError::new_err(format!(
+            "{}: nested more than {MAX_DEPTH} levels deep",
+            at(path)
+        )));
+    }
+    let to_json = |v: &Bound<'_, PyAny>, p: &str| to_json_at(v, p, depth + 1);
     let py = value.py();
     if value.is_none() {
         return Ok(Value::Null);
@@ -121,7 +135,7 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         return float_to_json(f.value(), path);
     }
     if let Ok(d) = value.cast_exact::<PyDict>() {
-        return dict_to_json(d, path);
+        return dict_to_json(d, path, depth);
     }
     if let Ok(l) = value.cast_exact::<PyList>() {
         let mut items = Vec::with_capacity(l.len());
@@ -168,7 +182,7 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
         ));
     }
     if let Ok(d) = value.cast::<PyDict>() {
-        return dict_to_json(d, path);
+        return dict_to_json(d, path, depth);
     }
     if let Ok(l) = value.cast::<PyList>() {
         let mut items = Vec::with_capacity(l.len());
@@ -198,7 +212,7 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
             let key = key?;
             dict.set_item(&key, value.get_item(&key)?)?;
         }
-        return dict_to_json(&dict, path);
+        return dict_to_json(&dict, path, depth);
     }
     Err(type_error(
         path,
@@ -207,14 +221,14 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     ))
 }
 
-fn dict_to_json(d: &Bound<'_, PyDict>, path: &str) -> PyResult<Value> {
+fn dict_to_json(d: &Bound<'_, PyDict>, path: &str, depth: usize) -> PyResult<Value> {
     let mut map = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key = match k.cast::<PyString>() {
             Ok(s) => s.to_cow()?.into_owned(),
             Err(_) => return Err(type_error(path, "str keys", &k)),
         };
-        let value = to_json(&v, &child(path, &key))?;
+        let value = to_json_at(&v, &child(path, &key), depth + 1)?;
         map.insert(key, value);
     }
     Ok(Value::Object(map))

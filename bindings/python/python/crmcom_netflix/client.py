@@ -366,16 +366,18 @@ class Client:
 
     def call(self, request: Request) -> Any:
         """Prepares `request` with the current token (logging in or renewing it first), sends it
-        and decodes the answer. After an `ApiError` the client logs in again and retries once
-        (an expired or revoked token), unless `relogin_on_api_error` is off."""
+        and decodes the answer. After an `ApiError` on a GET the client logs in again and retries
+        once (the token may have been revoked or expired early), unless `relogin_on_api_error`
+        is off; a POST is never sent twice."""
         if not isinstance(request, Request):
             raise TypeError(f"call() takes a request object, not {type(request).__name__}")
         fresh = self._token is None
         token = self._current_token()
+        prepared = request.prepare(token=token, release=self.release)
         try:
-            return self._send(request.prepare(token=token, release=self.release))
+            return self._send(prepared)
         except ApiError:
-            if fresh or not self.relogin_on_api_error or isinstance(request, LoginRequest):
+            if fresh or not self.relogin_on_api_error or prepared.verb != "GET":
                 raise
             log.info("%s: API error; logging in again and retrying once", request.METHOD)
             token = self.login()

@@ -213,8 +213,13 @@ class FakeCrm:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass  # the query string carries the token: never log it
 
-        server = ThreadingHTTPServer((host, port), Handler)
-        server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that went away mid-request (a killed job) is not our error
+
+        server = Server((host, port), Handler)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:

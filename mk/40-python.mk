@@ -1,0 +1,46 @@
+# Python: the crmcom_netflix package (bindings/python). A virtualenv under bindings/python/.venv
+# holds the tools (maturin, pytest, mypy, and msgspec and pydantic for the benchmark); the wheel
+# is built by maturin (release, abi3) and installed there. `make test` then checks the generated
+# request classes, the stubs against the built module (stubtest), mypy --strict on the examples
+# and a typing test, and runs pytest (spec vectors, classes, errors, client against the fake,
+# the kill-at-random-points test).
+
+PY_DIR := bindings/python
+PY_VENV := $(PY_DIR)/.venv
+PY := $(PY_VENV)/bin/python
+PY_WHEELS := target/python-wheels
+PY_TOOLS := "maturin>=1.9,<2" "pytest>=7" "mypy>=1.10" "msgspec>=0.18" "pydantic>=2"
+
+SETUP_TARGETS += setup-python
+TEST_TARGETS += test-python
+BENCH_TARGETS += bench-python
+# `make demo` is the nightly billing job of examples/python against the fake CRM.COM.
+DEMO_TARGET := demo-python
+
+.PHONY: setup-python python-wheel test-python bench-python demo-python
+
+$(PY_VENV)/.tools:
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+	touch $@
+
+setup-python: $(PY_VENV)/.tools
+
+python-wheel: setup-python
+	rm -rf $(PY_WHEELS)
+	$(PY_VENV)/bin/maturin build --quiet --release --locked --manifest-path $(PY_DIR)/Cargo.toml \
+		--interpreter $(PY) --out $(PY_WHEELS)
+	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEELS)/*.whl
+
+test-python: python-wheel
+	$(PY) $(PY_DIR)/scripts/gen_models.py --check
+	$(PY) -m mypy.stubtest crmcom_netflix._native
+	$(PY) -m mypy --strict --no-incremental examples/python/nightly_billing.py $(PY_DIR)/tests/typing/check_types.py
+	cd $(PY_DIR) && .venv/bin/python -m pytest -q
+
+bench-python: python-wheel
+	$(PY) $(PY_DIR)/bench/bench_decode.py
+
+demo-python: python-wheel
+	$(PY) examples/python/nightly_billing.py --out target/nightly-billing
