@@ -121,7 +121,11 @@ pub(crate) fn decode_data<D: ResponseData>(
     body: &[u8],
     fields_set: Option<&[String]>,
 ) -> Result<D, Error> {
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // One UTF-8 check of the whole body is cheaper than serde_json's check of every string.
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err(diagnose::<D>(body));
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
     let fast = EnvelopeSeed::<D>(std::marker::PhantomData)
         .deserialize(&mut de)
         .and_then(|env| de.end().map(|()| env));
