@@ -22,7 +22,7 @@ import time
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import msgspec
 import pydantic
@@ -182,8 +182,8 @@ def pd_decode_read() -> Any:
     return env
 
 
-def measure(fn: Callable[[], Any], *, seconds: float) -> float:
-    """Median time of one call in microseconds, over batches filling `seconds`."""
+def batch_size(fn: Callable[[], Any]) -> int:
+    """Calls per timed batch: enough for about 20 ms."""
     fn()
     n = 1
     while True:
@@ -191,17 +191,25 @@ def measure(fn: Callable[[], Any], *, seconds: float) -> float:
         for _ in range(n):
             fn()
         if time.perf_counter() - start > 0.02:
-            break
+            return n
         n *= 2
-    samples = []
-    deadline = time.perf_counter() + seconds
+
+
+def measure(contestants: Dict[str, Callable[[], Any]], *, seconds: float) -> Dict[str, float]:
+    """Median time of one call in microseconds for each contestant. The contestants take turns,
+    batch after batch, so that a busy machine slows them all alike."""
+    sizes = {name: batch_size(fn) for name, fn in contestants.items()}
+    samples: Dict[str, List[float]] = {name: [] for name in contestants}
     gc.collect()
-    while time.perf_counter() < deadline or len(samples) < 5:
-        start = time.perf_counter()
-        for _ in range(n):
-            fn()
-        samples.append((time.perf_counter() - start) / n * 1e6)
-    return statistics.median(samples)
+    deadline = time.perf_counter() + seconds * len(contestants)
+    while time.perf_counter() < deadline or min(len(v) for v in samples.values()) < 7:
+        for name, fn in contestants.items():
+            n = sizes[name]
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - start) / n * 1e6)
+    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 def check() -> None:
@@ -226,7 +234,7 @@ def main() -> int:
         ("pydantic v2 model_validate_json", pd_decode),
         ("json.loads (untyped)", json_loads),
     ]
-    times = {name: measure(fn, seconds=seconds) for name, fn in rows}
+    times = measure(dict(rows), seconds=seconds)
     print("decode only                                    us/call")
     for name, _ in rows:
         print(f"  {name:<44} {times[name]:8.1f}")
@@ -243,7 +251,7 @@ def main() -> int:
         ("msgspec (typed Structs, Decimal amounts)", ms_decode_decimal_read),
         ("pydantic v2 model_validate_json", pd_decode_read),
     ]
-    times_read = {name: measure(fn, seconds=seconds) for name, fn in rows_read}
+    times_read = measure(dict(rows_read), seconds=seconds)
     print("decode, then read every amount and 3 dates    us/call")
     for name, _ in rows_read:
         print(f"  {name:<44} {times_read[name]:8.1f}")

@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+mod cache;
 mod convert;
 mod errors;
 mod functions;

@@ -19,13 +19,14 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cache::{DATETIMES, DECIMALS, ENUM_MEMBERS};
 use crate::convert::{datetime, decimal, to_json, to_py, with_text};
 use crate::errors::malformed;
 use crate::money::exact_text;
 use crate::token::PyToken;
 
 /// A Python class that wraps a core response object.
-pub trait Wrap: pyo3::PyClass + Sized {
+pub trait Wrap: pyo3::PyClass + Into<pyo3::PyClassInitializer<Self>> + Sized {
     /// The core type.
     type Core: Serialize + DeserializeOwned + Clone + PartialEq;
     /// The Python class name.
@@ -77,7 +78,7 @@ impl ToPyField for Option<Currency> {
 impl ToPyField for Option<Date> {
     fn to_py_field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self {
-            Some(d) => datetime(py, d),
+            Some(d) => DATETIMES.get_or_make(py, d.0, || datetime(py, d)),
             None => Ok(py.None()),
         }
     }
@@ -86,7 +87,11 @@ impl ToPyField for Option<Date> {
 impl ToPyField for Option<Money> {
     fn to_py_field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self {
-            Some(m) => decimal(py, &exact_text(m)),
+            Some(m) => {
+                DECIMALS.get_or_make(py, (m.raw().to_bits(), m.minor_unit_exponent()), || {
+                    decimal(py, &exact_text(m))
+                })
+            }
             None => Ok(py.None()),
         }
     }
@@ -112,10 +117,12 @@ const ENUMS: &str = "crmcom_netflix._enums";
 fn enum_member(
     py: Python<'_>,
     cell: &'static PyOnceLock<Py<PyType>>,
-    name: &str,
+    name: &'static str,
     wire: &str,
 ) -> PyResult<Py<PyAny>> {
-    Ok(cell.import(py, ENUMS, name)?.call1((wire,))?.unbind())
+    ENUM_MEMBERS.get_or_make(py, (name, CompactString::new(wire)), || {
+        Ok(cell.import(py, ENUMS, name)?.call1((wire,))?.unbind())
+    })
 }
 
 macro_rules! enum_field {
@@ -249,10 +256,7 @@ fn reduce_of<'py, T: Wrap>(
 }
 
 /// A Python list of wrapped items.
-fn list_of<T: Wrap>(py: Python<'_>, items: Vec<T::Core>) -> PyResult<Py<PyList>>
-where
-    T: Into<pyo3::PyClassInitializer<T>>,
-{
+fn list_of<T: Wrap>(py: Python<'_>, items: Vec<T::Core>) -> PyResult<Py<PyList>> {
     let mut objects = Vec::with_capacity(items.len());
     for item in items {
         objects.push(Py::new(py, T::from_core(py, item)?)?);
@@ -280,10 +284,11 @@ fn items_of<T: Wrap>(py: Python<'_>, list: &Py<PyList>, attr: &str) -> PyResult<
 }
 
 /// A list field given to a constructor: a list of objects of the item class, or of dicts.
-fn list_arg<T: Wrap>(py: Python<'_>, value: &Bound<'_, PyAny>, attr: &str) -> PyResult<Vec<T::Core>>
-where
-    T: Into<pyo3::PyClassInitializer<T>>,
-{
+fn list_arg<T: Wrap>(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    attr: &str,
+) -> PyResult<Vec<T::Core>> {
     let mut out = Vec::new();
     for (i, item) in value.try_iter()?.enumerate() {
         let item = item?;
@@ -529,16 +534,7 @@ py_object! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Charge: the hot one, with its values made on first read and kept.
-
-const AMOUNT: usize = 0;
-const LOCAL_AMOUNT: usize = 1;
-const PAID_THROUGH: usize = 2;
-const RECEIVED: usize = 3;
-const APPROVED: usize = 4;
-const DECLINED: usize = 5;
-const BAD_REQUEST: usize = 6;
-const REJECTED: usize = 7;
+// Charge: the hot one. Its values are made on first read (and shared through the value caches).
 
 /// A Netflix charge.
 ///
@@ -550,35 +546,12 @@ pub struct PyCharge {
     pub inner: Charge,
     /// Set on charges a sync hands out again after an interruption (they may have been billed).
     pub redelivered: bool,
-    cache: [PyOnceLock<Py<PyAny>>; 8],
 }
 
 impl PyCharge {
     /// Wraps a core charge.
     pub fn new_from(inner: Charge, redelivered: bool) -> Self {
-        PyCharge {
-            inner,
-            redelivered,
-            cache: [const { PyOnceLock::new() }; 8],
-        }
-    }
-
-    fn cached(
-        &self,
-        py: Python<'_>,
-        slot: usize,
-        make: impl FnOnce() -> PyResult<Py<PyAny>>,
-    ) -> PyResult<Py<PyAny>> {
-        self.cache[slot]
-            .get_or_try_init(py, make)
-            .map(|v| v.clone_ref(py))
-    }
-
-    fn date(&self, py: Python<'_>, slot: usize, date: &Option<Date>) -> PyResult<Py<PyAny>> {
-        match date {
-            Some(d) => self.cached(py, slot, || datetime(py, d)),
-            None => Ok(py.None()),
-        }
+        PyCharge { inner, redelivered }
     }
 }
 
@@ -638,10 +611,7 @@ impl PyCharge {
     /// The amount as a `Decimal` rounded to the currency's minor unit.
     #[getter]
     fn amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match &self.inner.amount {
-            Some(m) => self.cached(py, AMOUNT, || decimal(py, &exact_text(m))),
-            None => Ok(py.None()),
-        }
+        self.inner.amount.to_py_field(py)
     }
 
     /// The amount in integer minor units (599 for 5.99 USD); `None` for an unknown currency.
@@ -671,10 +641,7 @@ impl PyCharge {
     /// The amount in the operator's local currency, as a `Decimal`.
     #[getter]
     fn local_currency_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        match &self.inner.local_currency_amount {
-            Some(m) => self.cached(py, LOCAL_AMOUNT, || decimal(py, &exact_text(m))),
-            None => Ok(py.None()),
-        }
+        self.inner.local_currency_amount.to_py_field(py)
     }
 
     /// The local amount in integer minor units.
@@ -700,7 +667,7 @@ impl PyCharge {
     /// If approved, Netflix service is paid up to this date.
     #[getter]
     fn paid_through_date(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, PAID_THROUGH, &self.inner.paid_through_date)
+        self.inner.paid_through_date.to_py_field(py)
     }
 
     /// Status of the charge, a `ChargeStatus` (unknown values keep their wire text).
@@ -712,31 +679,31 @@ impl PyCharge {
     /// When Netflix received the charge.
     #[getter]
     fn received_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, RECEIVED, &self.inner.received_on)
+        self.inner.received_on.to_py_field(py)
     }
 
     /// When the charge was approved.
     #[getter]
     fn set_as_approved_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, APPROVED, &self.inner.set_as_approved_on)
+        self.inner.set_as_approved_on.to_py_field(py)
     }
 
     /// When the charge was declined.
     #[getter]
     fn set_as_declined_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, DECLINED, &self.inner.set_as_declined_on)
+        self.inner.set_as_declined_on.to_py_field(py)
     }
 
     /// When the charge was flagged as a bad request.
     #[getter]
     fn set_as_bad_request_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, BAD_REQUEST, &self.inner.set_as_bad_request_on)
+        self.inner.set_as_bad_request_on.to_py_field(py)
     }
 
     /// When the charge was rejected.
     #[getter]
     fn set_as_rejected_request_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.date(py, REJECTED, &self.inner.set_as_rejected_request_on)
+        self.inner.set_as_rejected_request_on.to_py_field(py)
     }
 
     /// Fields the server sent that this SDK does not know, as they came.
@@ -823,17 +790,11 @@ pub fn charges_page(py: Python<'_>, page: ChargesPage) -> PyResult<PyChargesPage
 }
 
 /// Builds a Python list of wrapped objects.
-pub fn wrap_list<T: Wrap>(py: Python<'_>, items: Vec<T::Core>) -> PyResult<Py<PyList>>
-where
-    T: Into<pyo3::PyClassInitializer<T>>,
-{
+pub fn wrap_list<T: Wrap>(py: Python<'_>, items: Vec<T::Core>) -> PyResult<Py<PyList>> {
     list_of::<T>(py, items)
 }
 
 /// Wraps one core object.
-pub fn wrap<T: Wrap>(py: Python<'_>, core: T::Core) -> PyResult<Py<PyAny>>
-where
-    T: Into<pyo3::PyClassInitializer<T>>,
-{
+pub fn wrap<T: Wrap>(py: Python<'_>, core: T::Core) -> PyResult<Py<PyAny>> {
     Ok(Py::new(py, T::from_core(py, core)?)?.into_any())
 }

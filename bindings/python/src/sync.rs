@@ -53,13 +53,13 @@ fn options_from(
     SyncOptions::from_json(&Value::Object(map).to_string()).py_err(py)
 }
 
-fn token_of(py: Python<'_>, token: &Bound<'_, PyAny>) -> PyResult<Token> {
-    let token = if token.is_callable() && !token.is_instance_of::<PyString>() {
+/// A token given as a `Token`, a `str`, or a callable returning one (called now).
+fn token_of(token: &Bound<'_, PyAny>) -> PyResult<Token> {
+    let token = if token.is_callable() {
         token.call0()?
     } else {
         token.clone()
     };
-    let _ = py;
     Ok(Token::new(token_arg(Some(&token))?.unwrap_or_default()))
 }
 
@@ -121,7 +121,7 @@ impl PyChargeSync {
         let state = with_text(state, |bytes| {
             std::str::from_utf8(bytes)
                 .map_err(|e| PyTypeError::new_err(format!("state: {e}")))
-                .map(|text| SyncState::from_json(text))
+                .map(SyncState::from_json)
         })??
         .py_err(py)?;
         Ok(PyChargeSync {
@@ -168,7 +168,7 @@ impl PyChargeSync {
         py: Python<'_>,
         token: &Bound<'_, PyAny>,
     ) -> PyResult<Option<PyPreparedRequest>> {
-        let token = token_of(py, token)?;
+        let token = token_of(token)?;
         Ok(self
             .sync
             .next_request(&token)
@@ -283,7 +283,7 @@ impl SyncRequests {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<PyPreparedRequest>> {
-        let token = token_of(py, self.token.bind(py))?;
+        let token = token_of(self.token.bind(py))?;
         let mut sync = self.sync.bind(py).try_borrow_mut()?;
         Ok(sync
             .sync
