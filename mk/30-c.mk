@@ -12,8 +12,13 @@ SETUP_TARGETS += setup-c
 
 C_DIR := bindings/c
 C_TARGET := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
-C_LIBDIR := $(C_TARGET)/release
-C_BUILD := $(C_TARGET)/c
+# `make install` and `make bench` use the release build. The tests use the debug build, with
+# Rust's overflow checks and debug assertions on, which is also the one the Rust tests and the
+# header generator build anyway (a second, optimized build would double the test time).
+C_PROFILE ?= release
+C_CARGO_PROFILE = $(if $(filter release,$(C_PROFILE)),--release,)
+C_LIBDIR = $(C_TARGET)/$(C_PROFILE)
+C_BUILD = $(C_TARGET)/c/$(C_PROFILE)
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 C_MAJOR := $(firstword $(subst ., ,$(C_VERSION)))
 # What a program linking libcrmnf.a also needs (rustc --print native-static-libs).
@@ -22,8 +27,8 @@ C_NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 C_WARN := -Wall -Wextra -Werror -Wpedantic
 C_CFLAGS := -std=c11 -g -O1 $(C_WARN) -I$(C_DIR)/include -I$(C_DIR)/tests/c
 C_CXXFLAGS := -std=c++17 -g -O1 $(C_WARN) -I$(C_DIR)/include
-C_SHARED := -L$(C_BUILD)/lib -lcrmnf -Wl,-rpath,$(C_BUILD)/lib -pthread
-C_STATIC := $(C_LIBDIR)/libcrmnf.a $(C_NATIVE_LIBS) -pthread
+C_SHARED = -L$(C_BUILD)/lib -lcrmnf -Wl,-rpath,$(C_BUILD)/lib -pthread
+C_STATIC = $(C_LIBDIR)/libcrmnf.a $(C_NATIVE_LIBS) -pthread
 C_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 C_VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 	--suppressions=$(C_DIR)/tests/valgrind.supp \
@@ -38,39 +43,41 @@ setup-c:
 	@command -v valgrind >/dev/null && command -v pkg-config >/dev/null || \
 		{ apt-get update && apt-get install -y valgrind pkg-config; }
 
+test-c: C_PROFILE := debug
 test-c: setup-c c-header-check c-rust-test c-run c-valgrind c-sanitizers c-install-check
 	@echo "test-c: libcrmnf passed (header, Rust, C, C++, valgrind, sanitizers, install)"
 
-# libcrmnf.so (with its soname link beside it) and libcrmnf.a.
+# libcrmnf.so (with its soname link beside it) and libcrmnf.a. Built with the examples (the header
+# generator, the benchmark) so that the dependencies resolve to one feature set for every step.
 c-lib:
-	$(CARGO) build --release --locked -p crmcom-netflix-c
+	$(CARGO) build $(C_CARGO_PROFILE) --locked -p crmcom-netflix-c --lib --examples
 	@mkdir -p $(C_BUILD)/lib
 	cp -f $(C_LIBDIR)/libcrmnf.so $(C_BUILD)/lib/libcrmnf.so
 	ln -sf libcrmnf.so $(C_BUILD)/lib/libcrmnf.so.$(C_MAJOR)
 
 # The committed header is what cbindgen makes of the source now; every function is tested.
 c-header-check:
-	@mkdir -p $(C_BUILD)
-	$(CARGO) run --locked -q -p crmcom-netflix-c --example generate_header -- $(C_BUILD)/crmnf.h
-	@diff -u $(C_DIR)/include/crmnf.h $(C_BUILD)/crmnf.h || \
+	@mkdir -p $(C_TARGET)/c
+	$(CARGO) run --locked -q -p crmcom-netflix-c --example generate_header -- $(C_TARGET)/c/crmnf.h
+	@diff -u $(C_DIR)/include/crmnf.h $(C_TARGET)/c/crmnf.h || \
 		{ echo "$(C_DIR)/include/crmnf.h is stale: run 'cargo run -p crmcom-netflix-c --example generate_header' and commit it"; exit 1; }
 	@echo "header check: $(C_DIR)/include/crmnf.h is current"
 	$(C_DIR)/tests/check_coverage.sh $(C_DIR)/include/crmnf.h $(C_DIR)/tests/c/test_api.c
 
 # The boundary's own Rust tests (panics caught, statuses named).
-c-rust-test:
+c-rust-test: c-header-check
 	$(CARGO) test --locked -q -p crmcom-netflix-c
 
-c-build: c-lib
+c-build: c-rust-test c-lib
 	@mkdir -p $(C_BUILD)/bin $(C_BUILD)/asan
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_api
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_vectors
 	$(CXX) $(C_CXXFLAGS) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/bin/test_cpp
 	$(CC) $(C_CFLAGS) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/bin/nightly_billing
-	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_STATIC) -o $(C_BUILD)/asan/test_api
-	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_STATIC) -o $(C_BUILD)/asan/test_vectors
-	$(CXX) $(C_CXXFLAGS) $(C_SAN) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_STATIC) -o $(C_BUILD)/asan/test_cpp
-	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_STATIC) -o $(C_BUILD)/asan/nightly_billing
+	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_api
+	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_vectors
+	$(CXX) $(C_CXXFLAGS) $(C_SAN) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/asan/test_cpp
+	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/asan/nightly_billing
 
 c-run: c-build
 	$(C_BUILD)/bin/test_api
@@ -78,14 +85,14 @@ c-run: c-build
 	$(C_BUILD)/bin/test_cpp
 	$(C_BUILD)/bin/nightly_billing >/dev/null
 
-c-valgrind: c-build
+c-valgrind: c-run
 	$(C_VALGRIND) $(C_BUILD)/bin/test_api
 	$(C_VALGRIND) $(C_BUILD)/bin/test_vectors $(C_VECTORS)
 	$(C_VALGRIND) $(C_BUILD)/bin/test_cpp
 	$(C_VALGRIND) $(C_BUILD)/bin/nightly_billing >/dev/null
 	@echo "valgrind: no errors, no leaks"
 
-c-sanitizers: c-build
+c-sanitizers: c-valgrind
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1; \
 	$(C_BUILD)/asan/test_api && \
 	$(C_BUILD)/asan/test_vectors $(C_VECTORS) && \
@@ -94,9 +101,9 @@ c-sanitizers: c-build
 	@echo "sanitizers: address and undefined clean"
 
 # Installs into a scratch prefix, then builds and runs programs against it with pkg-config only.
-c-install-check: c-lib
+c-install-check: c-sanitizers
 	rm -rf $(C_BUILD)/prefix $(C_BUILD)/installed
-	$(MAKE) --no-print-directory install-c PREFIX=$(C_BUILD)/prefix
+	$(MAKE) --no-print-directory install-c PREFIX=$(C_BUILD)/prefix C_PROFILE=$(C_PROFILE)
 	@mkdir -p $(C_BUILD)/installed
 	export PKG_CONFIG_PATH=$(C_BUILD)/prefix/lib/pkgconfig; \
 	$(CC) -std=c11 $(C_WARN) $(C_DIR)/tests/install/installed.c $$(pkg-config --cflags --libs crmnf) \
@@ -124,7 +131,6 @@ install-c: c-lib
 		$(C_DIR)/crmnf.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/crmnf.pc
 
 bench-c: c-lib
-	$(CARGO) build --release --locked -q -p crmcom-netflix-c --example bench_decode
 	@mkdir -p $(C_BUILD)/bin
 	$(CC) -std=c11 -O2 $(C_WARN) -I$(C_DIR)/include $(C_DIR)/bench/bench_decode.c $(C_STATIC) \
 		-o $(C_BUILD)/bin/bench_decode

@@ -23,20 +23,20 @@ fn rust_core(body: &[u8]) -> usize {
 fn c_api(body: &[u8]) -> usize {
     let body = black_box(body);
     let mut charges = ptr::null_mut();
-    // SAFETY: a valid buffer and output pointer, as a C caller passes them.
-    let status = unsafe {
-        crmnf_charges_decode(
+    // SAFETY: a valid buffer and output pointer, as a C caller passes them; the list is freed once.
+    unsafe {
+        let status = crmnf_charges_decode(
             body.as_ptr(),
             body.len(),
             ptr::null(),
             &mut charges,
             ptr::null_mut(),
-        )
-    };
-    assert_eq!(status, crmnf_status::CRMNF_OK);
-    let n = crmnf_charges_count(charges);
-    crmnf_charges_free(charges);
-    n
+        );
+        assert_eq!(status, crmnf_status::CRMNF_OK);
+        let n = crmnf_charges_count(charges);
+        crmnf_charges_free(charges);
+        n
+    }
 }
 
 fn main() {

@@ -771,7 +771,7 @@ enum crmnf_status crmnf_charge_sync_resume(const char *state_json,
  *
  * `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
  * the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
- * `CRMNF_NULL_ARGUMENT`.
+ * `CRMNF_NULL_ARGUMENT`. Not while another thread changes the sync.
  */
 enum crmnf_status crmnf_charge_sync_save(const struct crmnf_charge_sync *sync,
                                          char **out_json,
@@ -783,7 +783,7 @@ enum crmnf_status crmnf_charge_sync_save(const struct crmnf_charge_sync *sync,
  * confirmed are handed over again, marked redelivered, when the new run lists them.
  *
  * `sync` must not be NULL. `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
- * `CRMNF_NULL_ARGUMENT`.
+ * `CRMNF_NULL_ARGUMENT`. One thread at a time.
  */
 enum crmnf_status crmnf_charge_sync_start_run(struct crmnf_charge_sync *sync,
                                               struct crmnf_error **err);
@@ -800,7 +800,7 @@ enum crmnf_status crmnf_charge_sync_start_run(struct crmnf_charge_sync *sync,
  * - `err` as for `crmnf_prepare`.
  *
  * Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the token is blank (`required` at `token`);
- * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+ * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
  */
 enum crmnf_status crmnf_charge_sync_next_request(struct crmnf_charge_sync *sync,
                                                  const char *token,
@@ -814,7 +814,7 @@ enum crmnf_status crmnf_charge_sync_next_request(struct crmnf_charge_sync *sync,
  * `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_API_ERROR` (an expired token, say) or
  * `CRMNF_MALFORMED_RESPONSE`, which change nothing, so the same request is handed out again;
  * `CRMNF_INVALID_REQUEST` (`required` at `request`) when no request is waiting for a response;
- * `CRMNF_NULL_ARGUMENT`.
+ * `CRMNF_NULL_ARGUMENT`. One thread at a time.
  */
 enum crmnf_status crmnf_charge_sync_feed(struct crmnf_charge_sync *sync,
                                          const uint8_t *body,
@@ -827,7 +827,8 @@ enum crmnf_status crmnf_charge_sync_feed(struct crmnf_charge_sync *sync,
  *
  * `sync` and `out` must not be NULL; `*out` receives a new `crmnf_charges` on success, owned by
  * the caller (`crmnf_charges_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
- * `CRMNF_NULL_ARGUMENT`.
+ * `CRMNF_NULL_ARGUMENT`. One thread at a time; the charges handed out are the caller's and may
+ * be read from any thread.
  */
 enum crmnf_status crmnf_charge_sync_take_charges(struct crmnf_charge_sync *sync,
                                                  struct crmnf_charges **out,
@@ -843,7 +844,7 @@ enum crmnf_status crmnf_charge_sync_take_charges(struct crmnf_charge_sync *sync,
  *
  * Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` (`invalid_enum` at `numbers[i]`) when a number
  * was not handed over, in which case nothing is recorded; `CRMNF_NULL_ARGUMENT` /
- * `CRMNF_INVALID_UTF8`.
+ * `CRMNF_INVALID_UTF8`. One thread at a time.
  */
 enum crmnf_status crmnf_charge_sync_confirm(struct crmnf_charge_sync *sync,
                                             const char *const *numbers,
@@ -860,7 +861,7 @@ enum crmnf_status crmnf_charge_sync_confirm(struct crmnf_charge_sync *sync,
  * reference). `err` as for `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the
  * charge was not handed over (`invalid_enum` at `number`), the reference is blank (`required`)
  * or already given to another charge (`duplicate` at `reference_number`);
- * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+ * `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
  */
 enum crmnf_status crmnf_charge_sync_confirm_with_reference(struct crmnf_charge_sync *sync,
                                                            const char *number,
@@ -869,7 +870,8 @@ enum crmnf_status crmnf_charge_sync_confirm_with_reference(struct crmnf_charge_s
                                                            struct crmnf_error **err);
 
 /**
- * Whether the run is over: nothing to send, nothing to take. False for NULL.
+ * Whether the run is over: nothing to send, nothing to take. False for NULL. Not while another
+ * thread changes the sync.
  */
 bool crmnf_charge_sync_is_finished(const struct crmnf_charge_sync *sync);
 
@@ -882,14 +884,15 @@ bool crmnf_charge_sync_is_finished(const struct crmnf_charge_sync *sync);
  *
  * `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
  * the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
- * `CRMNF_NULL_ARGUMENT`.
+ * `CRMNF_NULL_ARGUMENT`. Not while another thread changes the sync.
  */
 enum crmnf_status crmnf_charge_sync_report(const struct crmnf_charge_sync *sync,
                                            char **out_json,
                                            struct crmnf_error **err);
 
 /**
- * Frees a sync. NULL is a no-op. Save its state first if the run is to go on later.
+ * Frees a sync. NULL is a no-op. Save its state first if the run is to go on later. Not while
+ * another thread uses it.
  */
 void crmnf_charge_sync_free(struct crmnf_charge_sync *sync);
 

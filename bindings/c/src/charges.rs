@@ -212,7 +212,7 @@ pub unsafe extern "C" fn crmnf_charges_decode(
 
 /// The number of charges; 0 for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charges_count(charges: *const crmnf_charges) -> usize {
+pub unsafe extern "C" fn crmnf_charges_count(charges: *const crmnf_charges) -> usize {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { charges.as_ref() } {
         Some(c) => c.views.len(),
@@ -223,7 +223,7 @@ pub extern "C" fn crmnf_charges_count(charges: *const crmnf_charges) -> usize {
 /// The `index`-th charge (0 is the oldest), or NULL when `charges` is NULL or `index` is out of
 /// range. Borrowed: valid until `crmnf_charges_free`; do not free it. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charges_get(
+pub unsafe extern "C" fn crmnf_charges_get(
     charges: *const crmnf_charges,
     index: usize,
 ) -> *const crmnf_charge {
@@ -240,7 +240,7 @@ pub extern "C" fn crmnf_charges_get(
 /// Frees a list of charges, its charges and every string they handed out. NULL is a no-op. Call it
 /// once, when no other thread is reading the list or one of its charges.
 #[no_mangle]
-pub extern "C" fn crmnf_charges_free(charges: *mut crmnf_charges) {
+pub unsafe extern "C" fn crmnf_charges_free(charges: *mut crmnf_charges) {
     free_box(charges);
 }
 
@@ -248,7 +248,7 @@ pub extern "C" fn crmnf_charges_free(charges: *mut crmnf_charges) {
 /// `*len` when `len` is not NULL. NULL when absent (a `fields_set` left it out) or `charge` is
 /// NULL. Owned by the list. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_number(
+pub unsafe extern "C" fn crmnf_charge_number(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -260,7 +260,7 @@ pub extern "C" fn crmnf_charge_number(
 /// The customer's identifier in the operator's billing system, its length in `*len` when `len` is
 /// not NULL. NULL when absent or `charge` is NULL. Owned by the list. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_billing_system_customer_identifier(
+pub unsafe extern "C" fn crmnf_charge_billing_system_customer_identifier(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -273,7 +273,7 @@ pub extern "C" fn crmnf_charge_billing_system_customer_identifier(
 /// in `*len` when `len` is not NULL. NULL when absent or `charge` is NULL. Owned by the list.
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_currency(
+pub unsafe extern "C" fn crmnf_charge_currency(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -285,7 +285,7 @@ pub extern "C" fn crmnf_charge_currency(
 /// The operator's local currency (R14.1.0), its length in `*len` when `len` is not NULL. NULL when
 /// absent or `null`, or `charge` is NULL. Owned by the list. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_local_currency(
+pub unsafe extern "C" fn crmnf_charge_local_currency(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -329,7 +329,7 @@ fn raw(money: Option<Money>, out: *mut f64) -> bool {
 /// when the amount is absent, its currency is unknown (such a charge is not billable), it does not
 /// fit an `int64_t`, or `charge` is NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_amount_minor_units(
+pub unsafe extern "C" fn crmnf_charge_amount_minor_units(
     charge: *const crmnf_charge,
     out: *mut i64,
 ) -> bool {
@@ -341,7 +341,7 @@ pub extern "C" fn crmnf_charge_amount_minor_units(
 /// false, writing nothing, when the amount is absent, its currency is unknown, or `charge` is NULL.
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_amount_minor_unit_exponent(
+pub unsafe extern "C" fn crmnf_charge_amount_minor_unit_exponent(
     charge: *const crmnf_charge,
     out: *mut u32,
 ) -> bool {
@@ -352,7 +352,7 @@ pub extern "C" fn crmnf_charge_amount_minor_unit_exponent(
 /// `"12.000"` KWD; unrounded for an unknown currency), its length in `*len` when `len` is not
 /// NULL. NULL when absent or `charge` is NULL. Owned by the list. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_amount_exact(
+pub unsafe extern "C" fn crmnf_charge_amount_exact(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -365,13 +365,16 @@ pub extern "C" fn crmnf_charge_amount_exact(
 /// is not NULL. Returns false, writing nothing, when absent or `charge` is NULL. Bill with the
 /// minor units, not with this. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_amount_raw(charge: *const crmnf_charge, out: *mut f64) -> bool {
+pub unsafe extern "C" fn crmnf_charge_amount_raw(
+    charge: *const crmnf_charge,
+    out: *mut f64,
+) -> bool {
     with_charge(charge, false, |c| raw(c.charge().amount, out))
 }
 
 /// `crmnf_charge_amount_minor_units` for the amount in the operator's local currency (R14.1.0).
 #[no_mangle]
-pub extern "C" fn crmnf_charge_local_currency_amount_minor_units(
+pub unsafe extern "C" fn crmnf_charge_local_currency_amount_minor_units(
     charge: *const crmnf_charge,
     out: *mut i64,
 ) -> bool {
@@ -382,7 +385,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_minor_units(
 
 /// `crmnf_charge_amount_minor_unit_exponent` for the amount in the local currency.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_local_currency_amount_minor_unit_exponent(
+pub unsafe extern "C" fn crmnf_charge_local_currency_amount_minor_unit_exponent(
     charge: *const crmnf_charge,
     out: *mut u32,
 ) -> bool {
@@ -393,7 +396,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_minor_unit_exponent(
 
 /// `crmnf_charge_amount_exact` for the amount in the local currency.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_local_currency_amount_exact(
+pub unsafe extern "C" fn crmnf_charge_local_currency_amount_exact(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -404,7 +407,7 @@ pub extern "C" fn crmnf_charge_local_currency_amount_exact(
 
 /// `crmnf_charge_amount_raw` for the amount in the local currency.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_local_currency_amount_raw(
+pub unsafe extern "C" fn crmnf_charge_local_currency_amount_raw(
     charge: *const crmnf_charge,
     out: *mut f64,
 ) -> bool {
@@ -416,7 +419,9 @@ pub extern "C" fn crmnf_charge_local_currency_amount_raw(
 /// The status of the charge; `CRMNF_CHARGE_STATUS_UNKNOWN` for a value this library does not know,
 /// `CRMNF_CHARGE_STATUS_ABSENT` when absent or `charge` is NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_charge_status(charge: *const crmnf_charge) -> crmnf_charge_status {
+pub unsafe extern "C" fn crmnf_charge_charge_status(
+    charge: *const crmnf_charge,
+) -> crmnf_charge_status {
     use crmnf_charge_status::*;
     with_charge(charge, CRMNF_CHARGE_STATUS_ABSENT, |c| {
         match &c.charge().charge_status {
@@ -435,7 +440,7 @@ pub extern "C" fn crmnf_charge_charge_status(charge: *const crmnf_charge) -> crm
 /// in `*len` when `len` is not NULL. NULL when absent or `charge` is NULL. Owned by the list.
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_charge_status_text(
+pub unsafe extern "C" fn crmnf_charge_charge_status_text(
     charge: *const crmnf_charge,
     len: *mut usize,
 ) -> *const c_char {
@@ -448,7 +453,7 @@ pub extern "C" fn crmnf_charge_charge_status_text(
 /// currency. Pending, declined, unknown statuses and unpriceable amounts are never billable. False
 /// for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
+pub unsafe extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge().billable())
 }
 
@@ -457,20 +462,20 @@ pub extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
 /// confirmation). A billing system keyed by charge number bills it only if it has not yet. False
 /// for charges from `crmnf_charges_decode` and for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_redelivered(charge: *const crmnf_charge) -> bool {
+pub unsafe extern "C" fn crmnf_charge_redelivered(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.redelivered)
 }
 
 /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected). False
 /// for an unknown status and for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_is_final(charge: *const crmnf_charge) -> bool {
+pub unsafe extern "C" fn crmnf_charge_is_final(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge().is_final())
 }
 
 /// Whether the charge still waits for processing (`PENDING`). False for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_is_pending(charge: *const crmnf_charge) -> bool {
+pub unsafe extern "C" fn crmnf_charge_is_pending(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge().is_pending())
 }
 
@@ -487,7 +492,7 @@ fn date_out(date: Option<Date>, out: *mut crmnf_datetime) -> bool {
 /// If approved, the date up to which Netflix service is paid, written to `*out` when `out` is not
 /// NULL. Returns false, writing nothing, when absent or `charge` is NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_paid_through_date(
+pub unsafe extern "C" fn crmnf_charge_paid_through_date(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -498,7 +503,7 @@ pub extern "C" fn crmnf_charge_paid_through_date(
 
 /// When Netflix received the charge; as `crmnf_charge_paid_through_date`.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_received_on(
+pub unsafe extern "C" fn crmnf_charge_received_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -507,7 +512,7 @@ pub extern "C" fn crmnf_charge_received_on(
 
 /// When the charge was approved (false when `null`); as `crmnf_charge_paid_through_date`.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_set_as_approved_on(
+pub unsafe extern "C" fn crmnf_charge_set_as_approved_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -518,7 +523,7 @@ pub extern "C" fn crmnf_charge_set_as_approved_on(
 
 /// When the charge was declined (false when `null`); as `crmnf_charge_paid_through_date`.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_set_as_declined_on(
+pub unsafe extern "C" fn crmnf_charge_set_as_declined_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -530,7 +535,7 @@ pub extern "C" fn crmnf_charge_set_as_declined_on(
 /// When the charge was flagged as a bad request (false when `null`); as
 /// `crmnf_charge_paid_through_date`.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_set_as_bad_request_on(
+pub unsafe extern "C" fn crmnf_charge_set_as_bad_request_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -541,7 +546,7 @@ pub extern "C" fn crmnf_charge_set_as_bad_request_on(
 
 /// When the charge was rejected (false when `null`); as `crmnf_charge_paid_through_date`.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_set_as_rejected_request_on(
+pub unsafe extern "C" fn crmnf_charge_set_as_rejected_request_on(
     charge: *const crmnf_charge,
     out: *mut crmnf_datetime,
 ) -> bool {
@@ -554,7 +559,10 @@ pub extern "C" fn crmnf_charge_set_as_rejected_request_on(
 /// unknown status values kept as they came), for everything the accessors do not cover. Its length
 /// in `*len` when `len` is not NULL. NULL for NULL. Owned by the list. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_json(charge: *const crmnf_charge, len: *mut usize) -> *const c_char {
+pub unsafe extern "C" fn crmnf_charge_json(
+    charge: *const crmnf_charge,
+    len: *mut usize,
+) -> *const c_char {
     with_charge(charge, std::ptr::null(), |c| {
         c.json
             .get_or_init(|| {

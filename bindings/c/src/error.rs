@@ -106,7 +106,7 @@ fn with_error<T: Copy>(
 /// The status code of the error (never `CRMNF_OK`); `CRMNF_NULL_ARGUMENT` when `err` is NULL.
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_code(err: *const crmnf_error) -> crmnf_status {
+pub unsafe extern "C" fn crmnf_error_code(err: *const crmnf_error) -> crmnf_status {
     with_error(err, crmnf_status::CRMNF_NULL_ARGUMENT, |e| e.code)
 }
 
@@ -114,14 +114,14 @@ pub extern "C" fn crmnf_error_code(err: *const crmnf_error) -> crmnf_status {
 /// malformed path). Never NULL for a non-NULL `err`; NULL when `err` is NULL. Owned by the error:
 /// valid until `crmnf_error_free`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_message(err: *const crmnf_error) -> *const c_char {
+pub unsafe extern "C" fn crmnf_error_message(err: *const crmnf_error) -> *const c_char {
     with_error(err, std::ptr::null(), |e| e.message.ptr())
 }
 
 /// The number of violations: at least one for `CRMNF_INVALID_REQUEST`, zero for every other code
 /// and for a NULL `err`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_violation_count(err: *const crmnf_error) -> usize {
+pub unsafe extern "C" fn crmnf_error_violation_count(err: *const crmnf_error) -> usize {
     with_error(err, 0, |e| e.violations.len())
 }
 
@@ -130,7 +130,7 @@ pub extern "C" fn crmnf_error_violation_count(err: *const crmnf_error) -> usize 
 /// `"release"` and `"token"` are the other arguments). NULL when `err` is NULL or `index` is out
 /// of range. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_violation_path(
+pub unsafe extern "C" fn crmnf_error_violation_path(
     err: *const crmnf_error,
     index: usize,
 ) -> *const c_char {
@@ -147,7 +147,7 @@ pub extern "C" fn crmnf_error_violation_path(
 /// `"too_many_items"`, `"too_few_items"`, `"duplicate"`, `"not_in_release"`. NULL when `err` is
 /// NULL or `index` is out of range. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_violation_code(
+pub unsafe extern "C" fn crmnf_error_violation_code(
     err: *const crmnf_error,
     index: usize,
 ) -> *const c_char {
@@ -162,7 +162,7 @@ pub extern "C" fn crmnf_error_violation_code(
 /// The sentence of the `index`-th violation. NULL when `err` is NULL or `index` is out of range.
 /// Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_violation_message(
+pub unsafe extern "C" fn crmnf_error_violation_message(
     err: *const crmnf_error,
     index: usize,
 ) -> *const c_char {
@@ -177,7 +177,7 @@ pub extern "C" fn crmnf_error_violation_message(
 /// For `CRMNF_API_ERROR`: the `status.code` the server sent (commonly `"ERROR"`). NULL for other
 /// codes and a NULL `err`. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_api_code(err: *const crmnf_error) -> *const c_char {
+pub unsafe extern "C" fn crmnf_error_api_code(err: *const crmnf_error) -> *const c_char {
     with_error(err, std::ptr::null(), |e| {
         text_out(e.api_code.as_ref(), std::ptr::null_mut())
     })
@@ -186,7 +186,7 @@ pub extern "C" fn crmnf_error_api_code(err: *const crmnf_error) -> *const c_char
 /// For `CRMNF_API_ERROR`: the `status.description` the server sent, or NULL when it sent none
 /// (or `null`). NULL for other codes and a NULL `err`. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_api_description(err: *const crmnf_error) -> *const c_char {
+pub unsafe extern "C" fn crmnf_error_api_description(err: *const crmnf_error) -> *const c_char {
     with_error(err, std::ptr::null(), |e| {
         text_out(e.api_description.as_ref(), std::ptr::null_mut())
     })
@@ -195,7 +195,7 @@ pub extern "C" fn crmnf_error_api_description(err: *const crmnf_error) -> *const
 /// For `CRMNF_API_ERROR`: the `status.message` the server sent, or NULL when it sent none (or
 /// `null`). NULL for other codes and a NULL `err`. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_api_message(err: *const crmnf_error) -> *const c_char {
+pub unsafe extern "C" fn crmnf_error_api_message(err: *const crmnf_error) -> *const c_char {
     with_error(err, std::ptr::null(), |e| {
         text_out(e.api_message.as_ref(), std::ptr::null_mut())
     })
@@ -205,7 +205,7 @@ pub extern "C" fn crmnf_error_api_message(err: *const crmnf_error) -> *const c_c
 /// (`"data.charges_set[0].amount"`; `""` for the body itself). NULL for other codes and a NULL
 /// `err`. Owned by the error. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_error_path(err: *const crmnf_error) -> *const c_char {
+pub unsafe extern "C" fn crmnf_error_path(err: *const crmnf_error) -> *const c_char {
     with_error(err, std::ptr::null(), |e| {
         text_out(e.path.as_ref(), std::ptr::null_mut())
     })
@@ -214,6 +214,6 @@ pub extern "C" fn crmnf_error_path(err: *const crmnf_error) -> *const c_char {
 /// Frees an error and every string it handed out. NULL is a no-op. Call it once per error, from
 /// any thread, when no other thread is reading it.
 #[no_mangle]
-pub extern "C" fn crmnf_error_free(err: *mut crmnf_error) {
+pub unsafe extern "C" fn crmnf_error_free(err: *mut crmnf_error) {
     free_box(err);
 }

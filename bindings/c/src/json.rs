@@ -84,7 +84,7 @@ pub unsafe extern "C" fn crmnf_project(
 /// `crmnf_request_url`, `crmnf_charge_sync_report`, `crmnf_charge_sync_save`). NULL is a no-op.
 /// Never pass a `const char *` that a handle owns, nor a string from elsewhere.
 #[no_mangle]
-pub extern "C" fn crmnf_string_free(string: *mut c_char) {
+pub unsafe extern "C" fn crmnf_string_free(string: *mut c_char) {
     if string.is_null() {
         return;
     }

@@ -10,6 +10,7 @@
 //! when it is stale.
 
 #![allow(non_camel_case_types)]
+#![deny(unsafe_op_in_unsafe_fn)]
 #![allow(clippy::missing_safety_doc)] // Each function's contract is in its doc comment.
 
 mod boundary;

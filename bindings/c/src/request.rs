@@ -203,7 +203,7 @@ pub unsafe extern "C" fn crmnf_prepare_batch(
 
 /// The number of requests in the list; 0 for NULL. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_requests_count(requests: *const crmnf_requests) -> usize {
+pub unsafe extern "C" fn crmnf_requests_count(requests: *const crmnf_requests) -> usize {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { requests.as_ref() } {
         Some(r) => r.requests.len(),
@@ -214,7 +214,7 @@ pub extern "C" fn crmnf_requests_count(requests: *const crmnf_requests) -> usize
 /// The `index`-th request of the list, or NULL when `requests` is NULL or `index` is out of range.
 /// Borrowed from the list: valid until `crmnf_requests_free`; do not free it. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_requests_get(
+pub unsafe extern "C" fn crmnf_requests_get(
     requests: *const crmnf_requests,
     index: usize,
 ) -> *const crmnf_request {
@@ -231,20 +231,20 @@ pub extern "C" fn crmnf_requests_get(
 /// Frees a list of requests and every request in it. NULL is a no-op. Call it once, when no other
 /// thread is reading the list or one of its requests.
 #[no_mangle]
-pub extern "C" fn crmnf_requests_free(requests: *mut crmnf_requests) {
+pub unsafe extern "C" fn crmnf_requests_free(requests: *mut crmnf_requests) {
     free_box(requests);
 }
 
 /// `"GET"` or `"POST"`; NULL for a NULL request. Owned by the request. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_verb(request: *const crmnf_request) -> *const c_char {
+pub unsafe extern "C" fn crmnf_request_verb(request: *const crmnf_request) -> *const c_char {
     with_request(request, std::ptr::null(), |r| r.verb.ptr())
 }
 
 /// The path relative to `{server}/crmapi/rest/v2/` (`"netflix/charges/list"`); NULL for a NULL
 /// request. Owned by the request. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_path(request: *const crmnf_request) -> *const c_char {
+pub unsafe extern "C" fn crmnf_request_path(request: *const crmnf_request) -> *const c_char {
     with_request(request, std::ptr::null(), |r| r.path.ptr())
 }
 
@@ -252,7 +252,7 @@ pub extern "C" fn crmnf_request_path(request: *const crmnf_request) -> *const c_
 /// length in `*len` when `len` is not NULL. NULL for a NULL request. Owned by the request; holds
 /// the token. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_query(
+pub unsafe extern "C" fn crmnf_request_query(
     request: *const crmnf_request,
     len: *mut usize,
 ) -> *const c_char {
@@ -263,7 +263,7 @@ pub extern "C" fn crmnf_request_query(
 /// length in `*len` when `len` is not NULL. NULL for a GET (and `*len` untouched) and for a NULL
 /// request. Owned by the request; holds the token. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_body(
+pub unsafe extern "C" fn crmnf_request_body(
     request: *const crmnf_request,
     len: *mut usize,
 ) -> *const c_char {
@@ -276,7 +276,7 @@ pub extern "C" fn crmnf_request_body(
 /// the other languages return and the spec vectors compare. Its length in `*len` when `len` is not
 /// NULL. NULL for a NULL request. Owned by the request; holds the token. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_json(
+pub unsafe extern "C" fn crmnf_request_json(
     request: *const crmnf_request,
     len: *mut usize,
 ) -> *const c_char {
@@ -287,7 +287,7 @@ pub extern "C" fn crmnf_request_json(
 /// `crmnf_decode` or `crmnf_charges_decode` with the response; NULL when it sends none and for a
 /// NULL request. Owned by the request. Thread-safe.
 #[no_mangle]
-pub extern "C" fn crmnf_request_fields_set(request: *const crmnf_request) -> *const c_char {
+pub unsafe extern "C" fn crmnf_request_fields_set(request: *const crmnf_request) -> *const c_char {
     with_request(request, std::ptr::null(), |r| {
         text_out(r.fields_set.as_ref(), std::ptr::null_mut())
     })
@@ -319,6 +319,6 @@ pub unsafe extern "C" fn crmnf_request_url(
 /// Never pass a request borrowed from a `crmnf_requests`. Call it once, when no other thread is
 /// reading it.
 #[no_mangle]
-pub extern "C" fn crmnf_request_free(request: *mut crmnf_request) {
+pub unsafe extern "C" fn crmnf_request_free(request: *mut crmnf_request) {
     free_box(request);
 }

@@ -101,7 +101,7 @@ pub unsafe extern "C" fn crmnf_charge_sync_resume(
 ///
 /// `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
 /// the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
-/// `CRMNF_NULL_ARGUMENT`.
+/// `CRMNF_NULL_ARGUMENT`. Not while another thread changes the sync.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_save(
     sync: *const crmnf_charge_sync,
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn crmnf_charge_sync_save(
 /// confirmed are handed over again, marked redelivered, when the new run lists them.
 ///
 /// `sync` must not be NULL. `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
-/// `CRMNF_NULL_ARGUMENT`.
+/// `CRMNF_NULL_ARGUMENT`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_start_run(
     sync: *mut crmnf_charge_sync,
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn crmnf_charge_sync_start_run(
 /// - `err` as for `crmnf_prepare`.
 ///
 /// Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the token is blank (`required` at `token`);
-/// `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+/// `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_next_request(
     sync: *mut crmnf_charge_sync,
@@ -168,7 +168,7 @@ pub unsafe extern "C" fn crmnf_charge_sync_next_request(
 /// `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_API_ERROR` (an expired token, say) or
 /// `CRMNF_MALFORMED_RESPONSE`, which change nothing, so the same request is handed out again;
 /// `CRMNF_INVALID_REQUEST` (`required` at `request`) when no request is waiting for a response;
-/// `CRMNF_NULL_ARGUMENT`.
+/// `CRMNF_NULL_ARGUMENT`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_feed(
     sync: *mut crmnf_charge_sync,
@@ -189,7 +189,8 @@ pub unsafe extern "C" fn crmnf_charge_sync_feed(
 ///
 /// `sync` and `out` must not be NULL; `*out` receives a new `crmnf_charges` on success, owned by
 /// the caller (`crmnf_charges_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
-/// `CRMNF_NULL_ARGUMENT`.
+/// `CRMNF_NULL_ARGUMENT`. One thread at a time; the charges handed out are the caller's and may
+/// be read from any thread.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_take_charges(
     sync: *mut crmnf_charge_sync,
@@ -214,7 +215,7 @@ pub unsafe extern "C" fn crmnf_charge_sync_take_charges(
 ///
 /// Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` (`invalid_enum` at `numbers[i]`) when a number
 /// was not handed over, in which case nothing is recorded; `CRMNF_NULL_ARGUMENT` /
-/// `CRMNF_INVALID_UTF8`.
+/// `CRMNF_INVALID_UTF8`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_confirm(
     sync: *mut crmnf_charge_sync,
@@ -258,7 +259,7 @@ fn str_arg_indexed<'a>(ptr: *const c_char, name: &str, i: usize) -> Result<&'a s
 /// reference). `err` as for `crmnf_prepare`. Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the
 /// charge was not handed over (`invalid_enum` at `number`), the reference is blank (`required`)
 /// or already given to another charge (`duplicate` at `reference_number`);
-/// `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`.
+/// `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_confirm_with_reference(
     sync: *mut crmnf_charge_sync,
@@ -277,9 +278,10 @@ pub unsafe extern "C" fn crmnf_charge_sync_confirm_with_reference(
     })
 }
 
-/// Whether the run is over: nothing to send, nothing to take. False for NULL.
+/// Whether the run is over: nothing to send, nothing to take. False for NULL. Not while another
+/// thread changes the sync.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_sync_is_finished(sync: *const crmnf_charge_sync) -> bool {
+pub unsafe extern "C" fn crmnf_charge_sync_is_finished(sync: *const crmnf_charge_sync) -> bool {
     // SAFETY: when not NULL, the caller promised a live sync from this library.
     match unsafe { sync.as_ref() } {
         Some(s) => guarded(false, || s.sync.is_finished()),
@@ -295,7 +297,7 @@ pub extern "C" fn crmnf_charge_sync_is_finished(sync: *const crmnf_charge_sync) 
 ///
 /// `sync` and `out_json` must not be NULL; `*out_json` receives a new string on success, owned by
 /// the caller (`crmnf_string_free`). `err` as for `crmnf_prepare`. Returns `CRMNF_OK` or
-/// `CRMNF_NULL_ARGUMENT`.
+/// `CRMNF_NULL_ARGUMENT`. Not while another thread changes the sync.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_report(
     sync: *const crmnf_charge_sync,
@@ -312,8 +314,9 @@ pub unsafe extern "C" fn crmnf_charge_sync_report(
     })
 }
 
-/// Frees a sync. NULL is a no-op. Save its state first if the run is to go on later.
+/// Frees a sync. NULL is a no-op. Save its state first if the run is to go on later. Not while
+/// another thread uses it.
 #[no_mangle]
-pub extern "C" fn crmnf_charge_sync_free(sync: *mut crmnf_charge_sync) {
+pub unsafe extern "C" fn crmnf_charge_sync_free(sync: *mut crmnf_charge_sync) {
     free_box(sync);
 }
