@@ -215,7 +215,7 @@ pub unsafe extern "C" fn crmnf_charges_decode(
 pub unsafe extern "C" fn crmnf_charges_count(charges: *const crmnf_charges) -> usize {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { charges.as_ref() } {
-        Some(c) => c.views.len(),
+        Some(c) => guarded(0, || c.views.len()),
         None => 0,
     }
 }
@@ -229,10 +229,11 @@ pub unsafe extern "C" fn crmnf_charges_get(
 ) -> *const crmnf_charge {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { charges.as_ref() } {
-        Some(c) => c
-            .views
-            .get(index)
-            .map_or(std::ptr::null(), |c| c as *const crmnf_charge),
+        Some(c) => guarded(std::ptr::null(), || {
+            c.views
+                .get(index)
+                .map_or(std::ptr::null(), |c| c as *const crmnf_charge)
+        }),
         None => std::ptr::null(),
     }
 }

@@ -30,7 +30,9 @@ pub use sync::crmnf_charge_sync;
 /// The library version (`"0.1.0"`), a static string: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_version() -> *const std::ffi::c_char {
-    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+    const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+    // Nothing here can panic; the guard keeps the rule "every export catches panics" uniform.
+    boundary::guarded(VERSION, || VERSION).as_ptr().cast()
 }
 
 #[cfg(test)]

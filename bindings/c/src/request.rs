@@ -206,7 +206,7 @@ pub unsafe extern "C" fn crmnf_prepare_batch(
 pub unsafe extern "C" fn crmnf_requests_count(requests: *const crmnf_requests) -> usize {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { requests.as_ref() } {
-        Some(r) => r.requests.len(),
+        Some(r) => guarded(0, || r.requests.len()),
         None => 0,
     }
 }
@@ -220,10 +220,11 @@ pub unsafe extern "C" fn crmnf_requests_get(
 ) -> *const crmnf_request {
     // SAFETY: when not NULL, the caller promised a live list from this library.
     match unsafe { requests.as_ref() } {
-        Some(r) => r
-            .requests
-            .get(index)
-            .map_or(std::ptr::null(), |r| r as *const crmnf_request),
+        Some(r) => guarded(std::ptr::null(), || {
+            r.requests
+                .get(index)
+                .map_or(std::ptr::null(), |r| r as *const crmnf_request)
+        }),
         None => std::ptr::null(),
     }
 }

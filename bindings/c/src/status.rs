@@ -61,10 +61,12 @@ impl crmnf_status {
 /// The string is static: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn crmnf_status_name(status: i32) -> *const c_char {
-    let name = crmnf_status::ALL
-        .iter()
-        .find(|s| **s as i32 == status)
-        .map(|s| s.name())
-        .unwrap_or(b"CRMNF_UNKNOWN\0");
+    const UNKNOWN: &[u8] = b"CRMNF_UNKNOWN\0";
+    let name = crate::boundary::guarded(UNKNOWN, || {
+        crmnf_status::ALL
+            .iter()
+            .find(|s| **s as i32 == status)
+            .map_or(UNKNOWN, |s| s.name())
+    });
     name.as_ptr().cast()
 }
