@@ -82,7 +82,8 @@ pub unsafe extern "C" fn crmnf_project(
 
 /// Frees a string this library returned as `char *` (from `crmnf_decode`, `crmnf_project`,
 /// `crmnf_request_url`, `crmnf_charge_sync_report`, `crmnf_charge_sync_save`). NULL is a no-op.
-/// Never pass a `const char *` that a handle owns, nor a string from elsewhere.
+/// Never pass a `const char *` that a handle owns, nor a string from elsewhere. Call it once per
+/// string, from any thread, when no other thread is reading it.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_string_free(string: *mut c_char) {
     if string.is_null() {
