@@ -196,9 +196,9 @@ fn batch_items(items: &Bound<'_, PyAny>) -> PyResult<Vec<AcknowledgedCharge>> {
     for (i, item) in items.try_iter()?.enumerate() {
         let item = item?;
         if let Ok(charge) = item.cast::<PyCharge>() {
-            out.extend(items_from_charges::<AcknowledgedCharge>([&charge
+            out.extend(items_from_charges::<AcknowledgedCharge>([charge
                 .get()
-                .inner]));
+                .inner()]));
             continue;
         }
         let path = format!("items[{i}]");
@@ -296,7 +296,7 @@ pub fn total_by_currency(py: Python<'_>, charges: &Bound<'_, PyAny>) -> PyResult
     }
     let pairs = held.iter().filter_map(|c| {
         let c = c.get();
-        Some((c.inner.currency.as_ref()?, c.inner.amount.as_ref()?))
+        Some((c.inner().currency.as_ref()?, c.inner().amount.as_ref()?))
     });
     let totals = crmcom_netflix::total_by_currency(pairs);
     let out = PyDict::new(py);

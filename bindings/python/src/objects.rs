@@ -15,6 +15,8 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -37,6 +39,13 @@ pub trait Wrap: pyo3::PyClass + Into<pyo3::PyClassInitializer<Self>> + Sized {
     fn from_core(py: Python<'_>, core: Self::Core) -> PyResult<Self>;
     /// The whole core value back (nested objects included).
     fn to_core(&self, py: Python<'_>) -> PyResult<Self::Core>;
+    /// Python objects for items decoded together.
+    fn wrap_all(py: Python<'_>, items: Vec<Self::Core>) -> PyResult<Vec<Py<Self>>> {
+        items
+            .into_iter()
+            .map(|item| Py::new(py, Self::from_core(py, item)?))
+            .collect()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,11 +266,7 @@ fn reduce_of<'py, T: Wrap>(
 
 /// A Python list of wrapped items.
 fn list_of<T: Wrap>(py: Python<'_>, items: Vec<T::Core>) -> PyResult<Py<PyList>> {
-    let mut objects = Vec::with_capacity(items.len());
-    for item in items {
-        objects.push(Py::new(py, T::from_core(py, item)?)?);
-    }
-    Ok(PyList::new(py, objects)?.unbind())
+    Ok(PyList::new(py, T::wrap_all(py, items)?)?.unbind())
 }
 
 /// The core values of a Python list of wrapped items.
@@ -543,7 +548,10 @@ py_object! {
 /// wire number. Dates are naive `datetime.datetime` values. `billable` says whether to bill it.
 #[pyclass(frozen, module = "crmcom_netflix", name = "Charge")]
 pub struct PyCharge {
-    pub inner: Charge,
+    /// The charges decoded together (a page); this one is at `index`. Sharing them keeps each
+    /// Python object small: decoding moves no charge.
+    store: Arc<Vec<Charge>>,
+    index: usize,
     /// Set on charges a sync hands out again after an interruption (they may have been billed).
     pub redelivered: bool,
 }
@@ -551,7 +559,37 @@ pub struct PyCharge {
 impl PyCharge {
     /// Wraps a core charge.
     pub fn new_from(inner: Charge, redelivered: bool) -> Self {
-        PyCharge { inner, redelivered }
+        PyCharge {
+            store: Arc::new(vec![inner]),
+            index: 0,
+            redelivered,
+        }
+    }
+
+    /// Python objects for charges decoded together, sharing one store.
+    pub fn all(
+        py: Python<'_>,
+        charges: Vec<Charge>,
+        redelivered: impl Fn(usize) -> bool,
+    ) -> PyResult<Vec<Py<PyCharge>>> {
+        let store = Arc::new(charges);
+        (0..store.len())
+            .map(|index| {
+                Py::new(
+                    py,
+                    PyCharge {
+                        store: Arc::clone(&store),
+                        index,
+                        redelivered: redelivered(index),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The core charge.
+    pub fn inner(&self) -> &Charge {
+        &self.store[self.index]
     }
 }
 
@@ -582,7 +620,11 @@ impl Wrap for PyCharge {
     }
 
     fn to_core(&self, _py: Python<'_>) -> PyResult<Charge> {
-        Ok(self.inner.clone())
+        Ok(self.inner().clone())
+    }
+
+    fn wrap_all(py: Python<'_>, items: Vec<Charge>) -> PyResult<Vec<Py<Self>>> {
+        PyCharge::all(py, items, |_| false)
     }
 }
 
@@ -597,13 +639,13 @@ impl PyCharge {
     /// CRM.COM charge number: the key for acknowledging, accepting and declining.
     #[getter]
     fn number(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.number.to_py_field(py)
+        self.inner().number.to_py_field(py)
     }
 
     /// The customer's identifier in the operator's billing system.
     #[getter]
     fn billing_system_customer_identifier(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner
+        self.inner()
             .billing_system_customer_identifier
             .to_py_field(py)
     }
@@ -611,43 +653,43 @@ impl PyCharge {
     /// The amount as a `Decimal` rounded to the currency's minor unit.
     #[getter]
     fn amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.amount.to_py_field(py)
+        self.inner().amount.to_py_field(py)
     }
 
     /// The amount in integer minor units (599 for 5.99 USD); `None` for an unknown currency.
     #[getter]
     fn amount_minor(&self) -> Option<i64> {
-        self.inner.amount.and_then(|m| m.minor_units())
+        self.inner().amount.and_then(|m| m.minor_units())
     }
 
     /// The amount exactly as the wire carried it (a float artefact such as 5.989999771118164).
     #[getter]
     fn amount_raw(&self) -> Option<f64> {
-        self.inner.amount.map(|m| m.raw())
+        self.inner().amount.map(|m| m.raw())
     }
 
     /// Minor-unit digits of `currency` (2 for USD); `None` for a code the SDK does not know.
     #[getter]
     fn minor_unit_exponent(&self) -> Option<u32> {
-        self.inner.amount.and_then(|m| m.minor_unit_exponent())
+        self.inner().amount.and_then(|m| m.minor_unit_exponent())
     }
 
     /// ISO 4217 code of `amount`.
     #[getter]
     fn currency(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.currency.to_py_field(py)
+        self.inner().currency.to_py_field(py)
     }
 
     /// The amount in the operator's local currency, as a `Decimal`.
     #[getter]
     fn local_currency_amount(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.local_currency_amount.to_py_field(py)
+        self.inner().local_currency_amount.to_py_field(py)
     }
 
     /// The local amount in integer minor units.
     #[getter]
     fn local_currency_amount_minor(&self) -> Option<i64> {
-        self.inner
+        self.inner()
             .local_currency_amount
             .and_then(|m| m.minor_units())
     }
@@ -655,79 +697,79 @@ impl PyCharge {
     /// The local amount exactly as the wire carried it.
     #[getter]
     fn local_currency_amount_raw(&self) -> Option<f64> {
-        self.inner.local_currency_amount.map(|m| m.raw())
+        self.inner().local_currency_amount.map(|m| m.raw())
     }
 
     /// The operator's local currency.
     #[getter]
     fn local_currency(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.local_currency.to_py_field(py)
+        self.inner().local_currency.to_py_field(py)
     }
 
     /// If approved, Netflix service is paid up to this date.
     #[getter]
     fn paid_through_date(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.paid_through_date.to_py_field(py)
+        self.inner().paid_through_date.to_py_field(py)
     }
 
     /// Status of the charge, a `ChargeStatus` (unknown values keep their wire text).
     #[getter]
     fn charge_status(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.charge_status.to_py_field(py)
+        self.inner().charge_status.to_py_field(py)
     }
 
     /// When Netflix received the charge.
     #[getter]
     fn received_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.received_on.to_py_field(py)
+        self.inner().received_on.to_py_field(py)
     }
 
     /// When the charge was approved.
     #[getter]
     fn set_as_approved_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.set_as_approved_on.to_py_field(py)
+        self.inner().set_as_approved_on.to_py_field(py)
     }
 
     /// When the charge was declined.
     #[getter]
     fn set_as_declined_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.set_as_declined_on.to_py_field(py)
+        self.inner().set_as_declined_on.to_py_field(py)
     }
 
     /// When the charge was flagged as a bad request.
     #[getter]
     fn set_as_bad_request_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.set_as_bad_request_on.to_py_field(py)
+        self.inner().set_as_bad_request_on.to_py_field(py)
     }
 
     /// When the charge was rejected.
     #[getter]
     fn set_as_rejected_request_on(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.inner.set_as_rejected_request_on.to_py_field(py)
+        self.inner().set_as_rejected_request_on.to_py_field(py)
     }
 
     /// Fields the server sent that this SDK does not know, as they came.
     #[getter]
     fn extra(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        to_py(py, &Value::Object(self.inner.extra.clone()))
+        to_py(py, &Value::Object(self.inner().extra.clone()))
     }
 
     /// Whether to bill the customer: `APPROVED`, with an amount priced in a known currency.
     #[getter]
     fn billable(&self) -> bool {
-        self.inner.billable()
+        self.inner().billable()
     }
 
     /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected).
     #[getter]
     fn is_final(&self) -> bool {
-        self.inner.is_final()
+        self.inner().is_final()
     }
 
     /// Whether the charge still waits for processing (`PENDING`).
     #[getter]
     fn is_pending(&self) -> bool {
-        self.inner.is_pending()
+        self.inner().is_pending()
     }
 
     /// Whether a sync handed this charge out before, in a run that was interrupted.
@@ -738,12 +780,12 @@ impl PyCharge {
 
     /// The charge in its wire form: JSON-ready values under the API's field names.
     fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        dict_of(py, &self.inner)
+        dict_of(py, self.inner())
     }
 
     /// The charge as JSON text in its wire form.
     fn to_json(&self) -> PyResult<String> {
-        json_of(&self.inner)
+        json_of(self.inner())
     }
 
     /// A charge from its wire form (a dict); unknown fields are kept in `extra`.

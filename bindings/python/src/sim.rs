@@ -428,6 +428,16 @@ impl PySimulator {
         self.sim.fail_next_requests(count);
     }
 
+    /// Turns every fault knob off (scheduled charges still arrive).
+    fn clear_faults(&mut self) {
+        self.sim.clear_faults();
+    }
+
+    /// Adds now every scheduled charge whose request has not come yet; returns how many.
+    fn add_scheduled_charges(&mut self, now: i64) -> usize {
+        self.sim.add_scheduled_charges(now)
+    }
+
     /// What the simulator was asked: `requests`, `by_method`, `invalid_requests`, `errors`.
     fn stats(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let s = self.sim.stats();

@@ -247,6 +247,20 @@ def test_tokens_expiring_during_a_long_run_are_renewed(tmp_path: Path) -> None:
     assert fake.stats()["errors"] == 0
 
 
+def test_faults_clear() -> None:
+    fake = crm()
+    with fake.client(retries=0) as client:
+        client.list_promotions()
+        fake.fail_next_requests(5)
+        fake.fail_network(5)
+        fake.answer_http_status(502)
+        fake.clear_faults()
+        assert client.list_promotions() == []
+        fake.schedule_charge(100, "pci1", "5.99")
+        assert fake.add_scheduled_charges() == 1
+        assert len(client.list_charges(charge_status="PROCESSED").charges_set) == 1
+
+
 def test_new_charges_arriving_during_the_run_are_reached() -> None:
     fake = crm()
     for i in range(60):

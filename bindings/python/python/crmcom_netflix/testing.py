@@ -426,6 +426,19 @@ class FakeCrm:
         with self._lock:
             self.sim.fail_next_requests(count)
 
+    def clear_faults(self) -> None:
+        """Turns every fault knob off, the simulator's and the transport's (scheduled charges
+        still arrive)."""
+        with self._lock:
+            self.sim.clear_faults()
+            self._network_failures = 0
+            self._http_statuses.clear()
+
+    def add_scheduled_charges(self) -> int:
+        """Adds now every scheduled charge whose request has not come yet; returns how many."""
+        with self._lock:
+            return self.sim.add_scheduled_charges(int(self.now()))
+
     def fail_network(self, count: int) -> None:
         """The next `count` requests get no answer at all (the transport raises
         `ConnectionError`, as a reset connection would)."""
