@@ -285,12 +285,17 @@ def test_the_client_speaks_real_http_through_urllib() -> None:
             organisation=fake.ORGANISATION,
             clock=fake.now,
             timeout=10,
+            transport=nf.UrllibTransport(proxies={}),
         ) as client:
             page = client.list_charges(charge_status="PROCESSED", fields_set=["number", "amount"])
             assert [c.number for c in page.charges_set] == ["I00000001", "I00000002"]
             assert page.charges_set[0].currency is None
             result = client.sync_charges()
             assert [c.amount for c in result.billable] == [Decimal("5.99")]
+            fake.answer_http_status(500, 500, 500)
+            with pytest.raises(nf.TransportError) as e:
+                client.list_promotions()
+            assert e.value.status == 500
     assert fake.unacknowledged() == []
 
 

@@ -43,7 +43,8 @@ JOB = textwrap.dedent(
         os.replace(tmp, path)
 
     client = nf.Client(base_url, username=sys.argv[4], password=sys.argv[5],
-                       organisation=sys.argv[6], timeout=10, retries=3, backoff=0.01)
+                       organisation=sys.argv[6], timeout=10, retries=3, backoff=0.01,
+                       transport=nf.UrllibTransport(proxies={}))
     result = client.sync_charges(journal=journal, export=export, page_size=20)
     print(result.run, result.report.finished, len(result.billable))
     """

@@ -126,19 +126,28 @@ class Transport(Protocol):
 
 
 class UrllibTransport:
-    """A transport on `urllib.request` (standard library only)."""
+    """A transport on `urllib.request` (standard library only). `context` is the TLS context for
+    HTTPS; `proxies` maps schemes to proxy URLs (`{}` for none; the environment's by default)."""
 
-    def __init__(self, *, context: Optional[ssl.SSLContext] = None) -> None:
-        self.context = context
+    def __init__(
+        self,
+        *,
+        context: Optional[ssl.SSLContext] = None,
+        proxies: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        handlers: List[urllib.request.BaseHandler] = []
+        if context is not None:
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        if proxies is not None:
+            handlers.append(urllib.request.ProxyHandler(dict(proxies)))
+        self._opener = urllib.request.build_opener(*handlers)
 
     def send(self, request: HttpRequest) -> HttpResponse:
         http_request = urllib.request.Request(
             request.url, data=request.body, method=request.verb, headers=dict(request.headers)
         )
         try:
-            with urllib.request.urlopen(
-                http_request, timeout=request.timeout, context=self.context
-            ) as response:
+            with self._opener.open(http_request, timeout=request.timeout) as response:
                 return HttpResponse(response.status, response.read(), dict(response.headers))
         except urllib.error.HTTPError as e:
             body = e.read() if e.fp is not None else b""
