@@ -12,6 +12,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyMemoryView,
     PyString, PyTuple, PyType,
 };
+use pyo3::PyTypeInfo;
 use serde_json::{Map, Value};
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -28,28 +29,32 @@ pub fn decimal(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
     Ok(decimal_type(py)?.call1((text,))?.unbind())
 }
 
+static FROM_ISO: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 /// A naive `datetime.datetime` holding the wall-clock reading of a core date.
 pub fn datetime(py: Python<'_>, date: &Date) -> PyResult<Py<PyAny>> {
     let d = date.0;
-    let year = d.year();
-    if !(1..=9999).contains(&year) {
+    if !(1..=9999).contains(&d.year()) {
         return Err(PyValueError::new_err(format!(
             "the date {date} is outside the years Python's datetime can hold"
         )));
     }
-    Ok(PyDateTime::new(
-        py,
-        year,
-        d.month() as u8,
-        d.day() as u8,
-        d.hour() as u8,
-        d.minute() as u8,
-        d.second() as u8,
-        (d.nanosecond() / 1000).min(999_999),
-        None,
-    )?
-    .into_any()
-    .unbind())
+    // `datetime.fromisoformat` of the canonical text: one argument, parsed in C, and about twice
+    // as fast as the eight-argument constructor on the stable ABI.
+    let micros = d.nanosecond() / 1000;
+    let text = if micros == 0 {
+        date.to_string()
+    } else {
+        format!("{date}.{:06}", micros.min(999_999))
+    };
+    let from_iso = FROM_ISO.get_or_try_init(py, || {
+        Ok::<_, PyErr>(
+            PyDateTime::type_object(py)
+                .getattr("fromisoformat")?
+                .unbind(),
+        )
+    })?;
+    Ok(from_iso.bind(py).call1((text,))?.unbind())
 }
 
 /// Reads a `datetime.datetime` through its ISO form, with the core's lenient date rules (a zone

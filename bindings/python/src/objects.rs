@@ -546,7 +546,7 @@ py_object! {
 /// `amount` is a `decimal.Decimal` rounded to the currency's minor unit (5.99 USD for the wire's
 /// 5.989999771118164), `amount_minor` the same in integer minor units (599) and `amount_raw` the
 /// wire number. Dates are naive `datetime.datetime` values. `billable` says whether to bill it.
-#[pyclass(frozen, module = "crmcom_netflix", name = "Charge")]
+#[pyclass(frozen, freelist = 256, module = "crmcom_netflix", name = "Charge")]
 pub struct PyCharge {
     /// The charges decoded together (a page); this one is at `index`. Sharing them keeps each
     /// Python object small: decoding moves no charge.
