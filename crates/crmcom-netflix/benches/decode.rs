@@ -90,52 +90,13 @@ fn full_create() -> CreateSubscription {
         ..Default::default()
     });
     r.customer_address = Some(a);
-    r.customer_email = Some(Email {
-        kind: EmailType::Personal,
-        is_primary: Some(true),
-        email_address: "eleni@example.com".into(),
-        notes: None,
-        udf_string_1: None,
-        udf_string_2: None,
-        udf_string_3: None,
-        udf_string_4: None,
-        udf_string_5: None,
-        udf_string_6: None,
-        udf_string_7: None,
-        udf_string_8: None,
-        udf_float_1: None,
-        udf_float_2: None,
-        udf_float_3: None,
-        udf_float_4: None,
-        udf_date_1: None,
-        udf_date_2: None,
-        udf_date_3: None,
-        udf_date_4: None,
-    });
-    r.customer_phone = Some(Phone {
-        kind: PhoneType::Mobile,
-        is_primary: Some(true),
-        number: "99123456".into(),
-        area_code: Some("357".into()),
-        country_identifier: None,
-        notes: None,
-        udf_string_1: None,
-        udf_string_2: None,
-        udf_string_3: None,
-        udf_string_4: None,
-        udf_string_5: None,
-        udf_string_6: None,
-        udf_string_7: None,
-        udf_string_8: None,
-        udf_float_1: None,
-        udf_float_2: None,
-        udf_float_3: None,
-        udf_float_4: None,
-        udf_date_1: None,
-        udf_date_2: None,
-        udf_date_3: None,
-        udf_date_4: None,
-    });
+    let mut email = Email::new(EmailType::Personal, "eleni@example.com");
+    email.is_primary = Some(true);
+    r.customer_email = Some(email);
+    let mut phone = Phone::new(PhoneType::Mobile, "99123456");
+    phone.is_primary = Some(true);
+    phone.area_code = Some("357".into());
+    r.customer_phone = Some(phone);
     r
 }
 

@@ -222,6 +222,43 @@ contact_object!(
     }
 );
 
+/// Fills every optional field of a contact object with `None`.
+macro_rules! contact_new {
+    ($name:ident, $kind:ty, $field:ident, { $($extra:ident),* }) => {
+        impl $name {
+            #[doc = concat!("A ", stringify!($name), " of the given kind with every optional field unset.")]
+            pub fn new(kind: $kind, $field: impl Into<String>) -> Self {
+                $name {
+                    kind,
+                    is_primary: None,
+                    $field: $field.into(),
+                    $($extra: None,)*
+                    notes: None,
+                    udf_string_1: None,
+                    udf_string_2: None,
+                    udf_string_3: None,
+                    udf_string_4: None,
+                    udf_string_5: None,
+                    udf_string_6: None,
+                    udf_string_7: None,
+                    udf_string_8: None,
+                    udf_float_1: None,
+                    udf_float_2: None,
+                    udf_float_3: None,
+                    udf_float_4: None,
+                    udf_date_1: None,
+                    udf_date_2: None,
+                    udf_date_3: None,
+                    udf_date_4: None,
+                }
+            }
+        }
+    };
+}
+
+contact_new!(Email, EmailType, email_address, {});
+contact_new!(Phone, PhoneType, number, { area_code, country_identifier });
+
 /// The names of the fields a GET method should return, checked against the response object `T`.
 /// Sent as one comma-separated query value; given as a list or as a comma-separated string.
 ///
