@@ -14,6 +14,7 @@ help:
 	@echo "make test   - build everything and run every test"
 	@echo "make bench  - run the benchmarks (ratios against the alternatives)"
 	@echo "make lint   - rustfmt and clippy"
+	@echo "make install PREFIX=/usr/local - install libcrmnf, its headers and crmnf.pc"
 
 include $(sort $(wildcard mk/*.mk))
 
