@@ -5,6 +5,11 @@
 
 use std::path::PathBuf;
 
+#[path = "../../crmcom-netflix/tests/common/outcome.rs"]
+mod outcome;
+
+use outcome::{charges_outcome, error_outcome};
+
 use crmcom_netflix::{
     decode, decode_json, prepare, AcceptCharges, AcceptedCharge, AcknowledgeCharges,
     AcknowledgedCharge, ApiRequest, ChargeStatus, ChargeStatusFilter, CreateSubscription, Error,
@@ -270,32 +275,16 @@ fn expectation(v: &Vector) -> Value {
         Ok(data) => {
             expect.insert("decoded".into(), data);
         }
-        Err(Error::Api(e)) => {
-            expect.insert(
-                "api_error".into(),
-                json!({"code": e.code, "description": e.description, "message": e.message}),
-            );
+        Err(e @ Error::Api(_)) => {
+            if let Value::Object(outcome) = error_outcome(&e) {
+                expect.extend(outcome);
+            }
         }
         Err(e) => panic!("{}: the simulator's response does not decode: {e}", v.name),
     }
     if v.method == Method::ChargesList && expect.contains_key("decoded") {
         let page = decode::<ListCharges>(&v.body, v.fields_set.as_deref()).unwrap();
-        let charges: Vec<Value> = page
-            .charges()
-            .iter()
-            .map(|c| {
-                json!({
-                    "number": c.number,
-                    "exact_amount": c.amount.map(|m| m.to_string()),
-                    "amount_minor": c.amount.and_then(|m| m.minor_units()),
-                    "minor_unit_exponent": c.amount.and_then(|m| m.minor_unit_exponent()),
-                    "billable": c.billable(),
-                    "final": c.is_final(),
-                    "pending": c.is_pending(),
-                })
-            })
-            .collect();
-        expect.insert("charges".into(), Value::Array(charges));
+        expect.insert("charges".into(), charges_outcome(&page));
     }
     Value::Object(expect)
 }

@@ -2,7 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crmcom_netflix::{decode, decode_json, prepare_json, Error, ListCharges};
+mod common;
+
+use common::outcome::{charges_outcome, error_outcome};
+use crmcom_netflix::{decode, decode_json, prepare_json, ListCharges};
 use serde_json::{json, Value};
 
 fn vectors_dir() -> PathBuf {
@@ -23,18 +26,6 @@ fn same(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn outcome_of_error(e: &Error) -> Value {
-    match e {
-        Error::InvalidRequest(v) => {
-            json!({"violations": v.iter().map(|v| json!({"path": v.path, "code": v.code.as_str()})).collect::<Vec<_>>()})
-        }
-        Error::Api(a) => {
-            json!({"api_error": {"code": a.code, "description": a.description, "message": a.message}})
-        }
-        Error::MalformedResponse(m) => json!({"malformed": {"path": m.path}}),
-    }
-}
-
 fn run(case: &Value) -> Result<(), String> {
     let method = case["method"].as_str().ok_or("no method")?;
     let release = case.get("release").and_then(Value::as_str);
@@ -44,7 +35,7 @@ fn run(case: &Value) -> Result<(), String> {
         let params = request.get("params").cloned().unwrap_or(json!({}));
         let got = match prepare_json(method, &params.to_string(), token, release) {
             Ok(p) => json!({"prepared": p.to_json()}),
-            Err(e) => outcome_of_error(&e),
+            Err(e) => error_outcome(&e),
         };
         return if same(&got, expect) {
             Ok(())
@@ -65,7 +56,7 @@ fn run(case: &Value) -> Result<(), String> {
         });
     let got = match decode_json(method, &body, fields_set.as_deref()) {
         Ok(data) => json!({"decoded": data}),
-        Err(e) => outcome_of_error(&e),
+        Err(e) => error_outcome(&e),
     };
     let mut want = expect.clone();
     let charges_expected = want.as_object_mut().and_then(|m| m.remove("charges"));
@@ -75,22 +66,7 @@ fn run(case: &Value) -> Result<(), String> {
     if let Some(expected) = charges_expected {
         let page =
             decode::<ListCharges>(&body, fields_set.as_deref()).map_err(|e| e.to_string())?;
-        let got: Vec<Value> = page
-            .charges()
-            .iter()
-            .map(|c| {
-                json!({
-                    "number": c.number,
-                    "exact_amount": c.amount.map(|m| m.to_string()),
-                    "amount_minor": c.amount.and_then(|m| m.minor_units()),
-                    "minor_unit_exponent": c.amount.and_then(|m| m.minor_unit_exponent()),
-                    "billable": c.billable(),
-                    "final": c.is_final(),
-                    "pending": c.is_pending(),
-                })
-            })
-            .collect();
-        let got = Value::Array(got);
+        let got = charges_outcome(&page);
         if !same(&got, &expected) {
             return Err(format!(
                 "charges expected {expected}\n             got {got}"

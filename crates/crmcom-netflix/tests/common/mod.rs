@@ -1,0 +1,3 @@
+//! Support shared by the test files.
+
+pub mod outcome;
