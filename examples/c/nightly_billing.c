@@ -132,15 +132,17 @@ static int ledger_has(const ledger *l, const char *number) {
   return 0;
 }
 
-/* Bills one charge if it is billable and not billed yet; returns whether the billing system has
- * dealt with it (billed, or final and not to be billed), so that it can be confirmed. */
+/* Does what the library says to do with a charge (crmnf_charge_billing_action): bills it once,
+ * records it as not billed, or leaves it; returns whether the billing system has dealt with it,
+ * so that it can be confirmed. */
 static int bill(ledger *l, const crmnf_charge *charge) {
   const char *number = crmnf_charge_number(charge, NULL);
   const char *customer = crmnf_charge_billing_system_customer_identifier(charge, NULL);
   if (!number) {
     return 0;
   }
-  if (crmnf_charge_billable(charge)) {
+  switch (crmnf_charge_billing_action(charge)) {
+  case CRMNF_BILLING_ACTION_BILL: {
     int64_t minor = 0;
     uint32_t exponent = 0;
     crmnf_charge_amount_minor_units(charge, &minor);
@@ -158,11 +160,14 @@ static int bill(ledger *l, const crmnf_charge *charge) {
     }
     return 1;
   }
-  if (crmnf_charge_is_final(charge)) {
+  case CRMNF_BILLING_ACTION_RECORD:
     printf("  %s is %s: not billed\n", number, crmnf_charge_charge_status_text(charge, NULL));
     return 1;
+  case CRMNF_BILLING_ACTION_LEAVE:
+    break;
   }
-  /* Pending, or a status this library does not know: leave it on the server. */
+  /* Pending, a status this library does not know, or approved but not priceable: leave it on
+   * the server. */
   printf("  %s is %s: left for a later night\n", number,
          crmnf_charge_charge_status_text(charge, NULL));
   return 0;

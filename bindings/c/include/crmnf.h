@@ -126,6 +126,26 @@ typedef enum crmnf_charge_status {
 } crmnf_charge_status;
 
 /**
+ * What a billing system does with a charge it is handed (the core's `Charge::billing_action`):
+ * only charges to bill or to record may be confirmed.
+ */
+typedef enum crmnf_billing_action {
+  /**
+   * Approved and priced: bill the customer, then confirm.
+   */
+  CRMNF_BILLING_ACTION_BILL = 0,
+  /**
+   * Declined, bad request or rejected: record that it is not billed, then confirm.
+   */
+  CRMNF_BILLING_ACTION_RECORD = 1,
+  /**
+   * Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
+   * server and comes back (confirming it would lose it).
+   */
+  CRMNF_BILLING_ACTION_LEAVE = 2,
+} crmnf_billing_action;
+
+/**
  * One charge of a `crmnf_charges`. Borrowed from the list (`crmnf_charges_get`): valid until
  * `crmnf_charges_free`; never freed on its own. Its accessors may be called from several threads
  * at once. Strings it returns live as long as the list.
@@ -379,6 +399,12 @@ const char *crmnf_charge_charge_status_text(const struct crmnf_charge *charge,
  * for NULL. Thread-safe.
  */
 bool crmnf_charge_billable(const struct crmnf_charge *charge);
+
+/**
+ * What a billing system does with the charge: bill it, record it as not billed, or leave it on
+ * the server. `CRMNF_BILLING_ACTION_LEAVE` for NULL. Thread-safe.
+ */
+enum crmnf_billing_action crmnf_charge_billing_action(const struct crmnf_charge *charge);
 
 /**
  * Whether the charge may have been handed over before: set only on charges from

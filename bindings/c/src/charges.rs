@@ -37,6 +37,21 @@ pub enum crmnf_charge_status {
     CRMNF_CHARGE_STATUS_ABSENT = 6,
 }
 
+/// What a billing system does with a charge it is handed (the core's `Charge::billing_action`):
+/// only charges to bill or to record may be confirmed.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum crmnf_billing_action {
+    /// Approved and priced: bill the customer, then confirm.
+    CRMNF_BILLING_ACTION_BILL = 0,
+    /// Declined, bad request or rejected: record that it is not billed, then confirm.
+    CRMNF_BILLING_ACTION_RECORD = 1,
+    /// Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
+    /// server and comes back (confirming it would lose it).
+    CRMNF_BILLING_ACTION_LEAVE = 2,
+}
+
 /// A date and time as the API carries it: a wall-clock reading without a zone (a zone suffix the
 /// server may add is dropped, the reading kept). The canonical text form is
 /// `yyyy-MM-ddTHH:mm:ss`.
@@ -456,6 +471,23 @@ pub unsafe extern "C" fn crmnf_charge_charge_status_text(
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge().billable())
+}
+
+/// What a billing system does with the charge: bill it, record it as not billed, or leave it on
+/// the server. `CRMNF_BILLING_ACTION_LEAVE` for NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_charge_billing_action(
+    charge: *const crmnf_charge,
+) -> crmnf_billing_action {
+    use crmcom_netflix::BillingAction;
+    use crmnf_billing_action::*;
+    with_charge(charge, CRMNF_BILLING_ACTION_LEAVE, |c| {
+        match c.charge().billing_action() {
+            BillingAction::Bill => CRMNF_BILLING_ACTION_BILL,
+            BillingAction::Record => CRMNF_BILLING_ACTION_RECORD,
+            BillingAction::Leave => CRMNF_BILLING_ACTION_LEAVE,
+        }
+    })
 }
 
 /// Whether the charge may have been handed over before: set only on charges from

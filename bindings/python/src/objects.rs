@@ -760,6 +760,14 @@ impl PyCharge {
         self.inner().billable()
     }
 
+    /// What a billing system does with the charge: `"bill"` it, `"record"` it as not billed
+    /// (declined, bad request, rejected), or `"leave"` it on the server (pending, an unknown
+    /// status, or approved but not priceable). Only billed or recorded charges may be confirmed.
+    #[getter]
+    fn billing_action(&self) -> &'static str {
+        self.inner().billing_action().as_str()
+    }
+
     /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected).
     #[getter]
     fn is_final(&self) -> bool {

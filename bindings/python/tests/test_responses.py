@@ -59,6 +59,8 @@ def test_amounts_round_to_the_currency_minor_unit() -> None:
     assert [str(c.amount) for c in charges] == ["500", "12.000", "12.345"]
     assert [c.amount_minor for c in charges] == [500, 12000, None]
     assert [c.billable for c in charges] == [True, True, False]
+    # Approved but not priceable: left on the server rather than acknowledged and lost.
+    assert [c.billing_action for c in charges] == ["bill", "bill", "leave"]
 
 
 def test_values_are_made_once_and_kept() -> None:
@@ -77,7 +79,15 @@ def test_unknown_status_is_kept_and_never_billed() -> None:
     assert c.charge_status == "ON_HOLD" and isinstance(c.charge_status, nf.ChargeStatus)
     assert not c.charge_status.is_known
     assert not c.billable and not c.is_final and not c.is_pending
+    assert c.billing_action == "leave"
     assert c.to_dict()["charge_status"] == "ON_HOLD"
+
+
+def test_processed_charges_not_to_bill_are_recorded() -> None:
+    statuses = ["DECLINED", "BAD_REQUEST", "REJECTED", "PENDING"]
+    raws = [dict(CHARGE, number=f"I{i}", charge_status=s) for i, s in enumerate(statuses)]
+    charges = nf.decode("netflix/charges/list", page(*raws)).charges_set
+    assert [c.billing_action for c in charges] == ["record", "record", "record", "leave"]
 
 
 def test_unknown_fields_are_kept_and_written_back() -> None:

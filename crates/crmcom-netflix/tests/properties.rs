@@ -277,3 +277,29 @@ fn arb_charge() -> impl Strategy<Value = Value> {
 fn arb_charges_page() -> impl Strategy<Value = Value> {
     prop::collection::vec(arb_charge(), 0..8).prop_map(|charges| json!({"charges_set": charges}))
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn only_billed_or_recorded_charges_may_be_confirmed(page in arb_charges_page()) {
+        let body = json!({"status": {"code": "OK"}, "data": page});
+        let page = decode::<ListCharges>(body.to_string().as_bytes(), None).unwrap();
+        for c in page.charges() {
+            let action = c.billing_action();
+            prop_assert_eq!(action == crmcom_netflix::BillingAction::Bill, c.billable());
+            // A charge left on the server is never one a billing system could have dealt with.
+            if !action.confirms() {
+                prop_assert!(c.is_pending() || !c.is_final() || !c.billable());
+            }
+            let approved = c.charge_status == Some(crmcom_netflix::ChargeStatus::Approved);
+            if approved && !c.billable() {
+                // Approved but unpriceable (an unknown currency): acknowledging it would lose it.
+                prop_assert_eq!(action, crmcom_netflix::BillingAction::Leave);
+            }
+            if c.is_pending() || !c.charge_status.as_ref().is_some_and(|s| s.is_known()) {
+                prop_assert_eq!(action, crmcom_netflix::BillingAction::Leave);
+            }
+        }
+    }
+}

@@ -565,6 +565,7 @@ static void test_charges(void) {
   CHECK(crmnf_charge_charge_status(usd) == CRMNF_CHARGE_STATUS_APPROVED);
   CHECK_STR(crmnf_charge_charge_status_text(usd, &len), "APPROVED");
   CHECK(crmnf_charge_billable(usd) && crmnf_charge_is_final(usd) && !crmnf_charge_is_pending(usd));
+  CHECK(crmnf_charge_billing_action(usd) == CRMNF_BILLING_ACTION_BILL);
   CHECK(!crmnf_charge_redelivered(usd));
   CHECK(crmnf_charge_received_on(usd, &date));
   CHECK(date.year == 2017 && date.month == 2 && date.day == 21 && date.hour == 10 &&
@@ -592,6 +593,7 @@ static void test_charges(void) {
   CHECK_STR(crmnf_charge_amount_exact(jpy, NULL), "500");
   CHECK(crmnf_charge_charge_status(jpy) == CRMNF_CHARGE_STATUS_PENDING);
   CHECK(!crmnf_charge_billable(jpy) && !crmnf_charge_is_final(jpy) && crmnf_charge_is_pending(jpy));
+  CHECK(crmnf_charge_billing_action(jpy) == CRMNF_BILLING_ACTION_LEAVE);
 
   const crmnf_charge *kwd = crmnf_charges_get(charges, 2);
   CHECK(crmnf_charge_amount_minor_units(kwd, &minor) && minor == 1235);
@@ -599,6 +601,7 @@ static void test_charges(void) {
   CHECK_STR(crmnf_charge_amount_exact(kwd, NULL), "1.235");
   CHECK(crmnf_charge_charge_status(kwd) == CRMNF_CHARGE_STATUS_DECLINED);
   CHECK(!crmnf_charge_billable(kwd) && crmnf_charge_is_final(kwd));
+  CHECK(crmnf_charge_billing_action(kwd) == CRMNF_BILLING_ACTION_RECORD);
 
   const crmnf_charge *xyz = crmnf_charges_get(charges, 3);
   minor = 77;
@@ -608,6 +611,8 @@ static void test_charges(void) {
   CHECK_STR(crmnf_charge_amount_exact(xyz, NULL), "12.345");
   CHECK_STR(crmnf_charge_currency(xyz, NULL), "XYZ");
   CHECK(!crmnf_charge_billable(xyz));
+  /* Approved but not priceable: left on the server, never confirmed (it would be lost). */
+  CHECK(crmnf_charge_is_final(xyz) && crmnf_charge_billing_action(xyz) == CRMNF_BILLING_ACTION_LEAVE);
 
   const crmnf_charge *unknown = crmnf_charges_get(charges, 4);
   CHECK(crmnf_charge_charge_status(unknown) == CRMNF_CHARGE_STATUS_UNKNOWN);
@@ -615,6 +620,7 @@ static void test_charges(void) {
   CHECK(len == 7);
   CHECK(!crmnf_charge_billable(unknown) && !crmnf_charge_is_final(unknown) &&
         !crmnf_charge_is_pending(unknown));
+  CHECK(crmnf_charge_billing_action(unknown) == CRMNF_BILLING_ACTION_LEAVE);
   CHECK(crmnf_charge_amount_minor_units(unknown, &minor) && minor == -1);
   CHECK_STR(crmnf_charge_amount_exact(unknown, NULL), "-0.01");
 
@@ -651,6 +657,7 @@ static void test_charges(void) {
   CHECK(crmnf_charge_charge_status_text(NULL, NULL) == NULL);
   CHECK(!crmnf_charge_billable(NULL) && !crmnf_charge_is_final(NULL) &&
         !crmnf_charge_is_pending(NULL) && !crmnf_charge_redelivered(NULL));
+  CHECK(crmnf_charge_billing_action(NULL) == CRMNF_BILLING_ACTION_LEAVE);
   CHECK(!crmnf_charge_paid_through_date(NULL, &date) && !crmnf_charge_received_on(NULL, &date));
   CHECK(!crmnf_charge_set_as_approved_on(NULL, &date) &&
         !crmnf_charge_set_as_declined_on(NULL, &date));

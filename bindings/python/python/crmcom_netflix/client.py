@@ -42,7 +42,7 @@ from typing import (
 
 from . import _native
 from ._base import Request
-from ._enums import ChargeStatus, ChargeStatusFilter
+from ._enums import ChargeStatusFilter
 from ._errors import ApiError, MalformedResponse, TransportError
 from ._journal import Journal, PathLike
 from ._models import (
@@ -479,9 +479,7 @@ class Client:
         """Whether the billing takes the charge: billable ones to bill, and processed ones that
         are not to be billed (declined, bad request, rejected) to record. Pending charges,
         unknown statuses and approved amounts it cannot price stay on the server."""
-        if charge.billable:
-            return True
-        return charge.is_final and charge.charge_status is not ChargeStatus.APPROVED
+        return charge.billing_action != "leave"
 
     def sync_charges(
         self,

@@ -151,6 +151,57 @@ impl Charge {
     pub fn is_pending(&self) -> bool {
         self.charge_status == Some(ChargeStatus::Pending)
     }
+
+    /// What a billing system does with the charge when it is handed over: bill it, record it as
+    /// processed and not to be billed, or leave it on the server for a later night. Only charges
+    /// to bill or to record may be confirmed (and so acknowledged): an approved charge whose amount
+    /// cannot be priced, a pending one or one with an unknown status must stay, or it would be lost.
+    ///
+    /// ```
+    /// use crmcom_netflix::{BillingAction, Charge, ChargeStatus};
+    /// let mut charge = Charge::default();
+    /// charge.charge_status = Some(ChargeStatus::Declined);
+    /// assert_eq!(charge.billing_action(), BillingAction::Record);
+    /// charge.charge_status = Some(ChargeStatus::Approved); // no priced amount
+    /// assert_eq!(charge.billing_action(), BillingAction::Leave);
+    /// ```
+    pub fn billing_action(&self) -> BillingAction {
+        if self.billable() {
+            BillingAction::Bill
+        } else if self.is_final() && self.charge_status != Some(ChargeStatus::Approved) {
+            BillingAction::Record
+        } else {
+            BillingAction::Leave
+        }
+    }
+}
+
+/// What a billing system does with a charge it is handed ([`Charge::billing_action`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BillingAction {
+    /// Approved and priced: bill the customer, then confirm.
+    Bill,
+    /// Declined, bad request or rejected: record that it is not billed, then confirm.
+    Record,
+    /// Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
+    /// server and comes back.
+    Leave,
+}
+
+impl BillingAction {
+    /// `"bill"`, `"record"` or `"leave"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BillingAction::Bill => "bill",
+            BillingAction::Record => "record",
+            BillingAction::Leave => "leave",
+        }
+    }
+
+    /// Whether the charge may be confirmed once the action is done.
+    pub const fn confirms(self) -> bool {
+        !matches!(self, BillingAction::Leave)
+    }
 }
 
 crate::object::response_object! {

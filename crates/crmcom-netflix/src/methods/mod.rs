@@ -20,7 +20,9 @@ pub use charges_acknowledge::{
     AcknowledgeCharges, AcknowledgedCharge, FailedCharge, FailedCharges,
 };
 pub use charges_decline::{DeclineCharges, DeclinedCharge};
-pub use charges_list::{Charge, ChargeStatus, ChargeStatusFilter, ChargesPage, ListCharges};
+pub use charges_list::{
+    BillingAction, Charge, ChargeStatus, ChargeStatusFilter, ChargesPage, ListCharges,
+};
 pub use objects::{
     Address, AddressType, CountryIdentifier, Email, EmailType, Empty, FieldsSet, Phone, PhoneType,
 };
