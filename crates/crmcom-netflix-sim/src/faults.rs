@@ -436,8 +436,9 @@ struct ActiveRule {
     rng: SplitMix64,
 }
 
-/// The rules in force, in order: the first that fires takes the request, and the rules after
-/// it do not count it.
+/// The rules in force, in order. Every rule for a request's method counts it (so `after` counts
+/// the method's requests); the first rule that fires takes it, and the rules after that one do
+/// not fire on it (nor draw from their generator).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FaultPlan {
     rules: Vec<ActiveRule>,
@@ -445,12 +446,16 @@ pub(crate) struct FaultPlan {
 
 impl FaultPlan {
     fn pick(&mut self, method: Method) -> Option<FaultKind> {
+        let mut picked = None;
         for r in &mut self.rules {
             if r.rule.method.is_some_and(|m| m != method) || !r.rule.kind.applies_to(method) {
                 continue;
             }
             r.seen += 1;
-            if r.seen <= r.rule.after || r.rule.count.is_some_and(|c| r.fired >= c) {
+            if picked.is_some()
+                || r.seen <= r.rule.after
+                || r.rule.count.is_some_and(|c| r.fired >= c)
+            {
                 continue;
             }
             if let Some(rate) = r.rule.rate {
@@ -461,9 +466,9 @@ impl FaultPlan {
                 }
             }
             r.fired += 1;
-            return Some(r.rule.kind.clone());
+            picked = Some(r.rule.kind.clone());
         }
-        None
+        picked
     }
 }
 
@@ -513,6 +518,8 @@ pub struct Exchange {
     pub fault: Option<FaultKind>,
     /// The method, when the path names one.
     pub method: Option<Method>,
+    /// The envelope's error code (`status.message`) when the answer is an API error.
+    pub error_code: Option<String>,
     /// Whether the server's data changed ([`Sim::changes`] moved): the shell saves its state.
     pub changed: bool,
 }
@@ -568,6 +575,7 @@ impl Sim {
             delay_ms: 0,
             fault: fault.clone(),
             method,
+            error_code: None,
             changed: false,
         };
         // Faults that answer without the request reaching the application.
@@ -602,6 +610,7 @@ impl Sim {
                         _ => ("INTERNAL_ERROR", "The server failed to answer"),
                     };
                     out.body = crate::wire::error(code, text);
+                    out.error_code = Some(code.to_owned());
                 }
                 return out;
             }
@@ -613,6 +622,7 @@ impl Sim {
                     _ => "The request failed",
                 };
                 out.body = crate::wire::error(code, text);
+                out.error_code = Some(code.clone());
                 return out;
             }
             Some(FaultKind::ConnectionReset) => {
@@ -639,6 +649,7 @@ impl Sim {
         };
         let (body, refusal) = self.serve_coded(request.verb, request.path, input, now);
         out.body = body;
+        out.error_code = refusal.map(str::to_owned);
         match refusal {
             Some(codes::UNKNOWN_METHOD) => out.status = 404,
             Some(codes::METHOD_NOT_ALLOWED) => {

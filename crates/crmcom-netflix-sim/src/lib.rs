@@ -122,6 +122,15 @@ pub fn epoch_seconds(date: &str) -> Option<i64> {
     crmcom_netflix::Date::parse(date).map(|d| d.0.and_utc().timestamp())
 }
 
+/// The API date (`yyyy-MM-ddTHH:mm:ss`, UTC) of epoch seconds: the inverse of [`epoch_seconds`].
+///
+/// ```
+/// assert_eq!(crmcom_netflix_sim::date_text(86_400), "1970-01-02T00:00:00");
+/// ```
+pub fn date_text(epoch: i64) -> String {
+    wire::date(epoch).to_string()
+}
+
 /// Counters of what the simulator was asked.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
