@@ -1,1 +1,123 @@
-fn main() {}
+//! `crmnf`: the command line of the CRM.COM netflix SDK. See `docs/cli.md`.
+
+#![forbid(unsafe_code)]
+
+mod exit;
+mod input;
+mod mock;
+mod tools;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use crmcom_netflix::Release;
+
+use exit::{Exit, Failure};
+
+const AFTER_HELP: &str = "\
+Settings come from the flag, then the CRMNF_* environment variable named in each command's help,
+then the default. Secrets never come from a flag's value.
+
+Exit codes: 0 done; 1 the server answered with an API error; 3 a sync run completed with charges
+left or acknowledgements failed; 64 usage; 65 invalid data; 69 server unavailable after retries;
+75 journal locked by another job; 77 login refused; 78 configuration.
+
+Examples:
+  crmnf mock --port 0 --charges 200 --seed 7
+  crmnf validate netflix/charges/list --param number_of_results:=51 --param offset:=0
+  crmnf decode netflix/charges/list response.json --fields-set number,amount,currency";
+
+/// The command line of the CRM.COM netflix SDK: request tools and a mock CRM.COM server.
+#[derive(Debug, Parser)]
+#[command(name = "crmnf", version, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check request parameters against every rule of the API for a release.
+    #[command(after_help = "\
+Prints nothing on standard output when the parameters are valid (exit 0); otherwise one line per
+violation on standard error, `path: code: message` (exit 65), or with --json
+{\"violations\": [{\"path\", \"code\", \"message\"}]} on standard output.
+
+Examples:
+  crmnf validate netflix/subscriptions/create params.json
+  echo '{\"number_of_results\": 51, \"offset\": 0}' | crmnf validate netflix/charges/list -
+  crmnf validate netflix/charges/list -p number_of_results:=50 -p offset:=0 -p charge_status=PROCESSED --release R14.1.0")]
+    Validate(tools::RequestArgs),
+    /// Prepare a request as the SDK would send it: verb, path, query, body (JSON).
+    #[command(after_help = "\
+The token is the placeholder {{token}} unless --token-env names a variable that holds one.
+
+Examples:
+  crmnf prepare netflix/charges/list -p number_of_results:=50 -p offset:=0 -p charge_status=PROCESSED
+  crmnf prepare netflix/subscriptions/suspend -p billing_system_customer_identifier=pci123 --token-env CRMNF_TOKEN")]
+    Prepare(tools::PrepareArgs),
+    /// Decode a response body of a method: its normalized data, its API error, or where it is malformed.
+    #[command(after_help = "\
+Prints the normalized data (dates canonical, amounts as sent, unknown fields kept) as JSON.
+A body with a status other than OK is an API error (exit 1); a body without the documented
+shape names the path of the offending value (exit 65).
+
+Examples:
+  crmnf decode netflix/charges/list response.json
+  curl -s \"$URL\" | crmnf decode netflix/charges/list - --fields-set number,amount,currency")]
+    Decode(tools::DecodeArgs),
+    /// Run a stateful mock of CRM.COM over HTTP, with generated data, faults and an admin API.
+    #[command(after_help = "\
+The first line on standard output is the base URL (http://127.0.0.1:PORT); the API is under
+/crmapi/rest/v2/<method>, the admin API under /_mock/ (see docs/mock.md). SIGTERM or SIGINT stops
+it cleanly.
+
+Faults: http_status (status=, retry_after=), api_error (code=), latency (ms=), connection_reset,
+truncated_body, malformed_body, failed_charge (code=, items=), shift_page (by=), reorder_page,
+slip_charge, drop_response; each with after=, count=, rate=, seed=.
+
+Examples:
+  crmnf mock --port 0
+  crmnf mock --port 8080 --customers 500 --charges 2000 --seed 7 --state mock-state.json
+  crmnf mock --fixtures fixtures.json --user ops:pw:ORG --release R14.1.0
+  crmnf mock --fault netflix/charges/acknowledge:drop_response:after=1 --fault '*:http_status:status=503,rate=0.05,seed=3'")]
+    Mock(mock::MockArgs),
+}
+
+/// Parses a release name for clap, listing the releases on error.
+pub(crate) fn parse_release(text: &str) -> Result<Release, String> {
+    Release::from_name(text).ok_or_else(|| {
+        format!(
+            "unknown release `{text}`; the releases are {}",
+            Release::ALL.map(Release::as_str).join(", ")
+        )
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            };
+            let _ = e.print();
+            return code.into();
+        }
+    };
+    let outcome = match &cli.command {
+        Command::Validate(args) => tools::validate(args),
+        Command::Prepare(args) => tools::prepare(args),
+        Command::Decode(args) => tools::decode(args),
+        Command::Mock(args) => mock::run(args),
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
+        Err(Failure { exit, message }) => {
+            eprintln!("crmnf: {message}");
+            exit.into()
+        }
+    }
+}
