@@ -37,11 +37,15 @@ C_VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 C_VECTORS := spec/vectors
 C_TESTS_C := $(C_DIR)/tests/c/test_api.c $(C_DIR)/tests/c/test_vectors.c
 C_JSON := $(C_DIR)/tests/c/json.c
+# The nightly billing example does its HTTP with libcurl.
+C_CURL = $(shell pkg-config --cflags --libs libcurl)
 
-# A fresh machine of this kind has gcc; valgrind and pkg-config are installed when missing.
+# A fresh machine of this kind has gcc; valgrind, pkg-config and libcurl's headers (the nightly
+# billing example's HTTP transport) are installed when missing.
 setup-c:
-	@command -v valgrind >/dev/null && command -v pkg-config >/dev/null || \
-		{ apt-get update && apt-get install -y valgrind pkg-config; }
+	@command -v valgrind >/dev/null && command -v pkg-config >/dev/null && \
+		pkg-config --exists libcurl 2>/dev/null || \
+		{ apt-get update && apt-get install -y valgrind pkg-config libcurl4-openssl-dev; }
 
 test-c: C_PROFILE := debug
 test-c: setup-c c-header-check c-rust-test c-run c-valgrind c-sanitizers c-install-check
@@ -73,11 +77,11 @@ c-build: c-rust-test c-lib
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_api
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_vectors
 	$(CXX) $(C_CXXFLAGS) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/bin/test_cpp
-	$(CC) $(C_CFLAGS) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/bin/nightly_billing
+	$(CC) $(C_CFLAGS) examples/c/nightly_billing.c $(C_SHARED) $(C_CURL) -o $(C_BUILD)/bin/nightly_billing
 	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_api
 	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_vectors
 	$(CXX) $(C_CXXFLAGS) $(C_SAN) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/asan/test_cpp
-	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/asan/nightly_billing
+	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_SHARED) $(C_CURL) -o $(C_BUILD)/asan/nightly_billing
 
 c-run: c-build
 	$(C_BUILD)/bin/test_api

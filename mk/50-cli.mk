@@ -1,14 +1,26 @@
 # The mock server (crates/crmcom-netflix-mock) and the command line `crmnf`
-# (crates/crmcom-netflix-cli): their Rust tests, over real HTTP on 127.0.0.1.
+# (crates/crmcom-netflix-cli): their Rust tests over real HTTP on 127.0.0.1, and every other
+# language's client against `crmnf mock`: the Python client (UrllibTransport) in test-python, the
+# C nightly billing example over libcurl in test-c-mock.
 
-TEST_TARGETS += test-cli
+TEST_TARGETS += test-cli test-c-mock
 
 CRMNF_BIN := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/crmnf
 
-.PHONY: test-cli crmnf-bin
+.PHONY: test-cli test-c-mock crmnf-bin
 
 crmnf-bin:
 	$(CARGO) build --locked -q -p crmcom-netflix-cli --bin crmnf
 
 test-cli: crmnf-bin
 	$(CARGO) test --locked -p crmcom-netflix-mock -p crmcom-netflix-cli
+
+# The Python tests start `crmnf mock` (bindings/python/tests/test_mock_server.py).
+test-python: crmnf-bin
+test-python: export CRMNF_BIN := $(CRMNF_BIN)
+
+# The C example (plain and with the sanitizers) against the mock, two nights with faults.
+test-c-mock: C_PROFILE := debug
+test-c-mock: crmnf-bin c-build
+	$(PYTHON) tests/mock/c_nightly_billing.py $(CRMNF_BIN) $(C_BUILD)/bin/nightly_billing \
+		$(C_BUILD)/asan/nightly_billing

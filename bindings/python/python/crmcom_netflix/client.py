@@ -20,6 +20,7 @@ in tests, or a few lines around any HTTP library:
 
 from __future__ import annotations
 
+import http.client
 import logging
 import ssl
 import time
@@ -147,11 +148,16 @@ class UrllibTransport:
             request.url, data=request.body, method=request.verb, headers=dict(request.headers)
         )
         try:
-            with self._opener.open(http_request, timeout=request.timeout) as response:
-                return HttpResponse(response.status, response.read(), dict(response.headers))
-        except urllib.error.HTTPError as e:
-            body = e.read() if e.fp is not None else b""
-            return HttpResponse(e.code, body, dict(e.headers or {}))
+            try:
+                with self._opener.open(http_request, timeout=request.timeout) as response:
+                    return HttpResponse(response.status, response.read(), dict(response.headers))
+            except urllib.error.HTTPError as e:
+                body = e.read() if e.fp is not None else b""
+                return HttpResponse(e.code, body, dict(e.headers or {}))
+        except http.client.HTTPException as e:
+            # A body cut short (IncompleteRead) or a broken status line: no answer came, as
+            # with a reset connection, so the client may retry a GET.
+            raise TransportError(f"{request.verb} {request.prepared.path}: {e!r}") from e
 
 
 @dataclass(frozen=True)
