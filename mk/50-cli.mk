@@ -24,3 +24,23 @@ test-c-mock: C_PROFILE := debug
 test-c-mock: crmnf-bin c-build
 	$(PYTHON) tests/mock/c_nightly_billing.py $(CRMNF_BIN) $(C_BUILD)/bin/nightly_billing \
 		$(C_BUILD)/asan/nightly_billing
+
+# schemathesis (pinned in tests/mock/requirements.txt, in a virtualenv of its own) drives the
+# running mock from spec/openapi.yaml: a bounded number of cases per operation, no server error,
+# every answer valid for the spec.
+TEST_TARGETS += test-schemathesis
+SETUP_TARGETS += setup-schemathesis
+SCHEMATHESIS_VENV := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/schemathesis-venv
+
+.PHONY: setup-schemathesis test-schemathesis
+
+$(SCHEMATHESIS_VENV)/.installed: tests/mock/requirements.txt
+	$(PYTHON) -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/mock/requirements.txt
+	touch $@
+
+setup-schemathesis: $(SCHEMATHESIS_VENV)/.installed
+
+test-schemathesis: setup-schemathesis crmnf-bin
+	CRMNF_BIN=$(CRMNF_BIN) $(SCHEMATHESIS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
+		tests/mock/test_schemathesis.py
