@@ -58,7 +58,8 @@ pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
 pub use object::{FieldInfo, Path, Presence, ResponseObject};
 pub use prepare::{
-    prepare, prepare_json, prepare_value, validate, validate_json, validate_value, PreparedRequest,
+    parse_params, prepare, prepare_json, prepare_value, validate, validate_json, validate_value,
+    PreparedRequest,
 };
 pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};
