@@ -276,6 +276,8 @@ fn int_to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     // reports as out of range where an integer is expected; beyond a double (10**400) there is
     // no JSON number at all.
     match value.extract::<f64>() {
+        // -(2**63) - 1 rounds to -(2**63), an i64: the next double down keeps it out of range.
+        Ok(f) if f == i64::MIN as f64 => float_to_json(value.py(), f * (1.0 + f64::EPSILON), path),
         Ok(f) => float_to_json(value.py(), f, path),
         Err(_) => Err(too_large(value.py(), path)),
     }
@@ -379,8 +381,9 @@ pub fn fields_set(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Strin
     if let Ok(s) = value.cast::<PyString>() {
         let joined = text(s, "fields_set")?;
         let names: crmcom_netflix::FieldsSet<crmcom_netflix::Charge> =
-            serde_json::from_value(Value::String(joined.into_owned()))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            serde_json::from_value(Value::String(joined.into_owned())).map_err(|e| {
+                PyValueError::new_err(crmcom_netflix::in_json_terms(&e.to_string()))
+            })?;
         return Ok(Some(names.names().to_vec()));
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import List
+from typing import Callable, List
 
 import pytest
 
@@ -336,3 +337,48 @@ def test_the_pytest_fixtures(fake_crm: FakeCrm, fake_crm_client: nf.Client) -> N
     out = io.StringIO()
     csv.writer(out).writerows([[c.number, c.amount] for c in result.billable])
     assert out.getvalue().strip() == "I00000001,5.99"
+
+
+def _in_threads(count: int, call: "Callable[[], object]") -> List[object]:
+    barrier = threading.Barrier(count)
+    results: List[object] = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_threads_sharing_a_client_share_one_renewal_of_an_expired_token() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)  # requests overlap in time
+    with fake.client() as client:
+        client.list_promotions()
+        fake.advance(7200)  # every token has expired
+        results = _in_threads(8, client.list_promotions)
+        assert results == [[]] * 8
+        assert client.logins == 2
+    assert fake.stats()["by_method"]["authentication/token"] == 2
+    assert fake.stats()["errors"] == 0
+
+
+def test_threads_sharing_a_client_share_one_login_after_the_server_refuses_the_token() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)
+    with fake.client() as client:
+        client.list_promotions()
+        fake.expire_all_tokens()  # the server refuses a token the client thinks is good
+        results = _in_threads(8, client.list_promotions)
+        assert results == [[]] * 8
+        assert client.logins == 2
+
+
+def test_threads_starting_together_log_in_once() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)
+    with fake.client() as client:
+        assert _in_threads(8, client.list_promotions) == [[]] * 8
+        assert client.logins == 1

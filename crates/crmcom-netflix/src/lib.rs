@@ -52,7 +52,7 @@ pub use batch::{
 };
 pub use date::Date;
 pub use decode::{decode, decode_json, ItemCheck, ResponseData};
-pub use error::{ApiError, Error, MalformedResponse, Violation, ViolationCode};
+pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};

@@ -44,6 +44,8 @@ __all__ = [
     "request_schema",
     "method_info",
     "response_enum_values",
+    "params_from_json",
+    "invalid_request",
     "Token",
     "Money",
     "PreparedRequest",
