@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -382,3 +383,42 @@ def test_threads_starting_together_log_in_once() -> None:
     with fake.client() as client:
         assert _in_threads(8, client.list_promotions) == [[]] * 8
         assert client.logins == 1
+
+
+def test_acknowledging_what_the_billing_took_keeps_an_unpriceable_charge_on_the_server() -> None:
+    # The rule the docs teach: acknowledge by `billing_action`, never by `is_final`.
+    fake = crm()
+    billed = fake.add_charge("pci1", "5.99", "USD")
+    declined = fake.add_charge("pci2", "2.99", "USD", status="DECLINED")
+    unpriceable = fake.add_charge("pci3", "9.99", "XTS")
+    with fake.client() as client:
+        page = client.list_charges(charge_status="PROCESSED")
+        by_number = {c.number: c for c in page.charges_set}
+        assert by_number[unpriceable].is_final  # final, yet not to be acknowledged
+        assert [by_number[n].billing_action for n in (billed, declined, unpriceable)] == [
+            "bill",
+            "record",
+            "leave",
+        ]
+        failed = client.acknowledge_charges(
+            c for c in page.charges_set if c.billing_action != "leave"
+        )
+    assert failed == [] and fake.unacknowledged() == [unpriceable]
+
+
+def test_no_doc_or_example_acknowledges_charges_by_is_final() -> None:
+    root = Path(__file__).resolve().parents[3]
+    files = [root / "README.md", *root.glob("docs/*.md"), *root.glob("examples/**/*.*")]
+    files += [*root.glob("crates/*/examples/*.rs"), *root.glob("bindings/*/examples/**/*.*")]
+    offending = []
+    for path in files:
+        if not path.is_file():
+            continue
+        lines = path.read_text(errors="replace").splitlines()
+        for number, line in enumerate(lines, 1):
+            # A call that confirms charges, with `is_final` in it or in its next lines.
+            if re.search(r"(acknowledge_charges|items_from_charges|confirm|batch)\(", line):
+                call = " ".join(lines[number - 1 : number + 3])
+                if re.search(r"is_final", call):
+                    offending.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offending == []

@@ -40,6 +40,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     Type,
     Union,
     overload,
@@ -52,9 +53,12 @@ from ._errors import ApiError, Error, MalformedResponse, TransportError
 from ._journal import Journal, PathLike
 from ._models import (
     AcceptCharges,
+    AcceptedCharge,
     AcknowledgeCharges,
+    AcknowledgedCharge,
     CreateSubscription,
     DeclineCharges,
+    DeclinedCharge,
     ListCharges,
     ListPromotions,
     LoginRequest,
@@ -86,9 +90,22 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 log = logging.getLogger("crmcom_netflix")
+
+ChargeSetItem = Union[
+    Charge,
+    AcknowledgedCharge,
+    AcceptedCharge,
+    DeclinedCharge,
+    Mapping[str, Any],
+    Tuple[str, str, Optional[str]],
+]
+"""What the acknowledge, accept and decline calls (and `batch`) take for one charge: a `Charge`,
+a set item, a dict with `number`, `billing_system_customer_identifier` and
+`reference_number`, or a `(number, customer, reference)` tuple."""
 
 USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
 
@@ -577,7 +594,9 @@ class Client:
             )
         )
 
-    def _charge_sets(self, request_type: Type[Any], items: Iterable[Any]) -> List[FailedCharge]:
+    def _charge_sets(
+        self, request_type: Type[Any], items: Iterable[ChargeSetItem]
+    ) -> List[FailedCharge]:
         from . import batch
 
         failed: List[FailedCharge] = []
@@ -586,16 +605,17 @@ class Client:
             failed.extend(result.failed_charges_set or [])
         return failed
 
-    def acknowledge_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
-        """Acknowledges charges (`Charge` objects, set items or `(number, customer, reference)`
-        tuples), 50 per call; returns the ones that failed."""
+    def acknowledge_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
+        """Acknowledges charges (`Charge` objects, set items, dicts or `(number, customer,
+        reference)` tuples), 50 per call; returns the ones that failed. Acknowledge only what the
+        billing took: `charge.billing_action` is `"bill"` or `"record"`, never `"leave"`."""
         return self._charge_sets(AcknowledgeCharges, items)
 
-    def accept_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def accept_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Accepts pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(AcceptCharges, items)
 
-    def decline_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def decline_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Declines pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(DeclineCharges, items)
 
