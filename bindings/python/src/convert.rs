@@ -154,7 +154,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
     }
     // Exact built-in types first: the common case, and cheap to test.
     if let Ok(s) = value.cast_exact::<PyString>() {
-        return Ok(Value::String(text(&s, path)?.into_owned()));
+        return Ok(Value::String(text(s, path)?.into_owned()));
     }
     if let Ok(b) = value.cast_exact::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
@@ -187,7 +187,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
         return to_json(&value.getattr("value")?, path);
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(Value::String(text(&s, path)?.into_owned()));
+        return Ok(Value::String(text(s, path)?.into_owned()));
     }
     if value.is_instance_of::<PyBool>() {
         return Ok(Value::Bool(value.is_truthy()?));
@@ -391,7 +391,7 @@ pub fn fields_set(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Strin
         for (i, item) in value.try_iter()?.enumerate() {
             let item = item?;
             match item.cast::<PyString>() {
-                Ok(s) => names.push(text(&s, &format!("fields_set[{i}]"))?.into_owned()),
+                Ok(s) => names.push(text(s, &format!("fields_set[{i}]"))?.into_owned()),
                 Err(_) => return Err(type_error(&format!("fields_set[{i}]"), "str", &item)),
             }
         }
