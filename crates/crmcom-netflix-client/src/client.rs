@@ -431,8 +431,9 @@ impl Client {
                 let answer = self.exchange(&prepared, token.as_ref()).await?;
                 match decode(&answer.body, prepared.fields_set.as_deref()) {
                     Ok(value) => return Ok(value),
+                    // Not after a 5xx: the server is in trouble, the token is not the question.
                     Err(crmcom_netflix::Error::Api(e))
-                        if !fresh && self.inner.relogin_on_api_error =>
+                        if !fresh && self.inner.relogin_on_api_error && answer.status < 500 =>
                     {
                         info!(
                             method = method.name(),

@@ -287,6 +287,7 @@ impl std::error::Error for Error {
     }
 }
 
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
 /// Replaces every occurrence of each secret in `text` with `<redacted>`, and every URL's query
 /// string (where a GET carries the token) with `?<redacted>`.
 pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {

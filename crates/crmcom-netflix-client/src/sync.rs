@@ -98,7 +98,9 @@ impl Client {
                     }
                 }
                 // The state did not change: the same request goes again with a new token.
-                Err(Error::Api { .. }) if !fresh && !relogged && self.relogin_on_api_error() => {
+                Err(Error::Api { http_status, .. })
+                    if !fresh && !relogged && http_status < 500 && self.relogin_on_api_error() =>
+                {
                     info!(method = method.name(), "API error; logging in again");
                     relogged = true;
                     self.forget(&token).await;
