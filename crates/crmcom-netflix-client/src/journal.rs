@@ -326,6 +326,25 @@ impl Journal {
             .map_or_else(|| ":memory:".to_owned(), |p| p.display().to_string())
     }
 
+    /// A setting of the journal's SQLite connection (`journal_mode`, `synchronous`,
+    /// `user_version`, ...), as text: for checks and reports.
+    pub fn pragma(&self, name: &str) -> Result<String, Error> {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::Journal(format!("`{name}` is not a pragma name")));
+        }
+        self.conn
+            .query_row(&format!("PRAGMA {name}"), [], |r| {
+                let v: rusqlite::types::Value = r.get(0)?;
+                Ok(match v {
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Real(f) => f.to_string(),
+                    _ => String::new(),
+                })
+            })
+            .map_err(|e| Error::journal("reading a setting", e))
+    }
+
     /// The journal's path (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
