@@ -129,9 +129,15 @@ impl ClientBuilder {
             ));
         }
         let t = self.timeouts;
-        for (name, d) in [("connect", t.connect), ("attempt", t.attempt), ("call", t.call)] {
+        for (name, d) in [
+            ("connect", t.connect),
+            ("attempt", t.attempt),
+            ("call", t.call),
+        ] {
             if d.is_zero() {
-                return Err(Error::Config(format!("the {name} time-out must not be zero")));
+                return Err(Error::Config(format!(
+                    "the {name} time-out must not be zero"
+                )));
             }
         }
         if self.retry.max_attempts == 0 {
@@ -282,7 +288,8 @@ impl Client {
 
     async fn login_locked(&self, session: &mut Option<Session>) -> Result<Token, Error> {
         let request: LoginRequest = self.inner.credentials.login_request();
-        let prepared = prepare(&request, None, self.inner.release).map_err(|e| self.core(e, Method::AuthenticationToken, 0))?;
+        let prepared = prepare(&request, None, self.inner.release)
+            .map_err(|e| self.core(e, Method::AuthenticationToken, 0))?;
         let answer = self.exchange(&prepared, None).await?;
         let result = decode::<LoginRequest>(&answer.body, None)
             .map_err(|e| self.core(e, Method::AuthenticationToken, answer.status))?;
@@ -483,12 +490,20 @@ impl Client {
     /// Redacts every secret the client knows (the password, the tokens it was issued) from the
     /// texts of an error: a server may echo what it was sent.
     pub(crate) fn scrub(&self, mut e: Error) -> Error {
-        let tokens = self.inner.tokens.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let tokens = self
+            .inner
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut secrets: Vec<&str> = tokens.iter().map(Token::expose).collect();
         secrets.push(self.inner.credentials.secret());
         match &mut e {
             Error::Api { error, .. } => {
-                for text in [&mut error.description, &mut error.message].into_iter().flatten() {
+                for text in [&mut error.description, &mut error.message]
+                    .into_iter()
+                    .flatten()
+                {
                     *text = redact(text, &secrets);
                 }
                 error.code = redact(&error.code, &secrets);
@@ -581,7 +596,8 @@ impl Client {
                         }
                     };
                     // Keep the last answer to return it when the retries run out.
-                    if envelope && (last || retry_after.is_some_and(|d| d > policy.max_retry_after)) {
+                    if envelope && (last || retry_after.is_some_and(|d| d > policy.max_retry_after))
+                    {
                         return Ok(Answer {
                             status,
                             body: response.body,
@@ -721,7 +737,10 @@ impl Client {
     }
 
     /// `netflix/subscriptions/unsuspend`.
-    pub async fn unsuspend(&self, billing_system_customer_identifier: &str) -> Result<Empty, Error> {
+    pub async fn unsuspend(
+        &self,
+        billing_system_customer_identifier: &str,
+    ) -> Result<Empty, Error> {
         self.call(&UnsuspendSubscription {
             billing_system_customer_identifier: billing_system_customer_identifier.to_owned(),
         })
@@ -778,4 +797,3 @@ fn is_api_error(method: Method, response: &HttpResponse) -> bool {
         Err(crmcom_netflix::Error::Api(_))
     )
 }
-

@@ -17,8 +17,8 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crmcom_netflix::{
-    BillingAction, Charge, ChargeSync, Method, PreparedRequest, SyncOptions, SyncReport,
-    SyncState, Token,
+    BillingAction, Charge, ChargeSync, Method, PreparedRequest, SyncOptions, SyncReport, SyncState,
+    Token,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
@@ -282,7 +282,8 @@ impl Journal {
         // the job acts on it (the default in WAL mode, NORMAL, may lose the last commits).
         c.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
         c.pragma_update(None, "synchronous", "FULL").map_err(e)?;
-        c.busy_timeout(std::time::Duration::from_secs(5)).map_err(e)?;
+        c.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(e)?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -375,12 +376,13 @@ impl Journal {
     pub fn start(&mut self, options: SyncOptions) -> Result<Start, Error> {
         let (sync, start) = match self.saved_state()? {
             None => (
-                ChargeSync::new(options).map_err(|e| Error::from_core(e, Method::ChargesList, 0))?,
+                ChargeSync::new(options)
+                    .map_err(|e| Error::from_core(e, Method::ChargesList, 0))?,
                 Start::New,
             ),
             Some((state, complete)) => {
-                let mut sync =
-                    ChargeSync::from_state(state).map_err(|e| Error::journal("the saved state", e))?;
+                let mut sync = ChargeSync::from_state(state)
+                    .map_err(|e| Error::journal("the saved state", e))?;
                 if complete {
                     sync.start_run();
                     (sync, Start::NextRun)
@@ -448,7 +450,9 @@ impl Journal {
         }
         let result = self.step("feed", |tx, run| {
             let mut seq: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| r.get(0))?;
+                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
+                    r.get(0)
+                })?;
             let mut out = Vec::with_capacity(take.len());
             for (d, action) in take {
                 seq += 1;
@@ -530,7 +534,9 @@ impl Journal {
         }
         let result = self.step("confirm", |tx, run| {
             let mut seq: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| r.get(0))?;
+                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
+                    r.get(0)
+                })?;
             for t in taken {
                 seq += 1;
                 tx.execute(
@@ -591,7 +597,8 @@ impl Journal {
             .map_err(|e| Error::journal("reading the ledger", e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (json, reference_number) = row.map_err(|e| Error::journal("reading the ledger", e))?;
+            let (json, reference_number) =
+                row.map_err(|e| Error::journal("reading the ledger", e))?;
             let charge: Charge = serde_json::from_str(&json)
                 .map_err(|e| Error::journal("a charge of the ledger", e))?;
             out.push(LedgerEntry {

@@ -65,8 +65,7 @@ mod transport;
 
 pub use error::{BoxError, Error, TimeoutKind};
 pub use journal::{
-    ChargeToBill, Handover, Journal, LedgerEntry, RunSummary, Start, Taken,
-    JOURNAL_SCHEMA_VERSION,
+    ChargeToBill, Handover, Journal, LedgerEntry, RunSummary, Start, Taken, JOURNAL_SCHEMA_VERSION,
 };
 
 #[cfg(feature = "client")]

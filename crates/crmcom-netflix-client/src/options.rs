@@ -209,7 +209,11 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let half = cap / 2;
         let spread = (cap - half).as_nanos() as u64;
-        let jitter = if spread == 0 { 0 } else { random() % (spread + 1) };
+        let jitter = if spread == 0 {
+            0
+        } else {
+            random() % (spread + 1)
+        };
         half + Duration::from_nanos(jitter)
     }
 }
@@ -253,7 +257,8 @@ mod tests {
                 assert!(wait >= cap / 2 && wait <= cap, "{retry}: {wait:?}");
             }
         }
-        let waits: std::collections::BTreeSet<Duration> = (0..50).map(|_| policy.backoff(3)).collect();
+        let waits: std::collections::BTreeSet<Duration> =
+            (0..50).map(|_| policy.backoff(3)).collect();
         assert!(waits.len() > 10, "the waits are jittered");
     }
 
@@ -276,7 +281,10 @@ mod tests {
     fn only_gets_and_the_safe_posts_are_repeated_after_reaching_the_server() {
         let policy = RetryPolicy::default();
         for method in Method::ALL {
-            assert!(policy.may_repeat(method, false), "{method}: nothing reached the server");
+            assert!(
+                policy.may_repeat(method, false),
+                "{method}: nothing reached the server"
+            );
         }
         let repeated: Vec<&str> = Method::ALL
             .into_iter()

@@ -40,7 +40,10 @@ impl fmt::Debug for HttpRequest {
         f.debug_struct("HttpRequest")
             .field("verb", &self.verb)
             .field("path", &self.path)
-            .field("body", &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())))
+            .field(
+                "body",
+                &self.body.as_ref().map(|b| format!("<{} bytes>", b.len())),
+            )
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -136,8 +139,10 @@ impl std::error::Error for TransportError {}
 /// [`Client`](crate::blocking::Client) runs on a runtime of its own).
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request` and reads the whole answer.
-    fn send<'a>(&'a self, request: &'a HttpRequest)
-        -> BoxFuture<'a, Result<HttpResponse, TransportError>>;
+    fn send<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+    ) -> BoxFuture<'a, Result<HttpResponse, TransportError>>;
 }
 
 /// The default transport: reqwest with rustls (the platform's root certificates), HTTP/1.1 and

@@ -92,7 +92,10 @@ async fn a_token_refused_by_the_server_leads_to_one_new_login() {
     strict.list_charges(&processed()).await.unwrap();
     t.with_sim(|s| s.expire_all_tokens());
     let e = strict.list_charges(&processed()).await.unwrap_err();
-    assert_eq!(e.api_error().unwrap().message.as_deref(), Some("TOKEN_EXPIRED"));
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("TOKEN_EXPIRED")
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -130,14 +133,20 @@ async fn concurrent_calls_share_one_renewal() {
 async fn a_wrong_password_is_an_api_error_that_never_shows_it() {
     let (sim, clock) = sim_at_start();
     let t = Faulty::new(sim, clock.clone());
-    let c = Client::builder(BASE, Credentials::password("billing", "not-the-password", "NETFLIXOP"))
-        .transport(t.clone())
-        .clock(clock)
-        .build()
-        .unwrap();
+    let c = Client::builder(
+        BASE,
+        Credentials::password("billing", "not-the-password", "NETFLIXOP"),
+    )
+    .transport(t.clone())
+    .clock(clock)
+    .build()
+    .unwrap();
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(e.kind(), "api_error");
-    assert_eq!(e.api_error().unwrap().message.as_deref(), Some("INVALID_LOGIN"));
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("INVALID_LOGIN")
+    );
     for text in [e.to_string(), format!("{e:?}"), format!("{c:?}")] {
         assert!(!text.contains("not-the-password"), "{text}");
     }
@@ -149,21 +158,33 @@ async fn gets_are_retried_on_5xx_resets_and_truncated_bodies_with_growing_waits(
     let (t, _, c) = setup();
     c.list_charges(&processed()).await.unwrap();
     let path = "netflix/charges/list";
-    t.fault(path, Fault::Status(502, None, b"<html>bad gateway</html>".to_vec()));
+    t.fault(
+        path,
+        Fault::Status(502, None, b"<html>bad gateway</html>".to_vec()),
+    );
     t.fault(path, Fault::Reset);
     t.fault(path, Fault::Status(503, None, Vec::new()));
     let before = tokio::time::Instant::now();
-    assert_eq!(c.list_charges(&processed()).await.unwrap().charges().len(), 3);
+    assert_eq!(
+        c.list_charges(&processed()).await.unwrap().charges().len(),
+        3
+    );
     // Three waits: between 100-200 ms, 200-400 ms and 400-800 ms.
     let waited = before.elapsed();
-    assert!(waited >= Duration::from_millis(700) && waited <= Duration::from_millis(1400), "{waited:?}");
+    assert!(
+        waited >= Duration::from_millis(700) && waited <= Duration::from_millis(1400),
+        "{waited:?}"
+    );
 
     // A body cut short inside a complete HTTP answer (a server's fault, not the network's) is
     // a malformed response, with the path of the body itself. (Cut short by the network, it is
     // a transport failure and retried: see the loopback tests.)
     t.fault(path, Fault::Truncate);
     let e = c.list_charges(&processed()).await.unwrap_err();
-    assert!(matches!(&e, Error::MalformedResponse { error, http_status: 200, .. } if error.path.is_empty()), "{e:?}");
+    assert!(
+        matches!(&e, Error::MalformedResponse { error, http_status: 200, .. } if error.path.is_empty()),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("the body is not valid JSON"), "{e}");
     // ... but not forever.
     for _ in 0..4 {
@@ -172,7 +193,10 @@ async fn gets_are_retried_on_5xx_resets_and_truncated_bodies_with_growing_waits(
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(e.kind(), "http_status");
     assert_eq!(e.http_status(), Some(500));
-    assert_eq!(e.to_string(), "netflix/charges/list: HTTP 500 without an API envelope, after 4 attempts");
+    assert_eq!(
+        e.to_string(),
+        "netflix/charges/list: HTTP 500 without an API envelope, after 4 attempts"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -184,7 +208,10 @@ async fn retry_after_is_honoured_and_a_longer_one_than_allowed_ends_the_call() {
     let before = tokio::time::Instant::now();
     c.list_charges(&processed()).await.unwrap();
     let waited = before.elapsed();
-    assert!(waited >= Duration::from_secs(7) && waited < Duration::from_secs(8), "{waited:?}");
+    assert!(
+        waited >= Duration::from_secs(7) && waited < Duration::from_secs(8),
+        "{waited:?}"
+    );
 
     t.fault(path, Fault::Status(503, Some("3600".into()), Vec::new()));
     let before = tokio::time::Instant::now();
@@ -205,21 +232,37 @@ async fn an_error_envelope_with_a_5xx_status_is_an_api_error_not_a_bare_status()
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(e.kind(), "api_error");
     assert_eq!(e.http_status(), Some(503));
-    assert_eq!(e.api_error().unwrap().message.as_deref(), Some("SERVICE_UNAVAILABLE"));
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("SERVICE_UNAVAILABLE")
+    );
     assert!(e.to_string().ends_with("[HTTP 503]"), "{e}");
 
     // A 4xx with an envelope is not retried, and says what the server said (after the one new
     // login an API error to an older token gets).
-    let envelope = br#"{"status":{"code":"ERROR","description":"Bad things","message":"NOPE"},"data":null}"#;
+    let envelope =
+        br#"{"status":{"code":"ERROR","description":"Bad things","message":"NOPE"},"data":null}"#;
     t.with_sim(|s| s.clear_faults());
-    t.fault("netflix/promotions/list", Fault::Status(400, None, envelope.to_vec()));
-    t.fault("netflix/promotions/list", Fault::Status(400, None, envelope.to_vec()));
+    t.fault(
+        "netflix/promotions/list",
+        Fault::Status(400, None, envelope.to_vec()),
+    );
+    t.fault(
+        "netflix/promotions/list",
+        Fault::Status(400, None, envelope.to_vec()),
+    );
     let logins = c.logins();
-    let e = c.list_promotions(&ListPromotions::default()).await.unwrap_err();
+    let e = c
+        .list_promotions(&ListPromotions::default())
+        .await
+        .unwrap_err();
     assert_eq!(c.logins(), logins + 1);
     assert_eq!(t.count("netflix/promotions/list"), 2);
     assert_eq!((e.kind(), e.http_status()), ("api_error", Some(400)));
-    assert_eq!(e.to_string(), "netflix/promotions/list: API error ERROR: Bad things (NOPE) [HTTP 400]");
+    assert_eq!(
+        e.to_string(),
+        "netflix/promotions/list: API error ERROR: Bad things (NOPE) [HTTP 400]"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -234,14 +277,26 @@ async fn posts_that_are_not_safe_to_repeat_are_sent_once_and_a_refused_connectio
         .unwrap()
     };
     c.login().await.unwrap();
-    t.fault("netflix/subscriptions/create", Fault::Status(502, None, Vec::new()));
+    t.fault(
+        "netflix/subscriptions/create",
+        Fault::Status(502, None, Vec::new()),
+    );
     let e = c.create_subscription(&create()).await.unwrap_err();
     assert_eq!(e.http_status(), Some(502));
     assert_eq!(t.count("netflix/subscriptions/create"), 1);
 
     t.fault("netflix/subscriptions/create", Fault::Reset);
     let e = c.create_subscription(&create()).await.unwrap_err();
-    assert!(matches!(e, Error::Transport { reached_server: true, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Transport {
+                reached_server: true,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert_eq!(t.count("netflix/subscriptions/create"), 2);
 
     // Nothing reached the server: safe to send again, whatever the method.
@@ -262,7 +317,12 @@ async fn an_acknowledgement_whose_answer_was_lost_is_sent_again_and_reported_alr
     assert!(failed
         .iter()
         .all(|f| f.error_code.as_deref() == Some("CHARGE_ALREADY_ACKNOWLEDGED")));
-    assert!(c.list_charges(&processed()).await.unwrap().charges().is_empty());
+    assert!(c
+        .list_charges(&processed())
+        .await
+        .unwrap()
+        .charges()
+        .is_empty());
 
     let strict = Client::builder(BASE, credentials())
         .transport(t.clone())
@@ -304,14 +364,36 @@ async fn each_time_limit_ends_the_call_with_its_own_error() {
     }
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert!(
-        matches!(e, Error::Timeout { kind: TimeoutKind::Attempt | TimeoutKind::Call, .. }),
+        matches!(
+            e,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt | TimeoutKind::Call,
+                ..
+            }
+        ),
         "{e:?}"
     );
     // A POST that is not safe to repeat is not sent again after its attempt ran out.
-    t.fault("netflix/subscriptions/suspend", Fault::Delay(Duration::from_secs(3)));
+    t.fault(
+        "netflix/subscriptions/suspend",
+        Fault::Delay(Duration::from_secs(3)),
+    );
     let e = c.suspend("pci0").await.unwrap_err();
-    assert!(matches!(e, Error::Timeout { kind: TimeoutKind::Attempt, method: Method::SubscriptionsSuspend, .. }), "{e:?}");
-    assert_eq!(e.to_string(), "netflix/subscriptions/suspend: the attempt time-out of 2 s ran out");
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                method: Method::SubscriptionsSuspend,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "netflix/subscriptions/suspend: the attempt time-out of 2 s ran out"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -337,12 +419,21 @@ async fn no_error_shows_the_token_or_the_password_even_when_the_network_stack_qu
     let echo = format!(
         r#"{{"status":{{"code":"ERROR","description":"bad token {secret} for secret","message":"X"}},"data":null}}"#
     );
-    t.fault("netflix/charges/list", Fault::Status(200, None, echo.into_bytes()));
+    t.fault(
+        "netflix/charges/list",
+        Fault::Status(200, None, echo.into_bytes()),
+    );
     let e = c.list_charges(&processed()).await.unwrap_err();
     let text = format!("{e} {e:?}");
     assert!(!text.contains(&secret), "{text}");
-    assert!(!text.contains("for secret"), "the password `secret` is redacted too: {text}");
-    assert!(text.contains("bad token <redacted> for <redacted>"), "{text}");
+    assert!(
+        !text.contains("for secret"),
+        "the password `secret` is redacted too: {text}"
+    );
+    assert!(
+        text.contains("bad token <redacted> for <redacted>"),
+        "{text}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -357,8 +448,14 @@ async fn a_bad_request_fails_before_anything_is_sent() {
         .call_json("netflix/charges/list", &serde_json::json!({"offset": 0, "number_of_results": 5, "charge_status": "PROCESSED", "billing_system_customer_identifer": "x"}))
         .await
         .unwrap_err();
-    assert_eq!(e.violations()[0].code, crmcom_netflix::ViolationCode::UnknownField);
-    let e = c.call_json("netflix/charges/lst", &serde_json::json!({})).await.unwrap_err();
+    assert_eq!(
+        e.violations()[0].code,
+        crmcom_netflix::ViolationCode::UnknownField
+    );
+    let e = c
+        .call_json("netflix/charges/lst", &serde_json::json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(e.violations()[0].path, "method");
     assert!(t.seen().is_empty(), "nothing went out, not even a login");
 }
@@ -372,7 +469,13 @@ async fn every_method_is_typed_and_callable_by_name() {
         s.add_charge(ChargeSpec::pending("pci9", "3.99", "USD"), now - 5);
         s.add_charge(ChargeSpec::pending("pci10", "3.99", "USD"), now - 4);
     });
-    assert_eq!(c.list_promotions(&ListPromotions::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        c.list_promotions(&ListPromotions::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let create: CreateSubscription = serde_json::from_value(serde_json::json!({
         "billing_system_customer_identifier": "cust1", "promotion_code": "14"
     }))
@@ -388,13 +491,20 @@ async fn every_method_is_typed_and_callable_by_name() {
     assert_eq!(shown.len(), 1);
     c.suspend("cust1").await.unwrap();
     let e = c.suspend("cust1").await.unwrap_err();
-    assert_eq!(e.api_error().unwrap().message.as_deref(), Some("SUBSCRIPTION_ALREADY_SUSPENDED"));
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("SUBSCRIPTION_ALREADY_SUSPENDED")
+    );
     c.unsuspend("cust1").await.unwrap();
     let pending = c
         .list_charges(&ListCharges::new(Some(ChargeStatusFilter::NotProcessed)))
         .await
         .unwrap();
-    let numbers: Vec<String> = pending.charges().iter().map(|c| c.number().to_owned()).collect();
+    let numbers: Vec<String> = pending
+        .charges()
+        .iter()
+        .map(|c| c.number().to_owned())
+        .collect();
     assert_eq!(numbers.len(), 2);
     let failed = c
         .accept_charges([AcceptedCharge::new(numbers[0].clone(), "pci9")])
@@ -402,7 +512,10 @@ async fn every_method_is_typed_and_callable_by_name() {
         .unwrap();
     assert!(failed.is_empty());
     let failed = c
-        .decline_charges([crmcom_netflix::DeclinedCharge::new(numbers[1].clone(), "pci10")])
+        .decline_charges([crmcom_netflix::DeclinedCharge::new(
+            numbers[1].clone(),
+            "pci10",
+        )])
         .await
         .unwrap();
     assert!(failed.is_empty());
@@ -416,9 +529,14 @@ async fn every_method_is_typed_and_callable_by_name() {
     let set = data["charges_set"].as_array().unwrap();
     assert_eq!(set.len(), 5); // three approved, one accepted, one declined
     assert_eq!(set[0].as_object().unwrap().len(), 2, "{}", set[0]);
-    let login = c.call_json("authentication/token", &serde_json::json!({})).await.unwrap();
+    let login = c
+        .call_json("authentication/token", &serde_json::json!({}))
+        .await
+        .unwrap();
     assert!(login["token"].as_str().unwrap().starts_with("eyJ"));
-    c.call_json("authentication/token/release", &serde_json::json!({})).await.unwrap();
+    c.call_json("authentication/token/release", &serde_json::json!({}))
+        .await
+        .unwrap();
     assert_eq!(c.release(), Release::LATEST);
 }
 
@@ -434,15 +552,22 @@ fn the_blocking_client_is_the_same_client_and_refuses_to_run_inside_a_runtime() 
         .unwrap();
     assert_eq!(c.list_charges(&processed()).unwrap().charges().len(), 2);
     assert_eq!(c.logins(), 1);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let e = rt.block_on(async { c.list_charges(&processed()) }).unwrap_err();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let e = rt
+        .block_on(async { c.list_charges(&processed()) })
+        .unwrap_err();
     assert_eq!(e.kind(), "config");
 }
 
 #[test]
 fn bad_settings_are_refused_with_a_clear_error() {
     let e = Client::new("crm.example/crmapi", credentials()).unwrap_err();
-    assert!(e.to_string().contains("must be an http:// or https:// URL"), "{e}");
+    assert!(
+        e.to_string().contains("must be an http:// or https:// URL"),
+        "{e}"
+    );
     let e = Client::builder(BASE, credentials())
         .timeouts(Timeouts {
             attempt: Duration::ZERO,
@@ -450,5 +575,8 @@ fn bad_settings_are_refused_with_a_clear_error() {
         })
         .build()
         .unwrap_err();
-    assert_eq!(e.to_string(), "client settings: the attempt time-out must not be zero");
+    assert_eq!(
+        e.to_string(),
+        "client settings: the attempt time-out must not be zero"
+    );
 }

@@ -58,12 +58,23 @@ async fn the_nightly_job_runs_over_http_with_faults_on_the_way() {
         ..SyncOptions::default()
     };
     let started = Instant::now();
-    c.sync_charges(&mut journal, options.clone(), &mut billing).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was honoured");
+    c.sync_charges(&mut journal, options.clone(), &mut billing)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
     s.with_sim(|sim| sim.clear_faults());
-    c.sync_charges(&mut journal, options, &mut billing).await.unwrap();
+    c.sync_charges(&mut journal, options, &mut billing)
+        .await
+        .unwrap();
     assert_eq!(billing.billed.len(), 95);
-    let left = s.with_sim(|sim| sim.charges().filter(|c| c.acknowledged_on.is_none()).count());
+    let left = s.with_sim(|sim| {
+        sim.charges()
+            .filter(|c| c.acknowledged_on.is_none())
+            .count()
+    });
     assert_eq!(left, 0);
 }
 
@@ -79,11 +90,20 @@ async fn an_error_envelope_with_a_non_200_status_is_the_api_error_it_carries() {
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(e.kind(), "api_error");
     assert_eq!(e.http_status(), Some(503));
-    assert_eq!(e.to_string(), "netflix/charges/list: API error ERROR: Try later (SERVICE_UNAVAILABLE) [HTTP 503]");
+    assert_eq!(
+        e.to_string(),
+        "netflix/charges/list: API error ERROR: Try later (SERVICE_UNAVAILABLE) [HTTP 503]"
+    );
     // Without an envelope: the status, not "an error without a body".
-    s.fault(LIST, HttpFault::Status(404, None, b"<html>not found</html>".to_vec()));
+    s.fault(
+        LIST,
+        HttpFault::Status(404, None, b"<html>not found</html>".to_vec()),
+    );
     let e = c.list_charges(&processed()).await.unwrap_err();
-    assert_eq!(e.to_string(), "netflix/charges/list: HTTP 404 without an API envelope");
+    assert_eq!(
+        e.to_string(),
+        "netflix/charges/list: HTTP 404 without an API envelope"
+    );
 }
 
 #[tokio::test]
@@ -95,16 +115,32 @@ async fn a_truncated_body_and_a_reset_are_transport_failures_retried_for_gets_on
         s.fault(LIST, HttpFault::Truncate);
     }
     let e = c.list_charges(&processed()).await.unwrap_err();
-    assert!(matches!(&e, Error::Transport { reached_server: true, attempts: 4, .. }), "{e:?}");
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                reached_server: true,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("cut off"), "{e}");
     s.fault(LIST, HttpFault::Reset);
-    assert_eq!(c.list_charges(&processed()).await.unwrap().charges().len(), 3);
+    assert_eq!(
+        c.list_charges(&processed()).await.unwrap().charges().len(),
+        3
+    );
     // suspend is not safe to repeat: one reset is the answer.
     s.fault("netflix/subscriptions/suspend", HttpFault::Reset);
     let before = s.requests.load(std::sync::atomic::Ordering::SeqCst);
     let e = c.suspend("h0").await.unwrap_err();
     assert_eq!(e.kind(), "transport");
-    assert_eq!(s.requests.load(std::sync::atomic::Ordering::SeqCst) - before, 1);
+    assert_eq!(
+        s.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
+        1
+    );
 }
 
 #[tokio::test]
@@ -120,27 +156,62 @@ async fn a_slow_answer_runs_out_the_attempt_time_limit_and_a_get_goes_again() {
         .unwrap();
     c.login().await.unwrap();
     s.fault(LIST, HttpFault::Delay(Duration::from_millis(800)));
-    assert_eq!(c.list_charges(&processed()).await.unwrap().charges().len(), 2);
-    s.fault("netflix/subscriptions/suspend", HttpFault::Delay(Duration::from_millis(800)));
+    assert_eq!(
+        c.list_charges(&processed()).await.unwrap().charges().len(),
+        2
+    );
+    s.fault(
+        "netflix/subscriptions/suspend",
+        HttpFault::Delay(Duration::from_millis(800)),
+    );
     let e = c.suspend("h0").await.unwrap_err();
-    assert!(matches!(e, Error::Timeout { kind: TimeoutKind::Attempt, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Timeout {
+                kind: TimeoutKind::Attempt,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
 async fn a_refused_connection_never_reached_the_server_and_shows_no_token() {
     // A port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let c = Client::builder(format!("http://127.0.0.1:{port}/crmapi/rest/v2"), credentials())
-        .retry(RetryPolicy {
-            max_attempts: 2,
-            initial_backoff: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = Client::builder(
+        format!("http://127.0.0.1:{port}/crmapi/rest/v2"),
+        credentials(),
+    )
+    .retry(RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    })
+    .build()
+    .unwrap();
     let e = c.suspend("x").await.unwrap_err();
-    assert!(matches!(&e, Error::Transport { reached_server: false, attempts: 2, .. }), "{e:?}");
-    assert_eq!(e.method(), Some(crmcom_netflix::Method::AuthenticationToken));
+    assert!(
+        matches!(
+            &e,
+            Error::Transport {
+                reached_server: false,
+                attempts: 2,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.method(),
+        Some(crmcom_netflix::Method::AuthenticationToken)
+    );
     let text = format!("{e} {e:?}");
     assert!(!text.contains("secret"), "{text}");
 

@@ -63,7 +63,11 @@ struct FileBilling {
 }
 
 fn append_synced(path: &Path, line: &str) {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     f.write_all(line.as_bytes()).unwrap();
     f.sync_all().unwrap();
 }
@@ -81,9 +85,19 @@ impl crmcom_netflix_client::Billing for FileBilling {
                 _ => "recorded",
             };
             let file = self.dir.join(kind).join(c.idempotency_key());
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&file) {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&file)
+            {
                 Ok(mut f) => {
-                    f.write_all(c.charge.amount.map(|a| a.to_string()).unwrap_or_default().as_bytes())?;
+                    f.write_all(
+                        c.charge
+                            .amount
+                            .map(|a| a.to_string())
+                            .unwrap_or_default()
+                            .as_bytes(),
+                    )?;
                     f.sync_all()?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -99,7 +113,13 @@ impl crmcom_netflix_client::Billing for FileBilling {
         let tmp = path.with_extension("tmp");
         let mut f = std::fs::File::create(&tmp)?;
         for c in run.billable() {
-            writeln!(f, "{},{},{}", c.number(), c.amount.unwrap(), c.currency.as_ref().unwrap().code())?;
+            writeln!(
+                f,
+                "{},{},{}",
+                c.number(),
+                c.amount.unwrap(),
+                c.currency.as_ref().unwrap().code()
+            )?;
         }
         f.sync_all()?;
         std::fs::rename(tmp, path)?;
@@ -146,7 +166,10 @@ fn child() {
     let outcome = client
         .sync_charges(&mut journal, options, &mut FileBilling { dir })
         .unwrap_or_else(|e| panic!("{e}"));
-    println!("DONE run {} finished {}", outcome.summary.run, outcome.summary.report.finished);
+    println!(
+        "DONE run {} finished {}",
+        outcome.summary.run, outcome.summary.report.finished
+    );
     // Never reach the harness's own output: the parent reads ours.
     std::process::exit(0);
 }
@@ -179,7 +202,10 @@ impl Job {
 struct Lcg(u64);
 impl Lcg {
     fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -198,7 +224,8 @@ fn add_arrivals(server: &LoopbackServer, rng: &mut Lcg, n: u64) {
     server.with_sim(|sim| {
         for i in 0..n {
             let amount = ["8.99", "12.99", "15.49"][rng.below(3) as usize];
-            let mut spec = ChargeSpec::approved(&format!("pci{:05}", rng.below(500)), amount, "USD");
+            let mut spec =
+                ChargeSpec::approved(&format!("pci{:05}", rng.below(500)), amount, "USD");
             match rng.below(20) {
                 0 => spec = spec.with_status(ChargeStatus::Declined),
                 1 => spec.currency = "XTS".into(), // approved, cannot be priced: left
@@ -276,7 +303,11 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
             kills_in_transactions += usize::from(by_transaction);
         } else {
             let output = child.wait_with_output().unwrap();
-            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stdout)
+            );
             finished += 1;
         }
     }
@@ -285,14 +316,30 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
     for _ in 0..5 {
         let output = job.spawn("sync").wait_with_output().unwrap();
         starts += 1;
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         finished += 1;
     }
-    assert!(kills >= 15 && kills_in_transactions >= 5, "kills {kills}, in transactions {kills_in_transactions}");
+    assert!(
+        kills >= 15 && kills_in_transactions >= 5,
+        "kills {kills}, in transactions {kills_in_transactions}"
+    );
 
     let charges: BTreeMap<String, (ChargeStatus, String, bool)> = server.with_sim(|sim| {
         sim.charges()
-            .map(|c| (c.number.clone(), (c.status.clone(), c.currency.clone(), c.acknowledged_on.is_some())))
+            .map(|c| {
+                (
+                    c.number.clone(),
+                    (
+                        c.status.clone(),
+                        c.currency.clone(),
+                        c.acknowledged_on.is_some(),
+                    ),
+                )
+            })
             .collect()
     });
     let billable: BTreeSet<String> = charges
@@ -306,7 +353,10 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
         .map(|(n, _)| n.clone())
         .collect();
     let billed = files(&out.join("billed"));
-    assert_eq!(billed, billable, "billed = billable: none lost, none unexpected");
+    assert_eq!(
+        billed, billable,
+        "billed = billable: none lost, none unexpected"
+    );
     assert_eq!(files(&out.join("recorded")), recordable);
 
     // Handed over as new at most once each.
@@ -325,15 +375,20 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
     let mut exported: BTreeMap<String, u32> = BTreeMap::new();
     for name in files(&out).into_iter().filter(|n| n.ends_with(".csv")) {
         for line in std::fs::read_to_string(out.join(name)).unwrap().lines() {
-            *exported.entry(line.split(',').next().unwrap().to_owned()).or_default() += 1;
+            *exported
+                .entry(line.split(',').next().unwrap().to_owned())
+                .or_default() += 1;
         }
     }
     assert!(exported.values().all(|&k| k == 1), "exported twice");
     assert_eq!(exported.keys().cloned().collect::<BTreeSet<_>>(), billable);
 
     // The server's acknowledged set is what the billing took, billed or recorded.
-    let acknowledged: BTreeSet<String> =
-        charges.iter().filter(|(_, (_, _, a))| *a).map(|(n, _)| n.clone()).collect();
+    let acknowledged: BTreeSet<String> = charges
+        .iter()
+        .filter(|(_, (_, _, a))| *a)
+        .map(|(n, _)| n.clone())
+        .collect();
     let taken: BTreeSet<String> = billable.union(&recordable).cloned().collect();
     assert_eq!(acknowledged, taken);
     let db = rusqlite::Connection::open(&job.journal).unwrap();
@@ -378,10 +433,16 @@ fn two_jobs_started_at_once_in_two_processes_run_once_and_export_once() {
     // Both may also run one after the other (the second starting a run of its own, with nothing
     // in it); what must never happen is one run exported by both.
     assert!(sorted == [0, LOCKED] || sorted == [0, 0], "{codes:?}");
-    let exports: Vec<String> = files(&out).into_iter().filter(|n| n.ends_with(".csv")).collect();
+    let exports: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|n| n.ends_with(".csv"))
+        .collect();
     let mut lines = 0;
     for e in &exports {
-        lines += std::fs::read_to_string(out.join(e)).unwrap().lines().count();
+        lines += std::fs::read_to_string(out.join(e))
+            .unwrap()
+            .lines()
+            .count();
     }
     assert_eq!(lines, files(&out.join("billed")).len());
     // Held by a running process: refused at once; its SIGKILL leaves no lock behind.
@@ -396,10 +457,17 @@ fn two_jobs_started_at_once_in_two_processes_run_once_and_export_once() {
     let e = Journal::open(&job.journal).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(1));
     assert!(matches!(e, Error::JournalLocked { .. }), "{e:?}");
-    assert!(e.to_string().contains(&format!("process {}", holder.id())), "{e}");
+    assert!(
+        e.to_string().contains(&format!("process {}", holder.id())),
+        "{e}"
+    );
     let code = job.spawn("sync").wait().unwrap().code();
     assert_eq!(code, Some(LOCKED));
-    assert_eq!(std::fs::read(&job.journal).unwrap(), before, "the refused job changed nothing");
+    assert_eq!(
+        std::fs::read(&job.journal).unwrap(),
+        before,
+        "the refused job changed nothing"
+    );
     holder.kill().unwrap();
     holder.wait().unwrap();
     Journal::open(&job.journal).unwrap();

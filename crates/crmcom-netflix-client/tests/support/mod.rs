@@ -63,7 +63,10 @@ impl Faulty {
 
     /// Queues a fault for the next request of `path` (`""`: of any method).
     pub fn fault(&self, path: &str, fault: Fault) {
-        self.faults.lock().unwrap().push_back((path.to_owned(), fault));
+        self.faults
+            .lock()
+            .unwrap()
+            .push_back((path.to_owned(), fault));
     }
 
     pub fn with_sim<T>(&self, f: impl FnOnce(&mut Sim) -> T) -> T {
@@ -137,7 +140,10 @@ impl Transport for Faulty {
 
 /// A simulator at `start_time()` with a manual clock shared with the client.
 pub fn sim_at_start() -> (Sim, Arc<ManualClock>) {
-    (Sim::new(Release::LATEST), Arc::new(ManualClock::new(start_time())))
+    (
+        Sim::new(Release::LATEST),
+        Arc::new(ManualClock::new(start_time())),
+    )
 }
 
 pub fn add_charges(sim: &mut Sim, now: i64, n: usize, prefix: &str) {
@@ -265,7 +271,10 @@ impl LoopbackServer {
     }
 
     pub fn fault(&self, path: &str, fault: HttpFault) {
-        self.faults.lock().unwrap().push_back((path.to_owned(), fault));
+        self.faults
+            .lock()
+            .unwrap()
+            .push_back((path.to_owned(), fault));
     }
 
     pub fn with_sim<T>(&self, f: impl FnOnce(&mut Sim) -> T) -> T {
@@ -353,7 +362,9 @@ fn serve(
                 let _ = out.shutdown(Shutdown::Both);
                 return;
             }
-            Some(HttpFault::Status(status, retry_after, body)) => (status, retry_after, body, false),
+            Some(HttpFault::Status(status, retry_after, body)) => {
+                (status, retry_after, body, false)
+            }
             Some(HttpFault::Truncate) => (200, None, handle(), true),
             Some(HttpFault::Delay(d)) => {
                 std::thread::sleep(d);
@@ -361,7 +372,11 @@ fn serve(
             }
             None => (200, None, handle(), false),
         };
-        let status = if status == 200 && is_unavailable(&answer) { 503 } else { status };
+        let status = if status == 200 && is_unavailable(&answer) {
+            503
+        } else {
+            status
+        };
         let mut head = format!(
             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
             answer.len()
@@ -370,7 +385,11 @@ fn serve(
             head.push_str(&format!("retry-after: {r}\r\n"));
         }
         head.push_str("\r\n");
-        let sent = if truncate { &answer[..answer.len() / 2] } else { &answer[..] };
+        let sent = if truncate {
+            &answer[..answer.len() / 2]
+        } else {
+            &answer[..]
+        };
         if out.write_all(head.as_bytes()).is_err() || out.write_all(sent).is_err() {
             return;
         }
