@@ -276,9 +276,14 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
                 }
             }
         });
-        // Kill at the k-th transaction begun, or after a random time, whichever comes first.
-        let k = 1 + rng.below(12);
-        let time_limit = Instant::now() + Duration::from_millis(5 + rng.below(400));
+        // Half the starts are killed at the k-th journal transaction begun (inside it, as the
+        // child pauses there), the other half after a random time.
+        let (k, wait) = if rng.below(2) == 0 {
+            (1 + rng.below(15), 3_000)
+        } else {
+            (u64::MAX, 5 + rng.below(300))
+        };
+        let time_limit = Instant::now() + Duration::from_millis(wait);
         let mut seen = 0;
         let mut by_transaction = false;
         loop {
