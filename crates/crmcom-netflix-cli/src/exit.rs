@@ -20,6 +20,8 @@ pub enum Exit {
     DataErr = 65,
     /// 69: the server is unavailable (after the retries).
     Unavailable = 69,
+    /// 74: the journal or a billing file could not be read or written.
+    IoErr = 74,
     /// 75: the journal is locked by another job.
     TempFail = 75,
     /// 77: the login was refused.

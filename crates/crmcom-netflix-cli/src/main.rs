@@ -2,9 +2,13 @@
 
 #![forbid(unsafe_code)]
 
+mod call;
+mod connect;
 mod exit;
 mod input;
+mod journal;
 mod mock;
+mod sync;
 mod tools;
 
 use std::process::ExitCode;
@@ -20,14 +24,19 @@ then the default. Secrets never come from a flag's value.
 
 Exit codes: 0 done; 1 the server answered with an API error; 3 a sync run completed with charges
 left or acknowledgements failed; 64 usage; 65 invalid data; 69 server unavailable after retries;
-75 journal locked by another job; 77 login refused; 78 configuration.
+74 journal or billing file I/O; 75 journal locked by another job; 77 login refused;
+78 configuration.
 
 Examples:
+  CRMNF_PASSWORD=secret crmnf sync --base-url http://127.0.0.1:8080 --username billing \
+      --organisation NETFLIXOP --journal nightly.sqlite --out bills
+  crmnf journal status nightly.sqlite
   crmnf mock --port 0 --charges 200 --seed 7
   crmnf validate netflix/charges/list --param number_of_results:=51 --param offset:=0
   crmnf decode netflix/charges/list response.json --fields-set number,amount,currency";
 
-/// The command line of the CRM.COM netflix SDK: request tools and a mock CRM.COM server.
+/// The command line of the CRM.COM netflix SDK: the nightly billing job, journal reports,
+/// one-off calls, request tools and a mock CRM.COM server.
 #[derive(Debug, Parser)]
 #[command(name = "crmnf", version, after_help = AFTER_HELP, propagate_version = true)]
 struct Cli {
@@ -37,6 +46,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the nightly billing job: bill approved charges into one file per run, record the
+    /// rest, acknowledge, and print the report.
+    #[command(after_help = "\
+The password comes from CRMNF_PASSWORD or --password-file, never from a flag's value. Every step
+is saved in the journal before it is acted on: a job killed at any point resumes at its next start
+without losing a charge or billing one twice. The billing file of a run (DIR/run-000001.csv, ...)
+holds its approved charges, written once the run has ended.
+
+Exit codes: 0 the run is complete; 3 complete, with charges left on the server or acknowledgements
+that failed (both come back next run); 65 invalid data from the server; 69 server unavailable after
+retries; 74 journal or billing file I/O; 75 journal locked by another job; 77 login refused;
+78 configuration.
+
+Examples:
+  export CRMNF_PASSWORD=secret
+  crmnf sync --base-url https://crm.example.com --username billing --organisation NETFLIXOP \\
+      --journal /var/lib/billing/netflix.sqlite --out /var/lib/billing/netflix
+  crmnf sync --base-url http://127.0.0.1:8080 --username billing --organisation NETFLIXOP \\
+      --journal nightly.sqlite --out bills --format jsonl --json")]
+    Sync(sync::SyncArgs),
+    /// Read the journal of the nightly job (read-only, also while a job runs).
+    #[command(subcommand)]
+    Journal(journal::JournalCommand),
+    /// Call one method of the API (logged in) and print its decoded result as JSON.
+    #[command(after_help = "\
+The parameters are a JSON file (or - for standard input) and --param pairs. The request is
+checked before anything is sent (exit 65 with the violations). An API error answered by the
+server exits 1.
+
+Examples:
+  export CRMNF_BASE_URL=http://127.0.0.1:8080 CRMNF_USERNAME=billing \\
+      CRMNF_ORGANISATION=NETFLIXOP CRMNF_PASSWORD=secret
+  crmnf call netflix/promotions/list
+  crmnf call netflix/subscriptions/suspend --param billing_system_customer_identifier=pci00001
+  crmnf call netflix/subscriptions/create subscriber.json
+  crmnf call netflix/charges/list -p number_of_results:=5 -p offset:=0 -p charge_status=PROCESSED")]
+    Call(call::CallArgs),
     /// Check request parameters against every rule of the API for a release.
     #[command(after_help = "\
 Prints nothing on standard output when the parameters are valid (exit 0); otherwise one line per
@@ -108,6 +154,10 @@ fn main() -> ExitCode {
         }
     };
     let outcome = match &cli.command {
+        Command::Sync(args) => sync::run(args),
+        Command::Journal(journal::JournalCommand::Status(args)) => journal::status(args),
+        Command::Journal(journal::JournalCommand::Report(args)) => journal::report(args),
+        Command::Call(args) => call::run(args),
         Command::Validate(args) => tools::validate(args),
         Command::Prepare(args) => tools::prepare(args),
         Command::Decode(args) => tools::decode(args),
