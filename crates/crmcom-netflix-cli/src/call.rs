@@ -43,7 +43,10 @@ pub fn run(args: &CallArgs) -> Outcome {
     let _ = client.logout();
     match result {
         Ok(data) => {
-            println!("{}", serde_json::to_string_pretty(&data).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&data).unwrap_or_default()
+            );
             Ok(Exit::Ok)
         }
         Err(crmcom_netflix_client::Error::InvalidRequest(v)) => {

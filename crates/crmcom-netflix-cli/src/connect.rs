@@ -67,7 +67,10 @@ impl Connection {
     fn password(&self) -> Result<String, Failure> {
         if let Some(path) = &self.password_file {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                Failure::config(format!("cannot read the password file {}: {e}", path.display()))
+                Failure::config(format!(
+                    "cannot read the password file {}: {e}",
+                    path.display()
+                ))
             })?;
             let line = text.lines().next().unwrap_or_default().to_owned();
             if line.is_empty() {
@@ -155,8 +158,14 @@ mod tests {
 
     #[test]
     fn the_api_root_is_found_from_the_server_root_or_given_as_is() {
-        assert_eq!(api_root("http://127.0.0.1:8080"), "http://127.0.0.1:8080/crmapi/rest/v2");
-        assert_eq!(api_root("http://h/crm/crmapi/rest/v2/"), "http://h/crm/crmapi/rest/v2");
+        assert_eq!(
+            api_root("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080/crmapi/rest/v2"
+        );
+        assert_eq!(
+            api_root("http://h/crm/crmapi/rest/v2/"),
+            "http://h/crm/crmapi/rest/v2"
+        );
         assert_eq!(api_root("https://h/base/"), "https://h/base/crmapi/rest/v2");
     }
 }

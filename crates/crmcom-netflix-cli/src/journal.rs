@@ -85,7 +85,9 @@ pub fn status(args: &StatusArgs) -> Outcome {
             let run = state.run();
             let report = ChargeSync::from_state(state)
                 .map(|s| serde_json::to_value(s.report()).unwrap_or(Value::Null))
-                .map_err(|e| Failure::data(format!("{}: the saved state: {e}", args.file.display())))?;
+                .map_err(|e| {
+                    Failure::data(format!("{}: the saved state: {e}", args.file.display()))
+                })?;
             (run, complete, report)
         }
     };
@@ -101,7 +103,10 @@ pub fn status(args: &StatusArgs) -> Outcome {
         "current_run": report,
     });
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&status).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        );
     } else if run == 0 {
         println!("{}: no run yet", args.file.display());
     } else {
@@ -110,7 +115,11 @@ pub fn status(args: &StatusArgs) -> Outcome {
         println!(
             "{}: run {run} {} (last step {})",
             args.file.display(),
-            if complete { "complete" } else { "not complete: the next sync resumes it" },
+            if complete {
+                "complete"
+            } else {
+                "not complete: the next sync resumes it"
+            },
             updated.as_deref().unwrap_or("unknown")
         );
         println!(
@@ -144,10 +153,18 @@ pub fn report(args: &ReportArgs) -> Outcome {
         )));
     }
     let entries = journal.charges(run).map_err(|e| failure(&e))?;
-    let billed: Vec<&Charge> = entries.iter().map(|e| &e.charge).filter(|c| c.billable()).collect();
+    let billed: Vec<&Charge> = entries
+        .iter()
+        .map(|e| &e.charge)
+        .filter(|c| c.billable())
+        .collect();
     let mut recorded: BTreeMap<String, u64> = BTreeMap::new();
     for e in entries.iter().filter(|e| !e.charge.billable()) {
-        let s = e.charge.charge_status.as_ref().map_or("UNKNOWN", |s| s.as_str());
+        let s = e
+            .charge
+            .charge_status
+            .as_ref()
+            .map_or("UNKNOWN", |s| s.as_str());
         *recorded.entry(s.to_owned()).or_insert(0) += 1;
     }
     if args.json {
@@ -177,22 +194,39 @@ pub fn report(args: &ReportArgs) -> Outcome {
     let t = totals(billed.iter().copied());
     let totals_text: Vec<String> = t
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or(""))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or("")))
+                .collect()
+        })
         .unwrap_or_default();
     println!("run {run}: {} charges taken", entries.len());
     println!(
         "  billed: {}{}",
         billed.len(),
-        if totals_text.is_empty() { String::new() } else { format!(" ({})", totals_text.join(", ")) }
+        if totals_text.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", totals_text.join(", "))
+        }
     );
     let rec: Vec<String> = recorded.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    println!("  recorded, not billed: {}", if rec.is_empty() { "none".into() } else { rec.join(", ") });
+    println!(
+        "  recorded, not billed: {}",
+        if rec.is_empty() {
+            "none".into()
+        } else {
+            rec.join(", ")
+        }
+    );
     for e in &entries {
         let c = &e.charge;
         println!(
             "  {} {} {} {} {}",
             c.number(),
-            c.billing_system_customer_identifier.as_deref().unwrap_or("?"),
+            c.billing_system_customer_identifier
+                .as_deref()
+                .unwrap_or("?"),
             c.charge_status.as_ref().map_or("?", |s| s.as_str()),
             c.amount.map(|a| a.to_string()).unwrap_or_default(),
             c.currency.as_ref().map_or("", |x| x.code())

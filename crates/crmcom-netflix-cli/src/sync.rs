@@ -196,7 +196,10 @@ impl Progress {
             eprint!("\r  {} charges taken in {} pages", self.charges, self.pages);
             self.shown = true;
         } else if self.pages % 20 == 0 {
-            eprintln!("crmnf sync: {} charges taken in {} pages", self.charges, self.pages);
+            eprintln!(
+                "crmnf sync: {} charges taken in {} pages",
+                self.charges, self.pages
+            );
         }
     }
 
@@ -212,7 +215,9 @@ fn why_left(c: &Charge) -> &'static str {
     match &c.charge_status {
         Some(crmcom_netflix::ChargeStatus::Pending) => "pending: not processed yet",
         Some(s) if !s.is_known() => "a status this version does not know",
-        _ if c.amount.is_some_and(|a| !a.is_priced()) || c.currency.as_ref().is_some_and(|x| !x.is_known()) => {
+        _ if c.amount.is_some_and(|a| !a.is_priced())
+            || c.currency.as_ref().is_some_and(|x| !x.is_known()) =>
+        {
             "approved with an amount that cannot be priced (unknown currency)"
         }
         _ => "not taken",
@@ -293,12 +298,20 @@ fn print_text(report: &Value) {
     let billed = &report["billed"];
     let totals: Vec<String> = billed["totals"]
         .as_object()
-        .map(|m| m.iter().map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or(""))).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or("")))
+                .collect()
+        })
         .unwrap_or_default();
     out.push_str(&format!(
         "billed: {} charges{}\n",
         billed["charges"].as_u64().unwrap_or(0),
-        if totals.is_empty() { String::new() } else { format!(", {}", totals.join(", ")) }
+        if totals.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", totals.join(", "))
+        }
     ));
     let recorded: Vec<String> = report["recorded"]
         .as_object()
@@ -306,25 +319,40 @@ fn print_text(report: &Value) {
         .unwrap_or_default();
     out.push_str(&format!(
         "recorded, not billed: {}\n",
-        if recorded.is_empty() { "none".to_owned() } else { recorded.join(", ") }
+        if recorded.is_empty() {
+            "none".to_owned()
+        } else {
+            recorded.join(", ")
+        }
     ));
     out.push_str(&format!(
         "acknowledged: {} in {} requests\n",
         n("acknowledged"),
         n("acknowledge_requests")
     ));
-    let left = report["left_on_server"].as_array().cloned().unwrap_or_default();
+    let left = report["left_on_server"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let mut why: BTreeMap<String, u64> = BTreeMap::new();
     for l in &left {
-        *why.entry(l["why"].as_str().unwrap_or("").to_owned()).or_insert(0) += 1;
+        *why.entry(l["why"].as_str().unwrap_or("").to_owned())
+            .or_insert(0) += 1;
     }
     if left.is_empty() {
         out.push_str("left on the server: none\n");
     } else {
         let reasons: Vec<String> = why.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        out.push_str(&format!("left on the server: {} ({})\n", left.len(), reasons.join("; ")));
+        out.push_str(&format!(
+            "left on the server: {} ({})\n",
+            left.len(),
+            reasons.join("; ")
+        ));
     }
-    let failed = report["failed_acknowledgements"].as_array().cloned().unwrap_or_default();
+    let failed = report["failed_acknowledgements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if failed.is_empty() {
         out.push_str("failed acknowledgements: none\n");
     } else {
@@ -336,7 +364,9 @@ fn print_text(report: &Value) {
             out.push_str(&format!(
                 "  {} {}: {} after {} attempts\n",
                 f["number"].as_str().unwrap_or(""),
-                f["billing_system_customer_identifier"].as_str().unwrap_or(""),
+                f["billing_system_customer_identifier"]
+                    .as_str()
+                    .unwrap_or(""),
                 f["error_code"].as_str().unwrap_or(""),
                 f["attempts"]
             ));
@@ -363,7 +393,10 @@ pub fn run(args: &SyncArgs) -> Outcome {
         .ok_or_else(|| Failure::config("--out (or CRMNF_OUT) is required"))?;
     let client = args.connection.client()?;
     fs::create_dir_all(&out).map_err(|e| {
-        Failure::config(format!("cannot create the billing folder {}: {e}", out.display()))
+        Failure::config(format!(
+            "cannot create the billing folder {}: {e}",
+            out.display()
+        ))
     })?;
     let mut journal = Journal::open(&journal_path).map_err(|e| failure(&e))?;
     let options = SyncOptions {
@@ -387,7 +420,10 @@ pub fn run(args: &SyncArgs) -> Outcome {
     let outcome = result.map_err(|e| failure(&e))?;
     let report = report_json(&outcome, billing.written.as_deref());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         print_text(&report);
     }
@@ -397,7 +433,11 @@ pub fn run(args: &SyncArgs) -> Outcome {
         || r.unconfirmed > 0
         || r.page_limit_reached
         || !r.finished;
-    Ok(if incomplete { Exit::Incomplete } else { Exit::Ok })
+    Ok(if incomplete {
+        Exit::Incomplete
+    } else {
+        Exit::Ok
+    })
 }
 
 #[cfg(test)]

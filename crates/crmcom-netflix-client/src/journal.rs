@@ -314,7 +314,9 @@ impl Journal {
             )
             .map_err(|e| Error::journal("reading the ledger", e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(|e| Error::journal("reading the ledger", e))?;
         rows.collect::<Result<_, _>>()
             .map_err(|e| Error::journal("reading the ledger", e))
@@ -324,9 +326,11 @@ impl Journal {
     /// marked redelivered, when the run goes on.
     pub fn handed_not_taken(&self) -> Result<u64, Error> {
         self.conn
-            .query_row("SELECT COUNT(*) FROM charges WHERE status = 'handed'", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT COUNT(*) FROM charges WHERE status = 'handed'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(|e| Error::journal("reading the ledger", e))
     }
