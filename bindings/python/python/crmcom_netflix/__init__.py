@@ -37,6 +37,8 @@ from ._errors import (
     ApiError,
     Error,
     ErrorDetails,
+    JournalError,
+    JournalLocked,
     Loc,
     MalformedResponse,
     TransportError,
@@ -73,6 +75,7 @@ from ._native import (
     Charge,
     ChargesPage,
     ChargeSync,
+    Journal,
     Empty,
     FailedAcknowledgement,
     FailedCharge,
@@ -121,6 +124,8 @@ __all__ = [
     "ApiError",
     "MalformedResponse",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
     # values
@@ -172,6 +177,7 @@ __all__ = [
     "Empty",
     # sync and client
     "ChargeSync",
+    "Journal",
     "SyncReport",
     "FailedAcknowledgement",
     "Client",
