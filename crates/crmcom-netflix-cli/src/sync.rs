@@ -195,7 +195,7 @@ impl Progress {
         if self.terminal {
             eprint!("\r  {} charges taken in {} pages", self.charges, self.pages);
             self.shown = true;
-        } else if self.pages % 20 == 0 {
+        } else if self.pages.is_multiple_of(20) {
             eprintln!(
                 "crmnf sync: {} charges taken in {} pages",
                 self.charges, self.pages
