@@ -44,3 +44,17 @@ setup-schemathesis: $(SCHEMATHESIS_VENV)/.installed
 test-schemathesis: setup-schemathesis crmnf-bin
 	CRMNF_BIN=$(CRMNF_BIN) $(SCHEMATHESIS_VENV)/bin/python -m pytest -q -p no:cacheprovider \
 		tests/mock/test_schemathesis.py
+
+# `make demo`: the nightly job with crmnf sync against crmnf mock over loopback, two nights.
+DEMO_TARGET := demo-cli
+.PHONY: demo-cli
+demo-cli: crmnf-bin
+	bash examples/cli/nightly_demo.sh $(CRMNF_BIN) target/demo
+
+# `make bench`: a nightly run of 10,000 and 100,000 charges end to end on loopback through
+# crmnf sync, the Python client and a naive loop with the same client (no journal), with the
+# ratios; and the mock alone under 32 concurrent clients.
+BENCH_TARGETS += bench-cli
+.PHONY: bench-cli
+bench-cli: python-wheel
+	CRMNF_BENCH_PYTHON=$(CURDIR)/$(PY) $(CARGO) bench --locked -p crmcom-netflix-cli --bench nightly
