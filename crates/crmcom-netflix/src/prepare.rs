@@ -187,10 +187,16 @@ pub fn prepare_value(
 /// The token rules: present, not blank, no control character (it goes on the wire as it is).
 fn token_violations(token: Option<&str>, out: &mut Violations) {
     match token {
-        None => out.push("token", ViolationCode::Required, "a login token is mandatory"),
-        Some(t) if t.trim().is_empty() => {
-            out.push("token", ViolationCode::Required, "a login token is mandatory")
-        }
+        None => out.push(
+            "token",
+            ViolationCode::Required,
+            "a login token is mandatory",
+        ),
+        Some(t) if t.trim().is_empty() => out.push(
+            "token",
+            ViolationCode::Required,
+            "a login token is mandatory",
+        ),
         Some(t) if crate::json::has_control(t) => out.push(
             "token",
             ViolationCode::InvalidFormat,

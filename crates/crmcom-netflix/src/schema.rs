@@ -19,8 +19,14 @@ pub(crate) enum Node {
     Any,
     /// A string; `free_text` ones may hold tabs and line breaks, no string any other control
     /// character (NUL would cut the value short in C, and the API has no use for the rest).
-    String { date: bool, free_text: bool },
-    Integer { min: Option<i64>, max: Option<i64> },
+    String {
+        date: bool,
+        free_text: bool,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Number,
     Boolean,
     Enum(Vec<String>),

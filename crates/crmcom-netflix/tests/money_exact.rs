@@ -41,7 +41,11 @@ fn check_double(x: f64) {
             if let Some(want) = round_half_away(&text, e, 16) {
                 assert_eq!(money.to_string(), want, "{text} {code}");
                 let digits: String = want.chars().filter(|c| *c != '.').collect();
-                assert_eq!(money.minor_units(), digits.parse::<i64>().ok(), "{text} {code}");
+                assert_eq!(
+                    money.minor_units(),
+                    digits.parse::<i64>().ok(),
+                    "{text} {code}"
+                );
             }
             let json = serde_json::to_string(&charge).unwrap();
             let again: Charge = serde_json::from_str(&json).unwrap();
@@ -106,7 +110,9 @@ fn every_half_cent_up_to_2000_and_its_neighbours_is_priced_exactly() {
     let usd = Currency::new("USD");
     let mut misread = 0;
     for k in 0..200_000u64 {
-        let mid: f64 = format!("{}.{:03}", k / 100, (k % 100) * 10 + 5).parse().unwrap();
+        let mid: f64 = format!("{}.{:03}", k / 100, (k % 100) * 10 + 5)
+            .parse()
+            .unwrap();
         for bits in [mid.to_bits() - 1, mid.to_bits(), mid.to_bits() + 1] {
             let x = f64::from_bits(bits);
             let text = serde_json::to_string(&x).unwrap();
@@ -129,7 +135,11 @@ fn every_half_cent_up_to_2000_and_its_neighbours_is_priced_exactly() {
 /// The journal keeps charges as JSON: written and read back, a charge is the same charge.
 #[test]
 fn a_charge_written_to_json_reads_back_exactly() {
-    for text in ["1.2350000143051145", "5.989999771118164", "0.12499999999999999"] {
+    for text in [
+        "1.2350000143051145",
+        "5.989999771118164",
+        "0.12499999999999999",
+    ] {
         let charge = decoded_charge(text, "USD");
         let json = serde_json::to_string(&charge).unwrap();
         assert!(json.contains(text), "{json}");

@@ -38,7 +38,10 @@ fn malformed_at(method: &str, body: &str) -> String {
 fn a_key_twice_in_a_charge_is_malformed_at_the_second_occurrence() {
     let list = "netflix/charges/list";
     let twice = charge(r#""amount":5.99,"#, r#""amount":5.99,"amount":599.0,"#);
-    assert_eq!(malformed_at(list, &page(&[twice])), "data.charges_set[0].amount");
+    assert_eq!(
+        malformed_at(list, &page(&[twice])),
+        "data.charges_set[0].amount"
+    );
     let status = charge(
         r#""charge_status":"APPROVED","#,
         r#""charge_status":"DECLINED","charge_status":"APPROVED","#,
@@ -77,15 +80,15 @@ fn a_key_twice_in_the_envelope_or_its_status_is_malformed_whatever_the_status_sa
         r#"{{"status":{OK},"data":{{"charges_set":[]}},"data":{{"charges_set":[{CHARGE}]}}}}"#
     );
     assert_eq!(malformed_at(list, &data_twice), "data");
-    let set_twice = format!(
-        r#"{{"status":{OK},"data":{{"charges_set":[],"charges_set":[{CHARGE}]}}}}"#
-    );
+    let set_twice =
+        format!(r#"{{"status":{OK},"data":{{"charges_set":[],"charges_set":[{CHARGE}]}}}}"#);
     assert_eq!(malformed_at(list, &set_twice), "data.charges_set");
     let unknown_twice =
         format!(r#"{{"status":{OK},"trace":1,"trace":2,"data":{{"charges_set":[]}}}}"#);
     assert_eq!(malformed_at(list, &unknown_twice), "trace");
-    let nested_unknown =
-        format!(r#"{{"status":{OK},"trace":{{"a":[{{"b":1,"b":2}}]}},"data":{{"charges_set":[]}}}}"#);
+    let nested_unknown = format!(
+        r#"{{"status":{OK},"trace":{{"a":[{{"b":1,"b":2}}]}},"data":{{"charges_set":[]}}}}"#
+    );
     assert_eq!(malformed_at(list, &nested_unknown), "trace.a[0].b");
 }
 
@@ -93,8 +96,14 @@ fn a_key_twice_in_the_envelope_or_its_status_is_malformed_whatever_the_status_sa
 fn a_key_twice_in_unknown_fields_and_free_json_is_malformed() {
     let list = "netflix/charges/list";
     let extra = charge(r#""number":"I1","#, r#""number":"I1","note":1,"note":2,"#);
-    assert_eq!(malformed_at(list, &page(&[extra])), "data.charges_set[0].note");
-    let nested = charge(r#""number":"I1","#, r#""number":"I1","note":{"x":[{"y":1,"y":1}]},"#);
+    assert_eq!(
+        malformed_at(list, &page(&[extra])),
+        "data.charges_set[0].note"
+    );
+    let nested = charge(
+        r#""number":"I1","#,
+        r#""number":"I1","note":{"x":[{"y":1,"y":1}]},"#,
+    );
     assert_eq!(
         malformed_at(list, &page(&[nested])),
         "data.charges_set[0].note.x[0].y"
@@ -130,7 +139,11 @@ fn escaped_spellings_of_one_key_are_the_same_key() {
 #[test]
 fn dates_outside_years_1_to_9999_are_malformed_at_decode() {
     let list = "netflix/charges/list";
-    for date in ["0000-01-01T00:00:00", "0000-12-31T23:59:59Z", "10000-01-01T00:00:00"] {
+    for date in [
+        "0000-01-01T00:00:00",
+        "0000-12-31T23:59:59Z",
+        "10000-01-01T00:00:00",
+    ] {
         let c = charge(
             r#""paid_through_date":"2017-02-19T02:00:00""#,
             &format!(r#""paid_through_date":"{date}""#),
@@ -163,7 +176,11 @@ fn control_characters_in_identifiers_are_malformed() {
             r#""billing_system_customer_identifier":"pci\u001f1""#,
             "billing_system_customer_identifier",
         ),
-        (r#""currency":"USD""#, r#""currency":"US\u0000D""#, "currency"),
+        (
+            r#""currency":"USD""#,
+            r#""currency":"US\u0000D""#,
+            "currency",
+        ),
         (
             r#""charge_status":"APPROVED""#,
             r#""charge_status":"APPROVED\u0000""#,
@@ -188,7 +205,10 @@ fn control_characters_in_identifiers_are_malformed() {
     let login = format!(r#"{{"status":{OK},"data":{{"token":"ab\u0000cd"}}}}"#);
     let err = decode_json("authentication/token", login.as_bytes(), None).unwrap_err();
     assert!(matches!(&err, Error::MalformedResponse(m) if m.path == "data.token"));
-    assert!(!err.to_string().contains("ab"), "the token is not echoed: {err}");
+    assert!(
+        !err.to_string().contains("ab"),
+        "the token is not echoed: {err}"
+    );
 }
 
 #[test]
@@ -233,7 +253,11 @@ fn the_sync_counts_identical_repeats_in_its_cursor_and_hands_the_charge_over_onc
     // Three charges came: a full page, so the list goes on after them.
     let next = sync.next_request(&token).unwrap().unwrap();
     assert_eq!(next.method, Method::ChargesList);
-    assert!(next.query_string().contains("offset=3"), "{}", next.query_string());
+    assert!(
+        next.query_string().contains("offset=3"),
+        "{}",
+        next.query_string()
+    );
 }
 
 #[test]
