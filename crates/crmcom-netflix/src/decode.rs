@@ -1,12 +1,13 @@
 //! Response decoding: the envelope, the status, the typed `data`, and malformed-response paths.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, Error};
-use crate::json::{repeated, strict_value, StrictValue};
+use crate::json::{repeated, strict_value, BorrowedKey, StrictValue};
 use crate::method::{ApiRequest, Method};
 use crate::object::{named_mask, Path, ResponseObject};
 
@@ -84,7 +85,7 @@ impl<'de> Visitor<'de> for StatusVisitor {
         let mut code = None;
         let (mut description, mut message) = (None, None);
         let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(BorrowedKey)? {
             seen.check(&mut map, &key)?;
             match key.as_ref() {
                 "code" => code = Some(map.next_value::<String>()?),
@@ -105,16 +106,21 @@ impl<'de> Visitor<'de> for StatusVisitor {
 }
 
 /// The keys of an object read so far, for the few objects whose keys are not a fixed set of
-/// fields (the envelope and its status keep whatever else the server adds).
+/// fields (the envelope and its status skip whatever else the server adds). Keys are borrowed
+/// from the body when they can be.
 #[derive(Default)]
-struct SeenKeys(Vec<String>);
+struct SeenKeys<'de>(Vec<Cow<'de, str>>);
 
-impl SeenKeys {
-    fn check<'de, A: MapAccess<'de>>(&mut self, map: &mut A, key: &str) -> Result<(), A::Error> {
-        if self.0.iter().any(|k| k == key) {
+impl<'de> SeenKeys<'de> {
+    fn check<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: &Cow<'de, str>,
+    ) -> Result<(), A::Error> {
+        if self.0.contains(key) {
             return repeated(map, key);
         }
-        self.0.push(key.to_owned());
+        self.0.push(key.clone());
         Ok(())
     }
 }
@@ -144,7 +150,7 @@ impl<'de, D: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<D> {
             data: None,
         };
         let mut seen = SeenKeys::default();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(BorrowedKey)? {
             seen.check(&mut map, &key)?;
             match key.as_ref() {
                 "status" => envelope.status = Some(map.next_value()?),
@@ -206,7 +212,7 @@ pub(crate) fn decode_counted<D: ResponseData>(
     if status.code != "OK" {
         return Err(api_error(status));
     }
-    let data = match envelope.data {
+    let mut data = match envelope.data {
         Some(Some(data)) => data,
         Some(None) | None if D::NULL_IS_EMPTY => {
             serde_json::from_str("{}").map_err(|e| Error::malformed("data", message_of(&e)))?
@@ -215,7 +221,6 @@ pub(crate) fn decode_counted<D: ResponseData>(
         None => return Err(Error::malformed("data", "the response has no `data`")),
     };
     let named = fields_set.map(|names| named_mask(D::Item::fields(), names));
-    let mut data = data;
     data.check(named)?;
     let merged = data.merge_repeats();
     Ok((data, merged))

@@ -2,6 +2,7 @@
 //! and serde's derives keep the last or the first occurrence without a word, so `"amount": 5.99,
 //! "amount": 599.0` would bill 599.00), and no control character in an identifier.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
@@ -29,6 +30,32 @@ impl<'de> DeserializeSeed<'de> for Repeated<'_> {
 /// Reports the key just read from `map` as repeated.
 pub(crate) fn repeated<'de, A: MapAccess<'de>, T>(map: &mut A, key: &str) -> Result<T, A::Error> {
     match map.next_value_seed(Repeated(key))? {}
+}
+
+/// An object key, borrowed from the body when it has no escapes.
+pub(crate) struct BorrowedKey;
+
+impl<'de> DeserializeSeed<'de> for BorrowedKey {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BorrowedKey {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
 }
 
 /// A `serde_json::Value` read with the response rules: an object with a key twice is an error at

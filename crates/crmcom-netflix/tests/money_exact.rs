@@ -70,7 +70,7 @@ fn amount() -> impl Strategy<Value = f64> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
 
     #[test]
     fn every_double_reads_back_bit_for_bit_and_prices_as_its_exact_decimal(x in amount()) {

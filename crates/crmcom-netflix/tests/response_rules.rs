@@ -236,8 +236,10 @@ fn one_number_twice_in_a_page_is_merged_when_identical_and_malformed_otherwise()
 
 #[test]
 fn the_sync_counts_identical_repeats_in_its_cursor_and_hands_the_charge_over_once() {
-    let mut options = SyncOptions::default();
-    options.page_size = 3;
+    let options = SyncOptions {
+        page_size: 3,
+        ..SyncOptions::default()
+    };
     let mut sync = ChargeSync::new(options).unwrap();
     let token = Token::new("T");
     sync.next_request(&token).unwrap().unwrap();
