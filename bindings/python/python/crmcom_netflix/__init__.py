@@ -37,6 +37,8 @@ from ._errors import (
     ApiError,
     Error,
     ErrorDetails,
+    JournalError,
+    JournalLocked,
     Loc,
     MalformedResponse,
     TransportError,
@@ -62,6 +64,15 @@ from ._models import (
     SuspendSubscription,
     UnsuspendSubscription,
 )
+from .client import (
+    ChargeSetItem,
+    Client,
+    HttpRequest,
+    HttpResponse,
+    SyncResult,
+    Transport,
+    UrllibTransport,
+)
 from ._native import (
     CHARGE_ALREADY_ACKNOWLEDGED,
     INVALID_REQUEST,
@@ -73,6 +84,7 @@ from ._native import (
     Charge,
     ChargesPage,
     ChargeSync,
+    Journal,
     Empty,
     FailedAcknowledgement,
     FailedCharge,
@@ -121,6 +133,8 @@ __all__ = [
     "ApiError",
     "MalformedResponse",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
     # values
@@ -172,6 +186,7 @@ __all__ = [
     "Empty",
     # sync and client
     "ChargeSync",
+    "Journal",
     "SyncReport",
     "FailedAcknowledgement",
     "Client",
@@ -180,6 +195,7 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 
@@ -219,17 +235,7 @@ def validate(
 
 _SetRequest = TypeVar("_SetRequest", AcknowledgeCharges, AcceptCharges, DeclineCharges)
 
-_SetItem = Union[
-    Charge,
-    AcknowledgedCharge,
-    AcceptedCharge,
-    DeclinedCharge,
-    Mapping[str, Any],
-    Tuple[str, str, Optional[str]],
-]
-
-
-def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
+def _triple(item: ChargeSetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
     if isinstance(item, Charge):
         return item
     if isinstance(item, (AcknowledgedCharge, AcceptedCharge, DeclinedCharge)):
@@ -249,7 +255,7 @@ def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
 
 
 def batch(
-    request_type: Type[_SetRequest], items: Iterable[_SetItem], *, strict: bool = False
+    request_type: Type[_SetRequest], items: Iterable[ChargeSetItem], *, strict: bool = False
 ) -> List[_SetRequest]:
     """Splits any number of charges into `AcknowledgeCharges`, `AcceptCharges` or
     `DeclineCharges` requests of at most 50, in order, merging repeated charges and keeping
@@ -276,4 +282,3 @@ def batch(
     return requests
 
 
-from .client import Client, HttpRequest, HttpResponse, SyncResult, Transport, UrllibTransport  # noqa: E402
