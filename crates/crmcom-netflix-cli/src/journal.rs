@@ -1,17 +1,16 @@
 //! `crmnf journal status` and `crmnf journal report`: the morning check of the nightly job's
 //! journal, read-only (it works while a job runs and changes nothing).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use crmcom_netflix::{total_by_currency, Charge, ChargeSync};
+use crmcom_netflix::{Charge, ChargeSync};
 use crmcom_netflix_client::Journal;
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::connect::failure;
 use crate::exit::{Exit, Failure, Outcome};
+use crate::summary::{billed_totals, by_status, counts_text, totals_text};
 
 /// `crmnf journal ...`.
 #[derive(Debug, Subcommand)]
@@ -56,20 +55,6 @@ fn open(file: &PathBuf) -> Result<Journal, Failure> {
         }
         f
     })
-}
-
-fn totals<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> Value {
-    let totals: BTreeMap<String, Decimal> = total_by_currency(
-        charges
-            .into_iter()
-            .filter_map(|c| Some((c.currency.as_ref()?, c.amount.as_ref()?))),
-    );
-    Value::Object(
-        totals
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v.to_string())))
-            .collect(),
-    )
 }
 
 /// `crmnf journal status FILE`.
@@ -158,15 +143,8 @@ pub fn report(args: &ReportArgs) -> Outcome {
         .map(|e| &e.charge)
         .filter(|c| c.billable())
         .collect();
-    let mut recorded: BTreeMap<String, u64> = BTreeMap::new();
-    for e in entries.iter().filter(|e| !e.charge.billable()) {
-        let s = e
-            .charge
-            .charge_status
-            .as_ref()
-            .map_or("UNKNOWN", |s| s.as_str());
-        *recorded.entry(s.to_owned()).or_insert(0) += 1;
-    }
+    let recorded = by_status(entries.iter().map(|e| &e.charge).filter(|c| !c.billable()));
+    let totals = billed_totals(billed.iter().copied());
     if args.json {
         let charges: Vec<Value> = entries
             .iter()
@@ -184,40 +162,27 @@ pub fn report(args: &ReportArgs) -> Outcome {
             .collect();
         let out = json!({
             "run": run,
-            "billed": {"charges": billed.len(), "totals": totals(billed.iter().copied())},
+            "billed": {"charges": billed.len(), "totals": totals},
             "recorded": recorded,
             "charges": charges,
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(Exit::Ok);
     }
-    let t = totals(billed.iter().copied());
-    let totals_text: Vec<String> = t
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
+    let totals = totals_text(&totals);
     println!("run {run}: {} charges taken", entries.len());
     println!(
         "  billed: {}{}",
         billed.len(),
-        if totals_text.is_empty() {
+        if totals.is_empty() {
             String::new()
         } else {
-            format!(" ({})", totals_text.join(", "))
+            format!(" ({totals})")
         }
     );
-    let rec: Vec<String> = recorded.iter().map(|(k, v)| format!("{v} {k}")).collect();
     println!(
         "  recorded, not billed: {}",
-        if rec.is_empty() {
-            "none".into()
-        } else {
-            rec.join(", ")
-        }
+        counts_text(&serde_json::to_value(&recorded).unwrap_or_default())
     );
     for e in &entries {
         let c = &e.charge;

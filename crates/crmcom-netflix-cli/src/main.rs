@@ -8,6 +8,7 @@ mod exit;
 mod input;
 mod journal;
 mod mock;
+mod summary;
 mod sync;
 mod tools;
 

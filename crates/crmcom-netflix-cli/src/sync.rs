@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use crmcom_netflix::{total_by_currency, Charge, SyncOptions, SyncReport};
+use crmcom_netflix::{Charge, SyncOptions, SyncReport};
 use crmcom_netflix_client::{
     BoxError, ChargeToBill, Journal, LedgerEntry, RunSummary, Start, SyncOutcome, Taken,
 };
-use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use crate::connect::{failure, Connection};
 use crate::exit::{Exit, Failure, Outcome};
+use crate::summary::{billed_totals, by_status, counts_text, totals_text};
 
 /// The billing file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,23 +130,12 @@ fn billing_file(summary: &RunSummary, format: Format) -> Vec<u8> {
     out
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, flushed, then renamed: a
-/// reader sees the old file or the new one, never half of one.
+/// Writes a billing file atomically (a reader sees the old file or the new one), through a
+/// temporary file beside it, as the mock writes its state.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
-    let temporary = path.with_file_name(name);
-    let mut file = fs::File::create(&temporary)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temporary, path)?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-    }
-    Ok(())
+    crmcom_netflix_mock::write_atomically(path, &path.with_file_name(name), bytes)
 }
 
 /// The file of run `run` in `out`.
@@ -229,20 +218,14 @@ fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
     let summary = &outcome.summary;
     let r: &SyncReport = &summary.report;
     let billed: Vec<&Charge> = summary.billable().collect();
-    let totals: BTreeMap<String, Decimal> = total_by_currency(
-        billed
+    let totals = billed_totals(billed.iter().copied());
+    let recorded = by_status(
+        summary
+            .charges
             .iter()
-            .filter_map(|c| Some((c.currency.as_ref()?, c.amount.as_ref()?))),
+            .map(|e| &e.charge)
+            .filter(|c| !c.billable()),
     );
-    let mut recorded: BTreeMap<String, u64> = BTreeMap::new();
-    for e in summary.charges.iter().filter(|e| !e.charge.billable()) {
-        let status = e
-            .charge
-            .charge_status
-            .as_ref()
-            .map_or("UNKNOWN", |s| s.as_str());
-        *recorded.entry(status.to_owned()).or_insert(0) += 1;
-    }
     let left: Vec<Value> = outcome
         .left
         .iter()
@@ -264,7 +247,7 @@ fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
         "redelivered": r.redelivered,
         "billed": {
             "charges": billed.len(),
-            "totals": totals.iter().map(|(k, v)| (k.clone(), Value::String(v.to_string()))).collect::<serde_json::Map<_, _>>(),
+            "totals": totals,
         },
         "recorded": recorded,
         "acknowledged": r.acknowledged,
@@ -296,34 +279,19 @@ fn print_text(report: &Value) {
         n("redelivered"),
     ));
     let billed = &report["billed"];
-    let totals: Vec<String> = billed["totals"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{} {k}", v.as_str().unwrap_or("")))
-                .collect()
-        })
-        .unwrap_or_default();
+    let totals = totals_text(&billed["totals"]);
     out.push_str(&format!(
         "billed: {} charges{}\n",
         billed["charges"].as_u64().unwrap_or(0),
         if totals.is_empty() {
             String::new()
         } else {
-            format!(", {}", totals.join(", "))
+            format!(", {totals}")
         }
     ));
-    let recorded: Vec<String> = report["recorded"]
-        .as_object()
-        .map(|m| m.iter().map(|(k, v)| format!("{v} {k}")).collect())
-        .unwrap_or_default();
     out.push_str(&format!(
         "recorded, not billed: {}\n",
-        if recorded.is_empty() {
-            "none".to_owned()
-        } else {
-            recorded.join(", ")
-        }
+        counts_text(&report["recorded"])
     ));
     out.push_str(&format!(
         "acknowledged: {} in {} requests\n",

@@ -97,7 +97,10 @@ impl Store {
     }
 }
 
-fn write_atomically(path: &Path, temporary: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to `path` so that a reader (or a restart after a crash) sees the old content
+/// or the new, never a part: into `temporary` beside it, flushed to disk, renamed over `path`,
+/// and the folder flushed.
+pub fn write_atomically(path: &Path, temporary: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = fs::File::create(temporary)?;
     file.write_all(bytes)?;
     file.sync_all()?;

@@ -53,6 +53,24 @@
 //! [`Sim::reorder_next_page`] and [`Sim::shift_next_page`] (a page out of order),
 //! [`Sim::expire_token`] and [`Sim::expire_all_tokens`], and [`Sim::fail_next_requests`].
 //!
+//! # Serving over HTTP
+//!
+//! What an HTTP shell (the mock server, `crates/crmcom-netflix-mock`) needs, still without I/O:
+//!
+//! - [`Sim::exchange`] answers an HTTP request with the status, headers, body and delivery of
+//!   the answer ([`Exchange`]), applying the fault rules added with [`Sim::add_fault`]: per
+//!   method, counted or drawn from a seeded generator ([`FaultRule`], [`FaultKind`]: HTTP
+//!   statuses, API errors, latency, resets, truncated or malformed bodies, failed charges, pages
+//!   shifted or reordered, a charge slipped in front of the cursor, an answer dropped after the
+//!   request was applied).
+//! - Time passes through the `now` of each call: [`Sim::schedule_processing`] makes a pending
+//!   charge turn approved (or declined) at a given time, [`Sim::advance`] and every request
+//!   process what is due, [`Sim::process_pending`] processes on demand.
+//! - Data: [`Sim::populate`] generates an operator's customers and charges ([`Population`]),
+//!   [`Sim::load_fixtures`] loads [`Fixtures`] read strictly from JSON.
+//! - [`Sim::state`] and [`Sim::from_state`]: the whole data as a serde value ([`SimState`]),
+//!   and [`Sim::changes`], which moves whenever it changes, so that a shell saves it when needed.
+//!
 //! ```
 //! use crmcom_netflix::{decode, prepare, ChargeStatusFilter, ListCharges, LoginRequest, Release};
 //! use crmcom_netflix_sim::{epoch_seconds, ChargeSpec, Sim};
