@@ -245,3 +245,10 @@ def test_no_message_names_a_rust_type(call: Any) -> None:
     text = str(e.value)
     assert not any(t in text for t in RUST_TYPES), text
     assert " at line " not in text
+
+
+def test_money_of_a_number_beyond_any_double_is_a_value_error() -> None:
+    with pytest.raises(ValueError) as e:
+        nf.Money(10**400, "USD")
+    assert "too large" in str(e.value) and not isinstance(e.value, OverflowError)
+    assert nf.Money(5, "USD").exact == Decimal("5.00")
