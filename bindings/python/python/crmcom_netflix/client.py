@@ -146,9 +146,7 @@ def _describe(e: BaseException, secrets: Iterable[str]) -> str:
 def _scrubbed(e: Error, secrets: Sequence[str]) -> Optional[Error]:
     """A copy of `e` without any secret in its text or attributes, or `None` if it holds none.
     (A server may echo what it was sent; the copy is raised without `e` in its chain.)"""
-    texts = [str(e)] + [
-        v for v in vars(e).values() if isinstance(v, str)
-    ]
+    texts = [str(e)] + [v for v in vars(e).values() if isinstance(v, str)]
     if not any(redact(t, secrets) != t for t in texts):
         return None
 
@@ -456,10 +454,10 @@ class Client:
             retryable = True
             try:
                 response = self.transport.send(request)
-            except (OSError, TransportError, http.client.HTTPException) as e:
-                failure = _describe(e, secrets) if not isinstance(e, TransportError) else redact(
-                    str(e), secrets
-                )
+            except TransportError as e:
+                failure = redact(str(e), secrets)
+            except (OSError, http.client.HTTPException) as e:
+                failure = _describe(e, secrets)
             except Exception as e:  # noqa: BLE001 - a transport's own exception may quote the URL
                 failure, retryable = _describe(e, secrets), False
             if failure is not None:
