@@ -43,7 +43,7 @@ pub fn run(args: &CallArgs) -> Outcome {
     let _ = client.logout();
     match result {
         Ok(data) => {
-            println!(
+            crate::out!(
                 "{}",
                 serde_json::to_string_pretty(&data).unwrap_or_default()
             );

@@ -73,3 +73,29 @@ impl fmt::Display for Failure {
 
 /// What a command returns.
 pub type Outcome = Result<Exit, Failure>;
+
+/// Writes to standard output. A reader that has gone (`crmnf journal report FILE | head`) ends
+/// the output, not the command: the rest is dropped and the command exits as it would have.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static GONE: AtomicBool = AtomicBool::new(false);
+    if GONE.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        GONE.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("crmnf: cannot write the output: {e}");
+        }
+    }
+}
+
+/// `println!` through [`emit`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::exit::emit(&format!("{}\n", format_args!($($arg)*)))
+    };
+}

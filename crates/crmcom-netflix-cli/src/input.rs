@@ -102,7 +102,7 @@ pub fn report_violations(violations: &[Violation], json: bool) -> Failure {
             .iter()
             .map(|v| serde_json::json!({"path": v.path, "code": v.code.as_str(), "message": v.message}))
             .collect();
-        println!(
+        crate::out!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "violations": listed }))
                 .unwrap_or_default()
@@ -134,7 +134,7 @@ pub fn core_failure(error: &Error, json: bool) -> Failure {
         Error::InvalidRequest(v) => report_violations(v, json),
         Error::Api(e) => {
             if json {
-                println!(
+                crate::out!(
                     "{}",
                     serde_json::json!({"api_error": {"code": e.code, "description": e.description, "message": e.message}})
                 );
@@ -143,7 +143,7 @@ pub fn core_failure(error: &Error, json: bool) -> Failure {
         }
         Error::MalformedResponse(_) => {
             if json {
-                println!(
+                crate::out!(
                     "{}",
                     serde_json::json!({"malformed_response": error.to_string()})
                 );

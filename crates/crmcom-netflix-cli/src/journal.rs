@@ -88,16 +88,16 @@ pub fn status(args: &StatusArgs) -> Outcome {
         "current_run": report,
     });
     if args.json {
-        println!(
+        crate::out!(
             "{}",
             serde_json::to_string_pretty(&status).unwrap_or_default()
         );
     } else if run == 0 {
-        println!("{}: no run yet", args.file.display());
+        crate::out!("{}: no run yet", args.file.display());
     } else {
         let r = &status["current_run"];
         let failed = r["failed"].as_array().map_or(0, Vec::len);
-        println!(
+        crate::out!(
             "{}: run {run} {} (last step {})",
             args.file.display(),
             if complete {
@@ -107,11 +107,14 @@ pub fn status(args: &StatusArgs) -> Outcome {
             },
             updated.as_deref().unwrap_or("unknown")
         );
-        println!(
+        crate::out!(
             "  this run: {} pages, {} charges handed over, {} acknowledged, {} billable taken",
-            r["pages"], r["handed_over"], r["acknowledged"], r["billable_confirmed"]
+            r["pages"],
+            r["handed_over"],
+            r["acknowledged"],
+            r["billable_confirmed"]
         );
-        println!(
+        crate::out!(
             "  failed acknowledgements: {failed}; handed over and not taken: {handed}; {} charges taken in {} runs",
             taken,
             runs.len()
@@ -166,12 +169,12 @@ pub fn report(args: &ReportArgs) -> Outcome {
             "recorded": recorded,
             "charges": charges,
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        crate::out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(Exit::Ok);
     }
     let totals = totals_text(&totals);
-    println!("run {run}: {} charges taken", entries.len());
-    println!(
+    crate::out!("run {run}: {} charges taken", entries.len());
+    crate::out!(
         "  billed: {}{}",
         billed.len(),
         if totals.is_empty() {
@@ -180,13 +183,13 @@ pub fn report(args: &ReportArgs) -> Outcome {
             format!(" ({totals})")
         }
     );
-    println!(
+    crate::out!(
         "  recorded, not billed: {}",
         counts_text(&serde_json::to_value(&recorded).unwrap_or_default())
     );
     for e in &entries {
         let c = &e.charge;
-        println!(
+        crate::out!(
             "  {} {} {} {} {}",
             c.number(),
             c.billing_system_customer_identifier

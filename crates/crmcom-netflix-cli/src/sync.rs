@@ -346,7 +346,7 @@ fn print_text(report: &Value) {
     if let Some(file) = report["billing_file"].as_str() {
         out.push_str(&format!("billing file: {file}\n"));
     }
-    print!("{out}");
+    crate::exit::emit(&out);
 }
 
 /// `crmnf sync`.
@@ -388,7 +388,7 @@ pub fn run(args: &SyncArgs) -> Outcome {
     let outcome = result.map_err(|e| failure(&e))?;
     let report = report_json(&outcome, billing.written.as_deref());
     if args.json {
-        println!(
+        crate::out!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );

@@ -52,7 +52,7 @@ pub fn validate(args: &RequestArgs) -> Outcome {
     match crmcom_netflix::validate_json(&args.method, &params, Some(args.release.as_str())) {
         Ok(()) => {
             if args.json {
-                println!("{}", serde_json::json!({"violations": []}));
+                crate::out!("{}", serde_json::json!({"violations": []}));
             } else {
                 eprintln!("valid: {} for {}", args.method, args.release);
             }
@@ -88,7 +88,7 @@ pub fn prepare(args: &PrepareArgs) -> Outcome {
         Some(args.request.release.as_str()),
     ) {
         Ok(prepared) => {
-            println!(
+            crate::out!(
                 "{}",
                 serde_json::to_string_pretty(&prepared.to_json()).unwrap_or_default()
             );
@@ -122,7 +122,7 @@ pub fn decode(args: &DecodeArgs) -> Outcome {
     let fields = fields_set(args.fields_set.as_deref());
     match crmcom_netflix::decode_json(&args.method, &body, fields.as_deref()) {
         Ok(data) => {
-            println!(
+            crate::out!(
                 "{}",
                 serde_json::to_string_pretty(&data).unwrap_or_default()
             );

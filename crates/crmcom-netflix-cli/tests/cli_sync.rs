@@ -612,3 +612,31 @@ fn a_mock_server_killed_and_restarted_from_its_state_forgets_no_acknowledgement(
     assert_eq!(code, 0, "{err}");
     assert_exactly_once(m, dir.path());
 }
+
+#[test]
+fn a_report_read_only_in_part_ends_quietly_with_its_exit_code() {
+    let mock = Mock::start(&["--charges", "2500", "--customers", "100"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = sync(&mock.base_url, dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    // More than a pipe holds: the reader goes after the first line (`| head -n 1`).
+    let journal = dir.path().join("journal.sqlite");
+    let mut child = crmnf()
+        .args(["journal", "report"])
+        .arg(&journal)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with("run 1: "), "{first}");
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
