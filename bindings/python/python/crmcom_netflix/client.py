@@ -43,6 +43,7 @@ from typing import (
     Sequence,
     Tuple,
     Type,
+    TypeVar,
     Union,
     overload,
 )
@@ -94,6 +95,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("crmcom_netflix")
+
+_T = TypeVar("_T")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -486,8 +489,15 @@ class Client:
 
     def _send(self, prepared: PreparedRequest) -> Any:
         body = self.exchange(prepared)
+        return self._decoding(
+            prepared,
+            lambda: _native.decode(prepared.method, body, fields_set=prepared.fields_set),
+        )
+
+    def _decoding(self, prepared: PreparedRequest, decode: Callable[[], _T]) -> _T:
+        """`decode()` of the answer to `prepared`, its errors without a secret of it."""
         try:
-            return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+            return decode()
         except Error as e:
             clean = _scrubbed(e, self._secrets(prepared))
             if clean is None:
@@ -678,7 +688,7 @@ class Client:
             body = self.exchange(request)
             try:
                 # The page and its handover are one transaction of the journal.
-                taken, left_here = store.feed(body)
+                taken, left_here = self._decoding(request, lambda: store.feed(body))
             except ApiError:
                 # The state is unchanged: the same request goes again with a new token, once.
                 if relogged or not self.relogin_on_api_error:
