@@ -16,7 +16,7 @@ docs-runner:
 # the debug build of libcrmnf the C tests use; blocks that install build what they install.
 test-docs: C_PROFILE := debug
 test-docs: setup-c python-wheel c-lib docs-runner
-	$(CARGO) test --locked -q -p crmcom-netflix-docs --lib
+	$(CARGO) test --locked -q -p crmcom-netflix-docs
 	DOCS_PYTHON=$(CURDIR)/$(PY) DOCS_C_LIB=$(C_BUILD)/lib $(DOCS_RUNNER) $(DOCS)
 
 docs-list: docs-runner

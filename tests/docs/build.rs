@@ -63,6 +63,7 @@ fn main() {
 fn write_block(file: &Path, code: &str) {
     let text = format!(
         "{code}\n// Added by the docs runner: runs `main` and reports its result as a program would.\n\
+         #[allow(clippy::unit_arg)]\n\
          pub(crate) fn __doctest_run() -> std::process::ExitCode {{\n    \
          std::process::Termination::report(main())\n}}\n"
     );

@@ -27,7 +27,10 @@ fn each_kind_prints_the_same_sentence_alone_and_inside_error() {
         description: Some("Charge not found".into()),
         message: Some("CHARGE_NOT_FOUND".into()),
     };
-    assert_eq!(api.to_string(), "API error ERROR: Charge not found (CHARGE_NOT_FOUND)");
+    assert_eq!(
+        api.to_string(),
+        "API error ERROR: Charge not found (CHARGE_NOT_FOUND)"
+    );
     assert_eq!(Error::Api(api.clone()).to_string(), api.to_string());
 
     let bare = ApiError {
@@ -45,7 +48,10 @@ fn each_kind_prints_the_same_sentence_alone_and_inside_error() {
         at.to_string(),
         "malformed response at data.charges_set[0].amount: expected a number"
     );
-    assert_eq!(Error::MalformedResponse(at.clone()).to_string(), at.to_string());
+    assert_eq!(
+        Error::MalformedResponse(at.clone()).to_string(),
+        at.to_string()
+    );
 
     let violation = Violation::new("offset", ViolationCode::Required, "is mandatory");
     assert_eq!(violation.to_string(), "offset: is mandatory (required)");

@@ -10,8 +10,8 @@ pub mod markdown;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -113,11 +113,14 @@ enum Outcome {
 
 impl Runner {
     fn new(rust_blocks: &'static [RustBlock]) -> Result<Runner, String> {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let root = manifest
-            .join("../..")
+        // DOCS_ROOT points the runner's own tests at documents of their own.
+        let root = match std::env::var_os("DOCS_ROOT") {
+            Some(root) => PathBuf::from(root),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+        };
+        let root = root
             .canonicalize()
-            .map_err(|e| format!("the repository root: {e}"))?;
+            .map_err(|e| format!("the repository root {}: {e}", root.display()))?;
         let target = match std::env::var_os("CARGO_TARGET_DIR") {
             Some(dir) => PathBuf::from(dir),
             None => root.join("target"),
@@ -141,10 +144,15 @@ impl Runner {
         let shims = work.join(".bin");
         write_shims(&shims, &root)?;
         let mut env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| !DROPPED_VARIABLES.contains(&k.as_str()) && !k.starts_with("CARGO_PKG_"))
+            .filter(|(k, _)| {
+                !DROPPED_VARIABLES.contains(&k.as_str()) && !k.starts_with("CARGO_PKG_")
+            })
             .collect();
         let mut path = vec![shims.display().to_string()];
-        if let Some(bin) = Path::new(&python).parent().filter(|b| b.join("activate").exists()) {
+        if let Some(bin) = Path::new(&python)
+            .parent()
+            .filter(|b| b.join("activate").exists())
+        {
             path.push(bin.display().to_string());
         }
         path.push(target.join("debug").display().to_string());
@@ -172,7 +180,10 @@ impl Runner {
         };
         for wanted in only {
             if !names.contains(wanted) {
-                eprintln!("docs: no document {wanted} (documents: {})", names.join(", "));
+                eprintln!(
+                    "docs: no document {wanted} (documents: {})",
+                    names.join(", ")
+                );
                 return ExitCode::from(2);
             }
         }
@@ -295,7 +306,9 @@ impl Runner {
                 Ok(Fate::Run(lang)) => self.run_code(&mut session, lang, block, true),
                 Ok(Fate::NoRun(lang, reason)) => {
                     match self.run_code(&mut session, lang, block, false) {
-                        Outcome::Passed(note) => Outcome::Passed(format!("{note}, not run: {reason}")),
+                        Outcome::Passed(note) => {
+                            Outcome::Passed(format!("{note}, not run: {reason}"))
+                        }
                         failed => failed,
                     }
                 }
@@ -325,7 +338,10 @@ impl Runner {
         for entry in std::fs::read_dir(&self.root)? {
             let entry = entry?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name == "target" || name == "build" || written.contains(&name)
+            if name.starts_with('.')
+                || name == "target"
+                || name == "build"
+                || written.contains(&name)
             {
                 continue;
             }
@@ -404,7 +420,11 @@ impl Runner {
             let features = |v: &toml::Value| -> Vec<String> {
                 v.get("features")
                     .and_then(|f| f.as_array())
-                    .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|x| x.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let enabled = features(our);
@@ -417,7 +437,9 @@ impl Runner {
             }
         }
         if problems.is_empty() {
-            Ok(format!("{} dependencies, as the docs crate has them", deps.len()))
+            let n = deps.len();
+            let noun = if n == 1 { "dependency" } else { "dependencies" };
+            Ok(format!("{n} {noun}, as the docs crate has them"))
         } else {
             Err(problems.join("\n"))
         }
@@ -488,7 +510,11 @@ impl Runner {
         let seconds = started.elapsed().as_secs_f64();
         match result {
             Ok(stdout) => {
-                session.last_output = if run { Some((block.id(), stdout)) } else { None };
+                session.last_output = if run {
+                    Some((block.id(), stdout))
+                } else {
+                    None
+                };
                 Outcome::Passed(format!("{} ({seconds:.1} s)", lang_name(lang)))
             }
             Err(e) => {
@@ -564,7 +590,9 @@ impl Session {
         let out = std::fs::read_to_string(&out_path).unwrap_or_default();
         let err = std::fs::read_to_string(&err_path).unwrap_or_default();
         let failure = match status {
-            None => format!("did not finish within {timeout} s (`<!-- doctest: timeout N -->` gives it longer)"),
+            None => format!(
+                "did not finish within {timeout} s (`<!-- doctest: timeout N -->` gives it longer)"
+            ),
             Some(s) if s.success() => return Ok(out),
             Some(s) => format!("failed ({s})"),
         };
@@ -679,7 +707,9 @@ fn normalize(text: &str) -> Vec<String> {
 fn matches(expected: &[String], got: &[String]) -> bool {
     match expected.split_first() {
         None => got.is_empty(),
-        Some((first, rest)) if first == "..." => (0..=got.len()).any(|skip| matches(rest, &got[skip..])),
+        Some((first, rest)) if first == "..." => {
+            (0..=got.len()).any(|skip| matches(rest, &got[skip..]))
+        }
         Some((first, rest)) => got.first() == Some(first) && matches(rest, &got[1..]),
     }
 }
@@ -709,7 +739,10 @@ fn lang_name(lang: Lang) -> &'static str {
 }
 
 fn sh_quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-:+=,".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-:+=,".contains(c))
+    {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -717,7 +750,10 @@ fn sh_quote(s: &str) -> String {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn tail(text: &str, n: usize) -> String {

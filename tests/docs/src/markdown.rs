@@ -289,7 +289,9 @@ pub fn parse(doc: &str, text: &str) -> Doc {
         i += 1;
     }
     for (at, _) in pending {
-        errors.push(format!("{doc}:{at}: a doctest marker at the end of the document"));
+        errors.push(format!(
+            "{doc}:{at}: a doctest marker at the end of the document"
+        ));
     }
     Doc {
         path: doc.to_owned(),
@@ -316,7 +318,9 @@ fn parse_marker(body: &str) -> Result<Marker, String> {
     let reason = || -> Result<String, String> {
         let reason = rest.strip_prefix(':').unwrap_or(rest).trim();
         if reason.is_empty() {
-            Err(format!("`{kind}` needs a reason: `<!-- doctest: {kind}: WHY -->`"))
+            Err(format!(
+                "`{kind}` needs a reason: `<!-- doctest: {kind}: WHY -->`"
+            ))
         } else {
             Ok(reason.to_owned())
         }
@@ -437,16 +441,32 @@ mod tests {
     #[test]
     fn skip_and_no_run_need_a_reason() {
         for marker in ["skip", "skip:", "no-run:  "] {
-            let doc = parse("d.md", &format!("<!-- doctest: {marker} -->\n```sh\nx\n```\n"));
+            let doc = parse(
+                "d.md",
+                &format!("<!-- doctest: {marker} -->\n```sh\nx\n```\n"),
+            );
             assert_eq!(doc.errors.len(), 1, "{marker}: {:?}", doc.errors);
-            assert!(doc.errors[0].contains("needs a reason"), "{}", doc.errors[0]);
+            assert!(
+                doc.errors[0].contains("needs a reason"),
+                "{}",
+                doc.errors[0]
+            );
         }
     }
 
     #[test]
     fn unknown_markers_and_unsafe_file_names_are_errors() {
-        for marker in ["ignore", "file ../x.c", "file /etc/x", "timeout soon", "output now"] {
-            let doc = parse("d.md", &format!("<!-- doctest: {marker} -->\n```c\nx\n```\n"));
+        for marker in [
+            "ignore",
+            "file ../x.c",
+            "file /etc/x",
+            "timeout soon",
+            "output now",
+        ] {
+            let doc = parse(
+                "d.md",
+                &format!("<!-- doctest: {marker} -->\n```c\nx\n```\n"),
+            );
             assert_eq!(doc.errors.len(), 1, "{marker}: {:?}", doc.errors);
         }
     }
@@ -465,7 +485,10 @@ mod tests {
         assert!(doc.errors.is_empty(), "{:?}", doc.errors);
         let fates: Vec<Result<Fate, String>> = doc.blocks.iter().map(Block::fate).collect();
         assert_eq!(fates[0], Ok(Fate::Run(Lang::Rust)));
-        assert!(fates[1].as_ref().unwrap_err().contains("does not run `text`"));
+        assert!(fates[1]
+            .as_ref()
+            .unwrap_err()
+            .contains("does not run `text`"));
         assert!(fates[2].as_ref().unwrap_err().contains("names no language"));
         assert!(fates[3].as_ref().unwrap_err().contains("`,ignore`"));
         assert_eq!(fates[4], Ok(Fate::Check(Lang::Json)));
@@ -475,12 +498,16 @@ mod tests {
             fates[6],
             Ok(Fate::NoRun(Lang::Python, "needs a server".into()))
         );
-        assert!(fates[7].as_ref().unwrap_err().contains("no-run is for code"));
+        assert!(fates[7]
+            .as_ref()
+            .unwrap_err()
+            .contains("no-run is for code"));
     }
 
     #[test]
     fn fences_keep_their_content_verbatim_and_nest_by_length() {
-        let text = "- item\n\n  ````markdown\n  ```sh\n  inner\n  ```\n  ````\n~~~ python\n`x`\n~~~\n";
+        let text =
+            "- item\n\n  ````markdown\n  ```sh\n  inner\n  ```\n  ````\n~~~ python\n`x`\n~~~\n";
         let doc = parse("d.md", text);
         assert!(doc.errors.is_empty(), "{:?}", doc.errors);
         assert_eq!(doc.blocks.len(), 2);
