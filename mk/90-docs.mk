@@ -9,8 +9,14 @@ TEST_TARGETS += test-docs
 
 DOCS_RUNNER = $(C_TARGET)/debug/crmcom-netflix-docs
 
+# Packages whose programs the documents run (`crmnf ...` in a shell block): a part adds its
+# package with `DOCS_PACKAGES += name` in its own mk file, and its binaries are built (debug, on
+# the blocks' PATH) before the documents run. Each is built on its own, as its tests build it.
+DOCS_PACKAGES ?=
+
 docs-runner:
 	$(CARGO) build --locked -q -p crmcom-netflix-docs
+	$(foreach p,$(DOCS_PACKAGES),$(CARGO) build --locked -q -p $(p) --bins &&) true
 
 # The Python blocks use the project's virtualenv with the wheel installed, the C and C++ blocks
 # the debug build of libcrmnf the C tests use; blocks that install build what they install.
