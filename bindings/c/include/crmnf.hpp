@@ -481,6 +481,11 @@ class ChargeSync {
 /// The library version.
 inline std::string_view version() noexcept { return crmnf_version(); }
 
+/// The name of a status code (`"CRMNF_MALFORMED_RESPONSE"`).
+inline std::string_view status_name(crmnf_status status) noexcept {
+  return crmnf_status_name(static_cast<int32_t>(status));
+}
+
 }  // namespace crmnf
 
 #endif  // CRMNF_HPP

@@ -511,14 +511,14 @@ impl Runner {
         match result {
             Ok(stdout) => {
                 session.last_output = if run {
-                    Some((block.id(), stdout))
+                    Some((block.id(), Some(stdout)))
                 } else {
                     None
                 };
                 Outcome::Passed(format!("{} ({seconds:.1} s)", lang_name(lang)))
             }
             Err(e) => {
-                session.last_output = None;
+                session.last_output = Some((block.id(), None));
                 Outcome::Failed(format!(
                     "{e}\ncommand (in the session of {}):\n{}",
                     session.dir.display(),
@@ -536,8 +536,9 @@ struct Session {
     state: PathBuf,
     /// Process groups started, ended with the document (a server a block left running).
     groups: Vec<u32>,
-    /// The block that ran last and its standard output, for an `output` block.
-    last_output: Option<(String, String)>,
+    /// The block that ran last and its standard output (none if it failed), for an `output`
+    /// block.
+    last_output: Option<(String, Option<String>)>,
 }
 
 impl Session {
@@ -677,12 +678,18 @@ fn rewrite_opt(code: &str, dir: &Path) -> String {
 
 /// An `output` block against what the block before it printed; `...` on a line of its own stands
 /// for any number of lines.
-fn compare_output(block: &Block, last: Option<(String, String)>) -> Outcome {
-    let Some((id, actual)) = last else {
-        return Outcome::Failed(
-            "an output block must follow a block that ran (and not another output block)".into(),
-        );
+fn compare_output(block: &Block, last: Option<(String, Option<String>)>) -> Outcome {
+    let actual = match last {
+        None => {
+            return Outcome::Failed(
+                "an output block must follow a block that ran (and not another output block)"
+                    .into(),
+            )
+        }
+        Some((id, None)) => return Outcome::Failed(format!("not compared: {id} failed")),
+        Some((id, Some(actual))) => (id, actual),
     };
+    let (id, actual) = actual;
     let expected = normalize(&block.code);
     let got = normalize(&actual);
     if matches(&expected, &got) {

@@ -81,10 +81,13 @@ fn output_blocks_are_compared_with_what_the_block_before_printed() {
 
 #[test]
 fn a_failing_block_fails_the_run_with_its_stderr() {
-    let text = fails("```sh\necho 'the reason' >&2\nexit 3\n```\n");
+    let text = fails(
+        "```sh\necho 'the reason' >&2\nexit 3\n```\n<!-- doctest: output -->\n```text\nx\n```\n",
+    );
     assert!(text.contains("FAIL  doc.md:1"), "{text}");
     assert!(text.contains("exit status: 3"), "{text}");
     assert!(text.contains("the reason"), "{text}");
+    assert!(text.contains("not compared: doc.md:1 failed"), "{text}");
 }
 
 #[test]

@@ -133,6 +133,7 @@ static void test_malformed_paths() {
     CHECK(false);
   } catch (const crmnf::Error& e) {
     CHECK(e.status() == CRMNF_MALFORMED_RESPONSE);
+    CHECK(crmnf::status_name(e.status()) == "CRMNF_MALFORMED_RESPONSE");
     CHECK(e.path() == std::optional<std::string>(""));
     CHECK(e.body_is_malformed());
     CHECK(std::string(e.what()).rfind("malformed response body: ", 0) == 0);
