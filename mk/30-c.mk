@@ -163,6 +163,7 @@ install-c: c-install-lib
 # /usr, whose lib directory the loader searches anyway.
 C_RPATH = $(if $(filter /usr /usr/,$(PREFIX)),, -Wl,-rpath,$${libdir})
 install-c-files:
+	@case "$(PREFIX)" in /*) ;; *) echo "PREFIX must be an absolute path, not '$(PREFIX)'"; exit 1;; esac
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/crmnf $(DESTDIR)$(PREFIX)/include
 	install -m 644 $(C_LIBDIR)/libcrmnf.a $(DESTDIR)$(PREFIX)/lib/libcrmnf.a
 	install -m 755 $(C_LIBDIR)/libcrmnf.so $(DESTDIR)$(PREFIX)/lib/libcrmnf.so.$(C_VERSION)
