@@ -301,7 +301,7 @@ impl Runner {
             let outcome = match block.fate() {
                 Ok(Fate::Skip(reason)) => Outcome::Passed(format!("skipped: {reason}")),
                 Ok(Fate::File(name)) => Outcome::Passed(format!("written to {name}")),
-                Ok(Fate::Check(lang)) => self.check_data(lang, block),
+                Ok(Fate::Check(lang)) => self.check_data(lang, block, doc),
                 Ok(Fate::Output) => compare_output(block, session.last_output.take()),
                 Ok(Fate::Run(lang)) => self.run_code(&mut session, lang, block, true),
                 Ok(Fate::NoRun(lang, reason)) => {
@@ -359,12 +359,16 @@ impl Runner {
         Ok(())
     }
 
-    fn check_data(&self, lang: Lang, block: &Block) -> Outcome {
+    fn check_data(&self, lang: Lang, block: &Block, doc: &Doc) -> Outcome {
         let result = match lang {
             Lang::Json => serde_json::from_str::<serde_json::Value>(&block.code)
                 .map(|_| "parsed as JSON".to_owned())
                 .map_err(|e| format!("not JSON: {e}")),
-            Lang::Toml => self.check_toml(block),
+            Lang::Toml => self.check_toml(block, doc),
+            Lang::Sql => rusqlite::Connection::open_in_memory()
+                .and_then(|db| db.execute_batch(&block.code))
+                .map(|()| "run on an empty SQLite database".to_owned())
+                .map_err(|e| format!("not SQL that SQLite runs: {e}")),
             _ => unreachable!("only data is checked"),
         };
         match result {
@@ -375,8 +379,9 @@ impl Runner {
 
     /// A `[dependencies]` table in a document must be one the Rust blocks are built with: every
     /// crate is a dependency of the docs crate, a path points at that crate, and the features it
-    /// asks for are enabled here.
-    fn check_toml(&self, block: &Block) -> Result<String, String> {
+    /// asks for are enabled here; and it must be enough for the document's Rust blocks, which use
+    /// no crate of the docs crate it does not list.
+    fn check_toml(&self, block: &Block, doc: &Doc) -> Result<String, String> {
         let table: toml::Table =
             toml::from_str(&block.code).map_err(|e| format!("not TOML: {e}"))?;
         let Some(deps) = table.get("dependencies").and_then(|d| d.as_table()) else {
@@ -393,6 +398,23 @@ impl Runner {
             .cloned()
             .unwrap_or_default();
         let mut problems = Vec::new();
+        let listed: Vec<String> = deps.keys().map(|k| k.replace('-', "_")).collect();
+        let known: Vec<String> = ours.keys().map(|k| k.replace('-', "_")).collect();
+        for rust in doc.blocks.iter().filter(|b| {
+            matches!(
+                b.fate(),
+                Ok(Fate::Run(Lang::Rust) | Fate::NoRun(Lang::Rust, _))
+            )
+        }) {
+            for used in crates_used(&rust.code, &known) {
+                if !listed.contains(&used) {
+                    problems.push(format!(
+                        "{} uses `{used}`, which this [dependencies] table does not list",
+                        rust.id()
+                    ));
+                }
+            }
+        }
         for (name, spec) in deps {
             let Some(our) = ours.get(name) else {
                 problems.push(format!(
@@ -493,7 +515,7 @@ impl Runner {
             Lang::Cpp => (Some("cpp"), native(&self.cxx, "c++17", "cpp")),
             Lang::Shell if run => (Some("sh"), format!(". {}", sh_quote(&source("sh")))),
             Lang::Shell => (Some("sh"), format!("bash -n {}", sh_quote(&source("sh")))),
-            Lang::Json | Lang::Toml => unreachable!("data is checked, not run"),
+            Lang::Json | Lang::Toml | Lang::Sql => unreachable!("data is checked, not run"),
         };
         if let Some(ext) = ext {
             let code = if lang == Lang::Shell {
@@ -527,6 +549,49 @@ impl Runner {
             }
         }
     }
+}
+
+/// The crates among `known` that Rust code names in a path (`crmcom_netflix_sim::Sim`, `use
+/// serde_json::json`), ignoring comments and strings.
+fn crates_used(code: &str, known: &[String]) -> Vec<String> {
+    let mut used: Vec<String> = Vec::new();
+    for line in code.lines() {
+        let line = line.split("//").next().unwrap_or("");
+        let mut in_string = false;
+        let mut word = String::new();
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                in_string = !in_string;
+                word.clear();
+                continue;
+            }
+            if in_string {
+                continue;
+            }
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.push(c);
+                continue;
+            }
+            let path_start = c == ':' && chars.peek() == Some(&':');
+            let after_path = word.is_empty();
+            if path_start && !after_path && known.contains(&word) && !used.contains(&word) {
+                used.push(word.clone());
+            }
+            // `a::b`: `b` is not a crate, so skip past the `::` and the segment after it.
+            if path_start {
+                chars.next();
+                while chars
+                    .peek()
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
+                {
+                    chars.next();
+                }
+            }
+            word.clear();
+        }
+    }
+    used
 }
 
 /// The blocks of one document run as if typed into one terminal: exported variables and the
@@ -742,6 +807,7 @@ fn lang_name(lang: Lang) -> &'static str {
         Lang::Shell => "shell",
         Lang::Json => "JSON",
         Lang::Toml => "TOML",
+        Lang::Sql => "SQL",
     }
 }
 
@@ -810,6 +876,31 @@ mod tests {
              cc $(X=/w/target/docs/README.md/opt/crmnf/lib y) /w/target/docs/README.md/opt/a /x/opt/b"
         );
         assert_eq!(rewrite_opt("/opt/x", dir), "/w/target/docs/README.md/opt/x");
+    }
+
+    #[test]
+    fn the_crates_a_block_uses_are_the_known_ones_it_names_in_paths() {
+        let known = lines(&[
+            "crmcom_netflix",
+            "crmcom_netflix_sim",
+            "serde_json",
+            "tokio",
+        ]);
+        let code = "use crmcom_netflix::{decode, Token};\n\
+                    use crmcom_netflix_sim::Sim; // crmcom_netflix_client::x in a comment\n\
+                    let v = serde_json::json!({\"tokio::x\": 1});\n\
+                    let a = std::fs::read(\"x\")?; let b = crmcom_netflix_sim::Sim::new();\n\
+                    #[tokio::main]\nasync fn main() { other::serde_json::x(); }\n";
+        assert_eq!(
+            crates_used(code, &known),
+            lines(&[
+                "crmcom_netflix",
+                "crmcom_netflix_sim",
+                "serde_json",
+                "tokio"
+            ])
+        );
+        assert!(crates_used("let x = a::crmcom_netflix::b;", &known).is_empty());
     }
 
     #[test]

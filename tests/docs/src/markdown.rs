@@ -45,6 +45,8 @@ pub enum Lang {
     Json,
     /// Parsed; a `[dependencies]` table is checked against the docs crate.
     Toml,
+    /// Run on an empty in-memory SQLite database (a schema, a query).
+    Sql,
 }
 
 impl Lang {
@@ -58,13 +60,14 @@ impl Lang {
             "sh" | "bash" | "shell" => Lang::Shell,
             "json" => Lang::Json,
             "toml" => Lang::Toml,
+            "sql" => Lang::Sql,
             _ => return None,
         })
     }
 
     /// Whether blocks of this language are programs (run) rather than data (parsed).
     pub fn is_code(self) -> bool {
-        !matches!(self, Lang::Json | Lang::Toml)
+        !matches!(self, Lang::Json | Lang::Toml | Lang::Sql)
     }
 }
 
