@@ -37,6 +37,8 @@ from ._errors import (
     ApiError,
     Error,
     ErrorDetails,
+    JournalError,
+    JournalLocked,
     Loc,
     MalformedResponse,
     TransportError,
@@ -82,6 +84,7 @@ from ._native import (
     Charge,
     ChargesPage,
     ChargeSync,
+    Journal,
     Empty,
     FailedAcknowledgement,
     FailedCharge,
@@ -130,6 +133,8 @@ __all__ = [
     "ApiError",
     "MalformedResponse",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
     # values
@@ -181,6 +186,7 @@ __all__ = [
     "Empty",
     # sync and client
     "ChargeSync",
+    "Journal",
     "SyncReport",
     "FailedAcknowledgement",
     "Client",
