@@ -6,6 +6,8 @@
 TEST_TARGETS += test-cli test-c-mock
 
 CRMNF_BIN := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/crmnf
+# docs/cli.md, docs/mock.md and the README run `crmnf` (mk/90-docs.mk builds it first).
+DOCS_PACKAGES += crmcom-netflix-cli
 
 .PHONY: test-cli test-c-mock crmnf-bin
 

@@ -198,10 +198,3 @@ def test_a_release_r12_server_refuses_what_r12_lacks(tmp_path: Path) -> None:
     finally:
         assert server.stop() == 0
 
-
-def test_the_python_block_of_docs_mock_md_runs() -> None:
-    text = (ROOT / "docs" / "mock.md").read_text()
-    blocks = text.split("```python\n")[1:]
-    assert len(blocks) == 1, "docs/mock.md has one Python block"
-    code = blocks[0].split("```")[0]
-    exec(compile(code, "docs/mock.md", "exec"), {"CRMNF": str(CRMNF)})  # noqa: S102

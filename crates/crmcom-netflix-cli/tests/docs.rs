@@ -1,9 +1,9 @@
-//! The code blocks of `docs/cli.md`, `docs/mock.md` and the README's command-line part run as
-//! written: each document's `sh` blocks in order as one bash script (with `crmnf` on the PATH,
-//! in a scratch folder), and every `json` block is read as what it shows.
+//! What the documents of the command line and the mock show is what they are: the fixtures and
+//! the fault rule of `docs/mock.md` load, the report of `docs/cli.md` has its shape, and the
+//! README's first screen shows `crmnf sync` and `crmnf mock`. (Every block also runs as written
+//! in `make test-docs`, by `tests/docs`.)
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -33,52 +33,6 @@ fn blocks(text: &str, language: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn run_sh_blocks(doc: &str) {
-    let text = std::fs::read_to_string(root().join(doc)).unwrap();
-    let script = blocks(&text, "sh").join("\n");
-    assert!(!script.is_empty(), "{doc} has no sh block");
-    let dir = tempfile::tempdir().unwrap();
-    let bin = Path::new(env!("CARGO_BIN_EXE_crmnf")).parent().unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    // A block that starts a server in the background stops it; if the script fails midway,
-    // the trap does, so that no server outlives the test.
-    let wrapped =
-        format!("set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n{script}");
-    let mut command = Command::new("bash");
-    command
-        .arg("-c")
-        .arg(&wrapped)
-        .current_dir(dir.path())
-        .env("PATH", path);
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CRMNF_") || k.ends_with("_proxy") || k.ends_with("_PROXY") {
-            command.env_remove(k);
-        }
-    }
-    let output = command.output().unwrap();
-    assert!(
-        output.status.success(),
-        "{doc}: the sh blocks failed ({}):\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-#[test]
-fn the_sh_blocks_of_docs_cli_md_run() {
-    run_sh_blocks("docs/cli.md");
-}
-
-#[test]
-fn the_sh_blocks_of_docs_mock_md_run() {
-    run_sh_blocks("docs/mock.md");
 }
 
 #[test]
@@ -115,19 +69,4 @@ fn the_readme_shows_sync_and_mock_on_its_first_screen() {
         first_screen.contains("crmnf mock"),
         "README's first screen: crmnf mock"
     );
-    run_sh_blocks_of_text(&readme);
-}
-
-/// The README's `sh` blocks that call `crmnf` (the others are `make` commands, run by make).
-fn run_sh_blocks_of_text(readme: &str) {
-    let crmnf: Vec<String> = blocks(readme, "sh")
-        .into_iter()
-        .filter(|b| b.contains("crmnf ") && !b.contains("make "))
-        .collect();
-    assert!(!crmnf.is_empty(), "the README has a crmnf block");
-    let dir = tempfile::tempdir().unwrap();
-    let doc = dir.path().join("readme.md");
-    let text: String = crmnf.iter().map(|b| format!("```sh\n{b}```\n")).collect();
-    std::fs::write(&doc, text).unwrap();
-    run_sh_blocks(doc.to_str().unwrap());
 }

@@ -61,11 +61,6 @@ pub use crmcom_netflix_sim::{FaultKind, FaultRule, Fixtures, Population};
 pub use log::RequestRecord;
 pub use store::write_atomically;
 
-/// The mock's guide (`docs/mock.md`), whose Rust block runs as a test.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/mock.md")]
-pub struct MockGuide;
-
 /// The path under which the API's methods are served.
 pub const API_PATH: &str = "/crmapi/rest/v2";
 

@@ -115,11 +115,6 @@ pub use ledger::{ChargeSpec, LedgerCharge};
 pub use population::Population;
 pub use state::{SimState, StateError, SIM_STATE_FORMAT};
 
-/// The nightly billing guide (`docs/nightly-billing.md`), whose example runs as a test.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/nightly-billing.md")]
-pub struct NightlyBillingGuide;
-
 /// The default user's name.
 pub const USERNAME: &str = "billing";
 /// The default user's password.
