@@ -65,4 +65,4 @@ miri-setup:
 # tests (they are C programs linking the built library) nor the fuzz replay (it would take hours
 # under the interpreter); valgrind and the sanitizers of `make test-c` cover those.
 miri: miri-setup
-	MIRIFLAGS="-Zmiri-strict-provenance" $(CARGO) +nightly miri test --locked -p crmcom-netflix-c --lib
+	$(CARGO) +nightly miri test --locked -p crmcom-netflix-c --lib
