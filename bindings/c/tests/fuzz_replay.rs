@@ -14,7 +14,10 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
-const TARGETS: [(&str, fn(&[u8])); 7] = [
+/// A fuzz target: its name and the function it runs on each input.
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 7] = [
     ("decode_json", targets::decode_json),
     ("prepare_json", targets::prepare_json),
     ("project", targets::project),
