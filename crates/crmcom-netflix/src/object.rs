@@ -131,7 +131,9 @@ pub(crate) fn missing_error(path: &Path<'_>, field: &str) -> Error {
     )
 }
 
-/// Builds the JSON Schema of a response object from its field declarations.
+/// Builds the JSON Schema of a response object from its field declarations: a nullable field
+/// admits `null`; a required field with aliases (`netflix_state` or `netflix_sate`) must come
+/// under one of its names (`anyOf` of `required`), each name a property of its own.
 pub(crate) fn object_schema(
     doc: &str,
     fields: &[FieldInfo],
@@ -139,18 +141,38 @@ pub(crate) fn object_schema(
 ) -> schemars::Schema {
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
+    let mut any_of = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let mut schema = property(i).to_value();
+        if f.presence == Presence::Nullable {
+            schema = nullable(schema);
+        }
         if let Value::Object(map) = &mut schema {
             if let Some(since) = f.since {
                 map.insert("x-since".into(), since.as_str().into());
             }
+        }
+        for alias in f.aliases {
+            let mut alias_schema = schema.clone();
+            alias_schema["x-alias-of"] = f.name.into();
+            properties.insert((*alias).to_owned(), alias_schema);
+        }
+        if let Value::Object(map) = &mut schema {
             if !f.aliases.is_empty() {
                 map.insert("x-aliases".into(), f.aliases.to_vec().into());
             }
         }
-        if f.presence == Presence::Required {
-            required.push(Value::from(f.name));
+        match (f.presence, f.aliases.is_empty()) {
+            (Presence::Required, true) => required.push(Value::from(f.name)),
+            (Presence::Required, false) => {
+                let names = std::iter::once(&f.name).chain(f.aliases);
+                any_of.push(Value::Array(
+                    names
+                        .map(|n| serde_json::json!({"required": [n]}))
+                        .collect(),
+                ));
+            }
+            _ => {}
         }
         properties.insert(f.name.to_owned(), schema);
     }
@@ -161,8 +183,34 @@ pub(crate) fn object_schema(
     }
     schema.insert("properties".into(), Value::Object(properties));
     schema.insert("required".into(), Value::Array(required));
+    match any_of.len() {
+        0 => {}
+        1 => {
+            schema.insert("anyOf".into(), any_of.remove(0));
+        }
+        _ => {
+            let all: Vec<Value> = any_of
+                .into_iter()
+                .map(|a| serde_json::json!({ "anyOf": a }))
+                .collect();
+            schema.insert("allOf".into(), Value::Array(all));
+        }
+    }
     schema.insert("additionalProperties".into(), true.into());
     schemars::Schema::try_from(Value::Object(schema)).unwrap_or_default()
+}
+
+/// The schema admitting `null` as well: `null` added to `type`, or the schema put in an `anyOf`
+/// with `{"type": "null"}`.
+fn nullable(schema: Value) -> Value {
+    match schema {
+        Value::Object(mut map) if map.get("type").is_some_and(Value::is_string) => {
+            let ty = map.remove("type").unwrap_or_default();
+            map.insert("type".into(), serde_json::json!([ty, "null"]));
+            Value::Object(map)
+        }
+        other => serde_json::json!({"anyOf": [other, {"type": "null"}]}),
+    }
 }
 
 /// Declares a response object: a struct of `Option` fields plus unknown fields kept in `extra`,
@@ -453,9 +501,10 @@ macro_rules! wire_enum {
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
                 let mut since = serde_json::Map::new();
                 $( $( since.insert($wire.into(), $crate::release::Release::$since.as_str().into()); )? )*
+                // Open: a value this SDK does not know decodes too (and is kept), so the known
+                // values are one branch of an `anyOf` whose other branch is any string.
                 let mut schema = schemars::json_schema!({
-                    "type": "string",
-                    "enum": Self::KNOWN,
+                    "anyOf": [{"type": "string", "enum": Self::KNOWN}, {"type": "string"}],
                     "x-forward-compatible": true
                 });
                 if !since.is_empty() {

@@ -9,10 +9,11 @@ use crate::error::{Error, Violation, ViolationCode, Violations};
 use crate::method::{method_names, ApiRequest, Method, Verb};
 use crate::release::{release_names, Release};
 use crate::schema::{check, is_secret};
-use crate::token::Token;
+use crate::token::{Token, SECRET_HEADERS};
 
 /// A request ready to send: verb, path relative to `{server}/crmapi/rest/v2/`, query pairs (GET)
-/// or JSON body (POST). `Debug` redacts the token and the password.
+/// or JSON body (POST), and the HTTP headers the method needs. `Debug` redacts the token, the
+/// password and the `Authorization` header.
 #[derive(Clone, PartialEq)]
 pub struct PreparedRequest {
     /// The method.
@@ -25,6 +26,9 @@ pub struct PreparedRequest {
     pub query: Vec<(String, String)>,
     /// JSON body of a POST, token first; `None` for a GET.
     pub body: Option<Value>,
+    /// HTTP headers to send besides `Content-Type` and `Accept`: `Authorization` for
+    /// `authentication/web_api_key/token`, none for the other methods. Secret.
+    pub headers: Vec<(String, String)>,
     /// The `fields_set` sent, which decoding the response needs.
     pub fields_set: Option<Vec<String>>,
 }
@@ -59,15 +63,34 @@ impl PreparedRequest {
         url
     }
 
-    /// The request as JSON (`{"verb", "path", "query", "body"}`), secrets included: the form the
-    /// by-name APIs return and the vectors compare.
+    /// The value of a header the request carries (the name is case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The request as JSON (`{"verb", "path", "query", "body"}`, plus `"headers"` as
+    /// `[[name, value], ...]` when there are any), secrets included: the form the by-name APIs
+    /// return and the vectors compare.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
+        let pairs = |pairs: &[(String, String)]| -> Vec<Vec<String>> {
+            pairs
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.clone()])
+                .collect()
+        };
+        let mut json = serde_json::json!({
             "verb": self.verb.as_str(),
             "path": self.path,
-            "query": self.query.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect::<Vec<_>>(),
+            "query": pairs(&self.query),
             "body": self.body,
-        })
+        });
+        if !self.headers.is_empty() {
+            json["headers"] = serde_json::json!(pairs(&self.headers));
+        }
+        json
     }
 }
 
@@ -106,12 +129,23 @@ impl fmt::Debug for PreparedRequest {
                 )
             })
             .collect();
-        f.debug_struct("PreparedRequest")
-            .field("verb", &self.verb)
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let secret = SECRET_HEADERS.iter().any(|s| k.eq_ignore_ascii_case(s));
+                (k.as_str(), if secret { "<redacted>" } else { v.as_str() })
+            })
+            .collect();
+        let mut d = f.debug_struct("PreparedRequest");
+        d.field("verb", &self.verb)
             .field("path", &self.path)
             .field("query", &query)
-            .field("body", &self.body.as_ref().map(redact))
-            .finish()
+            .field("body", &self.body.as_ref().map(redact));
+        if !headers.is_empty() {
+            d.field("headers", &headers);
+        }
+        d.finish()
     }
 }
 
@@ -228,7 +262,17 @@ fn check_params(method: Method, params: &Value, release: Release, out: &mut Viol
     check(method.request_node(), params, release, "", out)
 }
 
-fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
+fn build(method: Method, mut params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
+    let headers = match method
+        .authorization_parameter()
+        .and_then(|name| params.remove(name))
+    {
+        Some(Value::String(key)) => vec![(
+            "Authorization".to_owned(),
+            crate::methods::authentication_web_api_key_token::authorization(&key),
+        )],
+        _ => Vec::new(),
+    };
     let fields_set = params
         .get("fields_set")
         .and_then(Value::as_array)
@@ -263,6 +307,7 @@ fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> Pre
                 path: method.name(),
                 query,
                 body: None,
+                headers,
                 fields_set,
             }
         }
@@ -278,6 +323,7 @@ fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> Pre
                 path: method.name(),
                 query: Vec::new(),
                 body: Some(Value::Object(body)),
+                headers,
                 fields_set,
             }
         }

@@ -1,11 +1,17 @@
 //! Request rules, read from the JSON Schema that `schemars` derives from the request types.
 //!
-//! The request structs and their attributes are the single source of the rules: names, types,
-//! enums, bounds, set sizes, releases (`x-since`, `x-required-since`, `x-required-until`),
-//! semi-optional groups (`x-one-of-required`) and unique keys (`x-unique-items-by`). This module
-//! compiles that schema once into a [`Node`] tree and walks parameters against it, collecting
-//! every violation and producing the normalized parameters (nulls dropped, dates canonical).
+//! The request structs and their attributes are the single source of the rules. Bounds, set
+//! sizes and string patterns are `validator` attributes (`range`, `length`, `regex`), which both
+//! `validator::Validate` and `schemars` read; what `validator` cannot say stays in schema
+//! extensions: releases (`x-since`, `x-required-since`, `x-required-until`), semi-optional groups
+//! (`x-one-of-required`) and unique keys (`x-unique-items-by`). This module compiles that schema
+//! once into a [`Node`] tree and walks parameters against it, collecting every violation and
+//! producing the normalized parameters (nulls and blank optional texts dropped, dates canonical,
+//! integral floats written as integers).
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::date::Date;
@@ -13,12 +19,33 @@ use crate::error::{index, join, ViolationCode as Code, Violations};
 use crate::release::Release;
 use crate::token::SECRET_PARAMETERS;
 
+/// The characters `str::trim` removes (Unicode `White_Space`), as the body of a regex class in
+/// the syntax that ECMA-262, Python's `re` and Rust's `regex` read alike (`\uHHHH` escapes, no
+/// `\s`, whose meaning differs between the three).
+pub(crate) const WHITESPACE_CLASS: &str = "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+
+/// A string that is not blank: it holds at least one character that is not white space. The
+/// `pattern` of every mandatory string parameter (with `minLength: 1`).
+pub(crate) static NON_BLANK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("[^{WHITESPACE_CLASS}]")).expect("valid regex"));
+
+/// A Web API key: printable ASCII without space or colon (the colon would end the HTTP Basic
+/// user name).
+pub(crate) static API_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^[!-9;-~]+$").expect("valid regex"));
+
 /// A compiled schema node.
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Any,
-    String { date: bool },
-    Integer { min: Option<i64>, max: Option<i64> },
+    String {
+        date: bool,
+        pattern: Option<Regex>,
+    },
+    Integer {
+        min: Option<i128>,
+        max: Option<i128>,
+    },
     Number,
     Boolean,
     Enum(Vec<String>),
@@ -67,6 +94,9 @@ impl Field {
     }
     fn available_in(&self, release: Release) -> bool {
         self.since.is_none_or(|s| s <= release)
+    }
+    fn is_free_text(&self) -> bool {
+        matches!(self.node, Node::String { date: false, .. })
     }
 }
 
@@ -132,10 +162,14 @@ pub(crate) fn compile(schema: &Value) -> Node {
     match ty {
         "string" => Node::String {
             date: obj.get("x-date").and_then(Value::as_bool).unwrap_or(false),
+            pattern: obj
+                .get("pattern")
+                .and_then(Value::as_str)
+                .and_then(|p| Regex::new(p).ok()),
         },
         "integer" => Node::Integer {
-            min: obj.get("minimum").and_then(Value::as_i64),
-            max: obj.get("maximum").and_then(Value::as_i64),
+            min: obj.get("minimum").and_then(integral),
+            max: obj.get("maximum").and_then(integral),
         },
         "number" => Node::Number,
         "boolean" => Node::Boolean,
@@ -194,6 +228,22 @@ fn string_list(v: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The exact integer a JSON number stands for, when it stands for one (`3600.0` is 3600, as in
+/// JSON Schema); `None` for a fraction or a value beyond `i128`.
+fn integral(v: &Value) -> Option<i128> {
+    let Value::Number(n) = v else { return None };
+    if let Some(i) = n.as_i64() {
+        return Some(i128::from(i));
+    }
+    if let Some(u) = n.as_u64() {
+        return Some(i128::from(u));
+    }
+    let f = n.as_f64()?;
+    // `as` saturates: a larger integral double stays beyond every bound, which the bound check
+    // reports.
+    (f.is_finite() && f.fract() == 0.0).then_some(f as i128)
+}
+
 fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -216,7 +266,7 @@ pub(crate) fn check(
 ) -> Value {
     match node {
         Node::Any => value.clone(),
-        Node::String { date } => match value {
+        Node::String { date, pattern } => match value {
             Value::String(s) if *date => match Date::parse(s) {
                 Some(d) => Value::String(d.to_string()),
                 None => {
@@ -228,7 +278,13 @@ pub(crate) fn check(
                     value.clone()
                 }
             },
-            Value::String(_) => value.clone(),
+            Value::String(s) => {
+                if pattern.as_ref().is_some_and(|p| !p.is_match(s)) {
+                    // The value is not echoed: it may be a secret.
+                    out.push(path, Code::InvalidFormat, pattern_message(pattern));
+                }
+                value.clone()
+            }
             other => {
                 out.push(
                     path,
@@ -238,34 +294,47 @@ pub(crate) fn check(
                 value.clone()
             }
         },
-        Node::Integer { min, max } => {
-            let n = match value {
-                Value::Number(n) if n.is_i64() => n.as_i64().map(i128::from),
-                Value::Number(n) if n.is_u64() => n.as_u64().map(i128::from),
-                _ => None,
-            };
-            match n {
-                Some(n) => {
-                    let below = min.is_some_and(|m| n < i128::from(m));
-                    let above = max.is_some_and(|m| n > i128::from(m));
-                    if below || above {
-                        let bounds = match (min, max) {
-                            (Some(a), Some(b)) => format!("between {a} and {b}"),
-                            (Some(a), None) => format!("at least {a}"),
-                            (None, Some(b)) => format!("at most {b}"),
-                            (None, None) => String::new(),
-                        };
-                        out.push(path, Code::OutOfRange, format!("must be {bounds}, not {n}"));
-                    }
+        Node::Integer { min, max } => match integral(value) {
+            Some(n) => {
+                let below = min.is_some_and(|m| n < m);
+                let above = max.is_some_and(|m| n > m);
+                if below || above {
+                    let bounds = match (min, max) {
+                        (Some(a), Some(b)) => format!("between {a} and {b}"),
+                        (Some(a), None) => format!("at least {a}"),
+                        (None, Some(b)) => format!("at most {b}"),
+                        (None, None) => String::new(),
+                    };
+                    out.push(
+                        path,
+                        Code::OutOfRange,
+                        format!("must be {bounds}, not {value}"),
+                    );
+                    return value.clone();
                 }
-                None => out.push(
+                // An integral float (`3600.0`) goes out as the integer it is.
+                i64::try_from(n)
+                    .map(Value::from)
+                    .or_else(|_| u64::try_from(n).map(Value::from))
+                    .unwrap_or_else(|_| value.clone())
+            }
+            None if value.is_number() => {
+                out.push(
+                    path,
+                    Code::InvalidType,
+                    format!("must be an integer, not {value}"),
+                );
+                value.clone()
+            }
+            None => {
+                out.push(
                     path,
                     Code::InvalidType,
                     format!("must be an integer, not {}", type_name(value)),
-                ),
+                );
+                value.clone()
             }
-            value.clone()
-        }
+        },
         Node::Number => {
             if !value.is_number() {
                 out.push(
@@ -312,6 +381,17 @@ pub(crate) fn check(
     }
 }
 
+fn pattern_message(pattern: &Option<Regex>) -> String {
+    match pattern {
+        Some(p) if p.as_str() == API_KEY.as_str() => {
+            "must be printable ASCII without spaces or colons".to_owned()
+        }
+        Some(p) if p.as_str() == NON_BLANK.as_str() => "must not be blank".to_owned(),
+        Some(p) => format!("must match the pattern {}", p.as_str()),
+        None => String::new(),
+    }
+}
+
 fn check_fields_set(
     fields: &[ItemField],
     value: &Value,
@@ -320,10 +400,7 @@ fn check_fields_set(
     out: &mut Violations,
 ) -> Value {
     let names: Vec<(usize, &str)> = match value {
-        Value::String(s) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
+        Value::String(s) => crate::methods::objects::split_fields_set(s)
             .enumerate()
             .collect(),
         Value::Array(items) => {
@@ -491,6 +568,11 @@ fn check_object(
             // An optional null is the same as absent; a required one is reported below.
             continue;
         }
+        if is_blank(v) && (field.required_in(release) || field.is_free_text()) {
+            // A blank mandatory string is reported below as `required`; a blank optional text
+            // counts as not given and is left out, as `null` is.
+            continue;
+        }
         if !field.available_in(release) {
             out.push(
                 &field_path,
@@ -512,7 +594,7 @@ fn check_object(
             let what = if map.get(&field.name).is_some_and(Value::is_string) {
                 "must not be blank"
             } else {
-                "is mandatory"
+                MANDATORY
             };
             out.push(&join(path, &field.name), Code::Required, what);
         }
@@ -538,6 +620,9 @@ fn check_object(
     }
     Value::Object(normalized)
 }
+
+/// The message of a `required` violation for a value that is absent or `null` (not blank).
+pub(crate) const MANDATORY: &str = "is mandatory";
 
 /// The known name closest to a misspelt one, for "did you mean" hints.
 fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
@@ -567,4 +652,87 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// Whether a parameter's value must never be echoed.
 pub(crate) fn is_secret(name: &str) -> bool {
     SECRET_PARAMETERS.contains(&name)
+}
+
+/// The rules of a request type that the `validator` attributes cannot say, for the newest
+/// release: semi-optional groups (`x-one-of-required`), keys unique across a set
+/// (`x-unique-items-by`) and requiredness that depends on the release (`x-required-since`,
+/// `x-required-until`). Used as the struct-level `#[validate(schema(...))]` function of the
+/// request types, so that `validator::Validate` says what [`crate::validate`] says for
+/// [`Release::LATEST`]; the first broken rule is reported, its path in `params["path"]`. (The
+/// derive passes `&self` of `validate(&self)`, hence the double reference.)
+pub(crate) fn extension_rules<T>(value: &&T) -> Result<(), validator::ValidationError>
+where
+    T: serde::Serialize + schemars::JsonSchema + 'static,
+{
+    use std::any::TypeId;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    static NODES: OnceLock<Mutex<HashMap<TypeId, Arc<Node>>>> = OnceLock::new();
+    let node = {
+        let mut nodes = NODES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        nodes
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(compile(&crate::method::schema_of::<T>())))
+            .clone()
+    };
+    let Ok(params) = serde_json::to_value(value) else {
+        return Ok(());
+    };
+    let mut violations = Violations::default();
+    check(&node, &params, Release::LATEST, "", &mut violations);
+    let first = violations.0.into_iter().find(|v| match v.code {
+        Code::OneOfRequired | Code::Duplicate | Code::NotInRelease => true,
+        // An absent value (`None`): the attributes only see the values that are there.
+        Code::Required => v.message == MANDATORY,
+        _ => false,
+    });
+    match first {
+        None => Ok(()),
+        Some(v) => {
+            let mut error = validator::ValidationError::new(v.code.as_str());
+            error.message = Some(v.message.into());
+            error.add_param("path".into(), &v.path);
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_means_only_white_space_the_way_trim_sees_it() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = c.to_string();
+            assert_eq!(
+                NON_BLANK.is_match(&s),
+                !s.trim().is_empty(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn integral_floats_are_integers_and_fractions_are_not() {
+        assert_eq!(integral(&serde_json::json!(3600.0)), Some(3600));
+        assert_eq!(integral(&serde_json::json!(-0.0)), Some(0));
+        assert_eq!(integral(&serde_json::json!(3600.5)), None);
+        assert_eq!(
+            integral(&serde_json::json!(18446744073709551615u64)),
+            Some(i128::from(u64::MAX))
+        );
+        assert_eq!(
+            integral(&serde_json::json!(1.8446744073709552e19)),
+            Some(1 << 64)
+        );
+        assert_eq!(integral(&serde_json::json!(1e300)), Some(i128::MAX));
+        assert_eq!(integral(&serde_json::json!("5")), None);
+    }
 }
