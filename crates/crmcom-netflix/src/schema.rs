@@ -22,7 +22,8 @@ use crate::token::SECRET_PARAMETERS;
 /// The characters `str::trim` removes (Unicode `White_Space`), as the body of a regex class in
 /// the syntax that ECMA-262, Python's `re` and Rust's `regex` read alike (`\uHHHH` escapes, no
 /// `\s`, whose meaning differs between the three).
-pub(crate) const WHITESPACE_CLASS: &str = "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+pub(crate) const WHITESPACE_CLASS: &str =
+    "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 
 /// A string that is not blank: it holds at least one character that is not white space. The
 /// `pattern` of every mandatory string parameter (with `minLength: 1`).
@@ -299,6 +300,20 @@ pub(crate) fn check(
                 let below = min.is_some_and(|m| n < m);
                 let above = max.is_some_and(|m| n > m);
                 if below || above {
+                    // A bound that is only the limit of the integer type goes unsaid when the
+                    // other one is broken ("at least 0", not "between 0 and 18446744073709551615").
+                    let type_limit = |b: &i128| {
+                        [
+                            i128::from(u64::MAX),
+                            i128::from(i64::MAX),
+                            i128::from(i64::MIN),
+                        ]
+                        .contains(b)
+                    };
+                    let (min, max) = (
+                        min.filter(|m| !(type_limit(m) && !below)),
+                        max.filter(|m| !(type_limit(m) && !above)),
+                    );
                     let bounds = match (min, max) {
                         (Some(a), Some(b)) => format!("between {a} and {b}"),
                         (Some(a), None) => format!("at least {a}"),

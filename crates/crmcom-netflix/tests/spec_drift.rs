@@ -79,7 +79,12 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
             let non_null: Vec<&Value> = branches
                 .iter()
                 .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
-                .filter(|b| !is_required_only(b) && b.get("anyOf").is_none_or(|a| !a.as_array().is_some_and(|a| a.iter().all(is_required_only))))
+                .filter(|b| {
+                    !is_required_only(b)
+                        && b.get("anyOf").is_none_or(|a| {
+                            !a.as_array().is_some_and(|a| a.iter().all(is_required_only))
+                        })
+                })
                 .collect();
             let all_const = non_null.iter().all(|b| b.get("const").is_some());
             if !all_const || non_null.is_empty() {
@@ -194,7 +199,12 @@ fn required_groups(level: &Value, out: &mut BTreeSet<BTreeSet<String>>) {
     if let Some(bs) = level.get("anyOf").and_then(Value::as_array) {
         group(bs);
     }
-    for item in level.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for item in level
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(bs) = item.get("anyOf").and_then(Value::as_array) {
             group(bs);
         }

@@ -57,7 +57,9 @@ pub enum PhoneType {
 }
 
 /// A country, named by any one of its identifiers (at least one is mandatory).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "crate::schema::extension_rules"))]
 #[schemars(extend("x-one-of-required" = [["id", "name", "alternative_code", "two_character_code", "three_character_code"]]))]
@@ -346,7 +348,8 @@ impl<'de, T> Deserialize<'de> for FieldsSet<T> {
 }
 
 /// Every name a `fields_set` of `T` may carry (aliases included), with its release.
-fn field_names<T: ResponseObject>() -> impl Iterator<Item = (&'static str, Option<crate::Release>)> {
+fn field_names<T: ResponseObject>() -> impl Iterator<Item = (&'static str, Option<crate::Release>)>
+{
     T::fields().iter().flat_map(|f| {
         std::iter::once(f.name)
             .chain(f.aliases.iter().copied())
@@ -367,11 +370,19 @@ impl<T: ResponseObject> validator::Validate for FieldsSet<T> {
             errors.add("__all__", e);
         };
         if self.names.is_empty() {
-            fail("too_few_items", String::new(), "must name at least one field".into());
+            fail(
+                "too_few_items",
+                String::new(),
+                "must name at least one field".into(),
+            );
         }
         for (i, name) in self.names.iter().enumerate() {
             if !field_names::<T>().any(|(n, _)| n == name) {
-                fail("invalid_enum", format!("[{i}]"), format!("`{name}` is not a field of the result"));
+                fail(
+                    "invalid_enum",
+                    format!("[{i}]"),
+                    format!("`{name}` is not a field of the result"),
+                );
             }
         }
         if errors.is_empty() {
@@ -394,7 +405,9 @@ impl<T: ResponseObject> JsonSchema for FieldsSet<T> {
         let mut names = Vec::new();
         let mut since = serde_json::Map::new();
         for (name, release) in field_names::<T>() {
-            listed.push(serde_json::json!({"name": name, "since": release.map(crate::Release::as_str)}));
+            listed.push(
+                serde_json::json!({"name": name, "since": release.map(crate::Release::as_str)}),
+            );
             names.push(name);
             if let Some(r) = release {
                 since.insert(name.into(), r.as_str().into());

@@ -11,7 +11,9 @@ use crate::method::{ApiRequest, Method};
 use crate::methods::objects::FieldsSet;
 
 /// Parameters of `netflix/promotions/list`: no filters, no paging.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ListPromotions {
     /// Fields of each promotion to return; all when absent.

@@ -15,7 +15,9 @@ use crate::Error;
 
 /// Parameters of `netflix/subscriptions/show`. Before R14.1.0 the billing system identifier is
 /// mandatory; from R14.1.0 (inferred) at least one of the two identifiers is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("x-one-of-required" = [["billing_system_customer_identifier", "netflix_customer_identifier"]]))]
 #[validate(schema(function = "crate::schema::extension_rules"))]
