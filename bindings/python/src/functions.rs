@@ -6,7 +6,7 @@ use crmcom_netflix::{
     prepare_json, project, project_data, try_batch, validate_json, AcceptCharges,
     AcknowledgeCharges, AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus,
     CreateSubscription, DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest,
-    Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription,
+    Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription, WebApiKeyLogin,
     UnsuspendSubscription,
 };
 use pyo3::prelude::*;
@@ -146,6 +146,9 @@ fn decode_typed(
         }
         Method::AuthenticationToken => {
             wrap::<PyLoginResult>(py, core_decode::<LoginRequest>(body, fields).py_err(py)?)
+        }
+        Method::AuthenticationWebApiKeyToken => {
+            wrap::<PyLoginResult>(py, core_decode::<WebApiKeyLogin>(body, fields).py_err(py)?)
         }
         Method::ChargesAcknowledge => wrap::<PyFailedCharges>(
             py,

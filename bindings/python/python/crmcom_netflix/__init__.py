@@ -61,6 +61,7 @@ from ._models import (
     ShowSubscriptions,
     SuspendSubscription,
     UnsuspendSubscription,
+    WebApiKeyLogin,
 )
 from ._native import (
     CHARGE_ALREADY_ACKNOWLEDGED,
@@ -142,6 +143,7 @@ __all__ = [
     "Params",
     "Request",
     "LoginRequest",
+    "WebApiKeyLogin",
     "ReleaseToken",
     "ListPromotions",
     "ShowSubscriptions",

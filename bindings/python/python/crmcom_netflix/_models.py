@@ -13,6 +13,7 @@ from ._enums import AddressType, Channel, ChargeStatusFilter, EmailType, PhoneTy
 __all__ = [
     "LoginRequest",
     "ReleaseToken",
+    "WebApiKeyLogin",
     "ListPromotions",
     "ShowSubscriptions",
     "CreateSubscription",
@@ -79,6 +80,34 @@ class ReleaseToken(Request):
 
     def __init__(self) -> None:
         self._set()
+
+
+class WebApiKeyLogin(Request):
+    """Parameters of `authentication/web_api_key/token`. The key never shows in `repr()`."""
+
+    __slots__ = ("api_key", "unit")
+    METHOD: ClassVar[str] = "authentication/web_api_key/token"
+    _FIELDS = (
+        ("api_key", "str", None, True),
+        ("unit", "str", None, False),
+    )
+
+    api_key: str
+    """The Web API key, sent as the HTTP Basic user name with an empty password. Printable ASCII
+    without spaces or colons (a colon would end the Basic user name)."""
+    unit: str | None
+    """Unit to use for the session; the key's default unit when absent."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        unit: str | None = None,
+    ) -> None:
+        self._set(
+            api_key=api_key,
+            unit=unit,
+        )
 
 
 class ListPromotions(Request):
@@ -829,4 +858,4 @@ class DeclinedCharge(Params):
         )
 
 
-Params._CLASSES.update({"LoginRequest": LoginRequest, "ReleaseToken": ReleaseToken, "ListPromotions": ListPromotions, "ShowSubscriptions": ShowSubscriptions, "CreateSubscription": CreateSubscription, "Address": Address, "CountryIdentifier": CountryIdentifier, "Email": Email, "Phone": Phone, "SuspendSubscription": SuspendSubscription, "UnsuspendSubscription": UnsuspendSubscription, "ListCharges": ListCharges, "AcknowledgeCharges": AcknowledgeCharges, "AcknowledgedCharge": AcknowledgedCharge, "AcceptCharges": AcceptCharges, "AcceptedCharge": AcceptedCharge, "DeclineCharges": DeclineCharges, "DeclinedCharge": DeclinedCharge})
+Params._CLASSES.update({"LoginRequest": LoginRequest, "ReleaseToken": ReleaseToken, "WebApiKeyLogin": WebApiKeyLogin, "ListPromotions": ListPromotions, "ShowSubscriptions": ShowSubscriptions, "CreateSubscription": CreateSubscription, "Address": Address, "CountryIdentifier": CountryIdentifier, "Email": Email, "Phone": Phone, "SuspendSubscription": SuspendSubscription, "UnsuspendSubscription": UnsuspendSubscription, "ListCharges": ListCharges, "AcknowledgeCharges": AcknowledgeCharges, "AcknowledgedCharge": AcknowledgedCharge, "AcceptCharges": AcceptCharges, "AcceptedCharge": AcceptedCharge, "DeclineCharges": DeclineCharges, "DeclinedCharge": DeclinedCharge})

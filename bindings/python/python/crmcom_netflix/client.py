@@ -57,6 +57,7 @@ from ._models import (
     ShowSubscriptions,
     SuspendSubscription,
     UnsuspendSubscription,
+    WebApiKeyLogin,
 )
 from ._native import (
     Charge,
@@ -190,23 +191,28 @@ _Response = Union[
 class Client:
     """A blocking client for one CRM.COM server.
 
-    `base_url` is the Web API root, `https://host/crmapi/rest/v2`. The client logs in on first
-    use and again shortly before the token expires (a JWT's `exp`, or `token_lifetime` seconds
+    `base_url` is the Web API root, `https://host/crmapi/rest/v2`. It logs in with a user
+    (`username`, `password`, `organisation`) or with a Web API key (`api_key`, sent by
+    `authentication/web_api_key/token` as HTTP Basic authentication); `unit` applies to either.
+    The client logs in on first use and again shortly before the token expires (a JWT's `exp`, or `token_lifetime` seconds
     after login for an opaque token), retries GET calls up to `retries` times on network failures
     and 5xx/429 answers (POSTs are never retried), and targets `release` (the newest by default).
 
         with Client("https://crm.example/crmapi/rest/v2", username="u", password="p",
                     organisation="ORG") as client:
             page = client.list_charges(charge_status=ChargeStatusFilter.PROCESSED)
+
+        client = Client("https://crm.example/crmapi/rest/v2", api_key=os.environ["CRM_API_KEY"])
     """
 
     def __init__(
         self,
         base_url: str,
         *,
-        username: str,
-        password: str,
-        organisation: str,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        organisation: Optional[str] = None,
+        api_key: Optional[str] = None,
         unit: Optional[str] = None,
         release: Optional[str] = None,
         transport: Optional[Transport] = None,
@@ -232,15 +238,25 @@ class Client:
         self.relogin_on_api_error = relogin_on_api_error
         self._clock = clock
         self._sleep = sleep
-        self._login = LoginRequest(
-            username=username, password=password, organisation=organisation, unit=unit
-        )
+        self._login: Union[LoginRequest, WebApiKeyLogin]
+        if api_key is not None:
+            if username is not None or password is not None or organisation is not None:
+                raise TypeError("give either api_key or username, password and organisation")
+            self._login = WebApiKeyLogin(api_key=api_key, unit=unit)
+        elif username is None or password is None or organisation is None:
+            raise TypeError("username, password and organisation are needed (or api_key)")
+        else:
+            self._login = LoginRequest(
+                username=username, password=password, organisation=organisation, unit=unit
+            )
         self._token: Optional[Token] = None
         self._issued_at = 0.0
         self.logins = 0
         """How many times the client has logged in (renewals included)."""
 
     def __repr__(self) -> str:
+        if isinstance(self._login, WebApiKeyLogin):
+            return f"Client({self.base_url!r}, api_key=<redacted>)"
         return (
             f"Client({self.base_url!r}, username={self._login.username!r}, "
             f"organisation={self._login.organisation!r})"
@@ -303,6 +319,7 @@ class Client:
 
     def _http_request(self, prepared: PreparedRequest) -> HttpRequest:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers.update(prepared.headers)  # the Authorization of a Web API key login
         body = prepared.body_bytes()
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -369,7 +386,7 @@ class Client:
     @overload
     def call(self, request: Union[AcknowledgeCharges, AcceptCharges, DeclineCharges]) -> FailedCharges: ...
     @overload
-    def call(self, request: LoginRequest) -> LoginResult: ...
+    def call(self, request: Union[LoginRequest, WebApiKeyLogin]) -> LoginResult: ...
     @overload
     def call(self, request: Request) -> Any: ...
 
