@@ -6,8 +6,8 @@ use crmcom_netflix::{
     prepare_json, project, project_data, try_batch, validate_json, AcceptCharges,
     AcknowledgeCharges, AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus,
     CreateSubscription, DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest,
-    Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription, WebApiKeyLogin,
-    UnsuspendSubscription,
+    Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription,
+    UnsuspendSubscription, WebApiKeyLogin,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};

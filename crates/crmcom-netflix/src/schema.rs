@@ -300,20 +300,6 @@ pub(crate) fn check(
                 let below = min.is_some_and(|m| n < m);
                 let above = max.is_some_and(|m| n > m);
                 if below || above {
-                    // A bound that is only the limit of the integer type goes unsaid when the
-                    // other one is broken ("at least 0", not "between 0 and 18446744073709551615").
-                    let type_limit = |b: &i128| {
-                        [
-                            i128::from(u64::MAX),
-                            i128::from(i64::MAX),
-                            i128::from(i64::MIN),
-                        ]
-                        .contains(b)
-                    };
-                    let (min, max) = (
-                        min.filter(|m| !(type_limit(m) && !below)),
-                        max.filter(|m| !(type_limit(m) && !above)),
-                    );
                     let bounds = match (min, max) {
                         (Some(a), Some(b)) => format!("between {a} and {b}"),
                         (Some(a), None) => format!("at least {a}"),

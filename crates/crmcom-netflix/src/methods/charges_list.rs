@@ -36,8 +36,9 @@ pub struct ListCharges {
     /// Page size: 1 to 50.
     #[validate(range(min = 1, max = 50))]
     pub number_of_results: u32,
-    /// Charges to skip: 0 on the first call.
-    #[validate(range(min = 0, max = u64::MAX))]
+    /// Charges to skip: 0 on the first call; at most 2147483647 (CRM.COM's integers are taken
+    /// to be 32-bit, and a larger value would not survive a double either).
+    #[validate(range(min = 0, max = 2_147_483_647))]
     pub offset: u64,
     /// Status filter: not in R12.0.0, mandatory from R14.1.0.
     #[schemars(extend("x-since" = "R14.1.0", "x-required-since" = "R14.1.0"))]

@@ -94,8 +94,8 @@ pub struct Address {
     pub street_name: Option<String>,
     /// Street number.
     pub street_number: Option<String>,
-    /// Floor.
-    #[validate(range(min = i64::MIN, max = i64::MAX))]
+    /// Floor: -2147483648 to 2147483647 (CRM.COM's integers are taken to be 32-bit).
+    #[validate(range(min = -2_147_483_648, max = 2_147_483_647))]
     pub floor: Option<i64>,
     /// Apartment number.
     pub apartment_number: Option<String>,
