@@ -28,7 +28,7 @@ import crmcom_netflix as nf
 import spec_tools
 from conftest import spec, spec_for
 
-EXAMPLES = int(os.environ.get("CRMNF_CONFORMANCE_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("CRMNF_CONFORMANCE_EXAMPLES", "10"))
 
 CASES = [
     (method.lstrip("/"), release)
