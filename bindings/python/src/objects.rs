@@ -6,9 +6,9 @@
 
 use compact_str::CompactString;
 use crmcom_netflix::{
-    Charge, ChargeStatus, ChargesPage, Currency, Date, Empty, FailedCharge, FailedCharges,
-    LifeCycleState, LoginResult, Money, NetflixState, Price, Promotion, Subscription,
-    SubscriptionCreated, Token,
+    in_json_terms, Charge, ChargeStatus, ChargesPage, Currency, Date, Empty, FailedCharge,
+    FailedCharges, LifeCycleState, LoginResult, Money, NetflixState, Price, Promotion,
+    Subscription, SubscriptionCreated, Token,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -183,8 +183,13 @@ fn from_kwargs<T: Wrap>(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<T::Core>
     for (k, v) in extra {
         map.entry(k).or_insert(v);
     }
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| PyTypeError::new_err(format!("{}(): {e}", T::PY_NAME)))
+    serde_json::from_value(Value::Object(map)).map_err(|e| {
+        PyTypeError::new_err(format!(
+            "{}(): {}",
+            T::PY_NAME,
+            in_json_terms(&e.to_string())
+        ))
+    })
 }
 
 /// Decodes a core object from JSON, reporting the offending path as `MalformedResponse`.
@@ -192,13 +197,18 @@ fn from_value<T: DeserializeOwned>(py: Python<'_>, value: Value) -> PyResult<T> 
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        malformed(py, path, e.into_inner().to_string())
+        malformed(py, path, in_json_terms(&e.into_inner().to_string()))
     })
 }
 
 fn from_bytes<T: DeserializeOwned>(py: Python<'_>, bytes: &[u8]) -> PyResult<T> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| malformed(py, String::new(), format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(
+            py,
+            String::new(),
+            format!("not valid JSON: {}", in_json_terms(&e.to_string())),
+        )
+    })?;
     from_value(py, value)
 }
 

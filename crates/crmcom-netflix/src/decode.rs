@@ -108,13 +108,10 @@ fn api_error(status: Status) -> Error {
     })
 }
 
-/// Strips serde_json's " at line L column C" tail: the path says where.
+/// The reader's message in JSON terms, without its " at line L column C" tail: the path says
+/// where.
 fn message_of(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
+    crate::error::in_json_terms(&e.to_string())
 }
 
 pub(crate) fn decode_data<D: ResponseData>(

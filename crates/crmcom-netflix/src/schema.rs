@@ -245,6 +245,16 @@ fn integral(v: &Value) -> Option<i128> {
     (f.is_finite() && f.fract() == 0.0).then_some(f as i128)
 }
 
+/// A number as a person reads it: an integral double beyond 64 bits in full (`18446744073709551616`)
+/// while it is short, else in exponent form (`1e300`).
+fn shown(value: &Value) -> String {
+    match value.as_f64() {
+        Some(f) if value.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
+        Some(f) if value.is_f64() && f.fract() == 0.0 => format!("{f:e}"),
+        _ => value.to_string(),
+    }
+}
+
 fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -309,7 +319,7 @@ pub(crate) fn check(
                     out.push(
                         path,
                         Code::OutOfRange,
-                        format!("must be {bounds}, not {value}"),
+                        format!("must be {bounds}, not {}", shown(value)),
                     );
                     return value.clone();
                 }
@@ -735,5 +745,66 @@ mod tests {
         );
         assert_eq!(integral(&serde_json::json!(1e300)), Some(i128::MAX));
         assert_eq!(integral(&serde_json::json!("5")), None);
+    }
+
+    fn violations(method: &str, params: &str) -> Vec<(String, Code, String)> {
+        match crate::validate_json(method, params, None) {
+            Err(crate::Error::InvalidRequest(v)) => {
+                v.into_iter().map(|v| (v.path, v.code, v.message)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_out_of_range_with_the_bounds() {
+        let v = violations(
+            "netflix/charges/list",
+            r#"{"charge_status":"PROCESSED","number_of_results":50,"offset":18446744073709551616}"#,
+        );
+        assert_eq!(
+            v,
+            [(
+                "offset".to_owned(),
+                Code::OutOfRange,
+                "must be between 0 and 2147483647, not 18446744073709551616".to_owned()
+            )]
+        );
+        let v = violations(
+            "netflix/charges/list",
+            r#"{"charge_status":"PROCESSED","number_of_results":1e300,"offset":0}"#,
+        );
+        assert_eq!(v[0].1, Code::OutOfRange);
+        assert_eq!(v[0].2, "must be between 1 and 50, not 1e300");
+        let v = violations(
+            "netflix/subscriptions/create",
+            r#"{"billing_system_customer_identifier":"p",
+                "customer_address":{"type":"HOME","floor":9223372036854775808}}"#,
+        );
+        assert_eq!(v[0].0, "customer_address.floor");
+        assert_eq!(v[0].1, Code::OutOfRange);
+        assert_eq!(
+            v[0].2,
+            "must be between -2147483648 and 2147483647, not 9223372036854775808"
+        );
+    }
+
+    #[test]
+    fn integral_doubles_are_integers_and_fractions_are_not() {
+        for (value, code) in [("5.5", Code::InvalidType), ("1e19", Code::OutOfRange)] {
+            let v = violations(
+                "netflix/charges/list",
+                &format!(
+                    r#"{{"charge_status":"PROCESSED","number_of_results":50,"offset":{value}}}"#
+                ),
+            );
+            assert_eq!(v[0].1, code, "{value}: {v:?}");
+        }
+        assert!(crate::validate_json(
+            "netflix/charges/list",
+            r#"{"charge_status":"PROCESSED","number_of_results":50.0,"offset":0.0}"#,
+            None
+        )
+        .is_ok());
     }
 }

@@ -63,6 +63,15 @@ from ._models import (
     UnsuspendSubscription,
     WebApiKeyLogin,
 )
+from .client import (
+    ChargeSetItem,
+    Client,
+    HttpRequest,
+    HttpResponse,
+    SyncResult,
+    Transport,
+    UrllibTransport,
+)
 from ._native import (
     CHARGE_ALREADY_ACKNOWLEDGED,
     INVALID_REQUEST,
@@ -182,6 +191,7 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 
@@ -221,17 +231,7 @@ def validate(
 
 _SetRequest = TypeVar("_SetRequest", AcknowledgeCharges, AcceptCharges, DeclineCharges)
 
-_SetItem = Union[
-    Charge,
-    AcknowledgedCharge,
-    AcceptedCharge,
-    DeclinedCharge,
-    Mapping[str, Any],
-    Tuple[str, str, Optional[str]],
-]
-
-
-def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
+def _triple(item: ChargeSetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
     if isinstance(item, Charge):
         return item
     if isinstance(item, (AcknowledgedCharge, AcceptedCharge, DeclinedCharge)):
@@ -251,7 +251,7 @@ def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
 
 
 def batch(
-    request_type: Type[_SetRequest], items: Iterable[_SetItem], *, strict: bool = False
+    request_type: Type[_SetRequest], items: Iterable[ChargeSetItem], *, strict: bool = False
 ) -> List[_SetRequest]:
     """Splits any number of charges into `AcknowledgeCharges`, `AcceptCharges` or
     `DeclineCharges` requests of at most 50, in order, merging repeated charges and keeping
@@ -278,4 +278,3 @@ def batch(
     return requests
 
 
-from .client import Client, HttpRequest, HttpResponse, SyncResult, Transport, UrllibTransport  # noqa: E402

@@ -20,10 +20,15 @@ in tests, or a few lines around any HTTP library:
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
+import re
 import ssl
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import (
@@ -35,6 +40,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     Type,
     Union,
     overload,
@@ -43,13 +49,16 @@ from typing import (
 from . import _native
 from ._base import Request
 from ._enums import ChargeStatusFilter
-from ._errors import ApiError, MalformedResponse, TransportError
+from ._errors import ApiError, Error, MalformedResponse, TransportError
 from ._journal import Journal, PathLike
 from ._models import (
     AcceptCharges,
+    AcceptedCharge,
     AcknowledgeCharges,
+    AcknowledgedCharge,
     CreateSubscription,
     DeclineCharges,
+    DeclinedCharge,
     ListCharges,
     ListPromotions,
     LoginRequest,
@@ -82,11 +91,77 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 log = logging.getLogger("crmcom_netflix")
 
+ChargeSetItem = Union[
+    Charge,
+    AcknowledgedCharge,
+    AcceptedCharge,
+    DeclinedCharge,
+    Mapping[str, Any],
+    Tuple[str, str, Optional[str]],
+]
+"""What the acknowledge, accept and decline calls (and `batch`) take for one charge: a `Charge`,
+a set item, a dict with `number`, `billing_system_customer_identifier` and
+`reference_number`, or a `(number, customer, reference)` tuple."""
+
 USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
+
+REDACTED = "<redacted>"
+
+# `token=...` in any URL text, and `"token": "..."` / `"password": "..."` in any JSON text: a
+# library's error message may quote the request it failed on, with a token this client never saw
+# (an earlier one) or in an encoding it did not expect.
+_SECRET_IN_TEXT = (
+    re.compile(r"(?i)(\btoken=)[^&#\s'\"<>]*"),
+    re.compile(r'(?i)("(?:token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every `token=` value of a URL, every JSON `token`/`password` value and every
+    one of `secrets` (also percent- or JSON-encoded) replaced by `<redacted>`."""
+    for secret in secrets:
+        if not secret:
+            continue
+        forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}
+        forms.add(json.dumps(secret)[1:-1])
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
+    text = _SECRET_IN_TEXT[0].sub(lambda m: m.group(1) + REDACTED, text)
+    return _SECRET_IN_TEXT[1].sub(lambda m: m.group(1) + '"' + REDACTED + '"', text)
+
+
+def _describe(e: BaseException, secrets: Iterable[str]) -> str:
+    """What went wrong, for a message: the exception's type and text, with secrets redacted."""
+    text = str(e)
+    name = type(e).__name__
+    return redact(f"{name}: {text}" if text else name, secrets)
+
+
+def _scrubbed(e: Error, secrets: Sequence[str]) -> Optional[Error]:
+    """A copy of `e` without any secret in its text or attributes, or `None` if it holds none.
+    (A server may echo what it was sent; the copy is raised without `e` in its chain.)"""
+    texts = [str(e)] + [
+        v for v in vars(e).values() if isinstance(v, str)
+    ]
+    if not any(redact(t, secrets) != t for t in texts):
+        return None
+
+    def clean(value: Optional[str]) -> Optional[str]:
+        return None if value is None else redact(value, secrets)
+
+    text = redact(str(e), secrets)
+    if isinstance(e, ApiError):
+        return ApiError(text, redact(e.code, secrets), clean(e.description), clean(e.message))
+    if isinstance(e, MalformedResponse):
+        return MalformedResponse(text, e.path, redact(e.message, secrets))
+    if isinstance(e, TransportError):
+        return TransportError(text, e.status)
+    return Error(text)
 
 
 @dataclass(frozen=True)
@@ -144,15 +219,35 @@ class UrllibTransport:
         self._opener = urllib.request.build_opener(*handlers)
 
     def send(self, request: HttpRequest) -> HttpResponse:
-        http_request = urllib.request.Request(
-            request.url, data=request.body, method=request.verb, headers=dict(request.headers)
-        )
+        """Carries out the exchange. Every failure to get a whole answer (refused or reset
+        connections, time-outs, TLS errors, a truncated body, a bad status line, oversized or
+        too many headers) is a `TransportError`, with the exception's type and text (any token
+        redacted) and no chain, since the exceptions of `urllib` and `http.client` may quote the
+        URL."""
+        failure = self._send(request)
+        if isinstance(failure, HttpResponse):
+            return failure
+        raise TransportError(failure)
+
+    def _send(self, request: HttpRequest) -> Union[HttpResponse, str]:
+        secrets = request.prepared.secret_values()
         try:
+            http_request = urllib.request.Request(
+                request.url, data=request.body, method=request.verb, headers=dict(request.headers)
+            )
             with self._opener.open(http_request, timeout=request.timeout) as response:
                 return HttpResponse(response.status, response.read(), dict(response.headers))
         except urllib.error.HTTPError as e:
-            body = e.read() if e.fp is not None else b""
-            return HttpResponse(e.code, body, dict(e.headers or {}))
+            # An answer with an error status: its body (an API envelope, or a proxy's page).
+            try:
+                body = e.read() if e.fp is not None else b""
+                return HttpResponse(e.code, body, dict(e.headers or {}))
+            except (OSError, http.client.HTTPException, ValueError) as inner:
+                return _describe(inner, secrets)
+            finally:
+                e.close()
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return _describe(e, secrets)
 
 
 @dataclass(frozen=True)
@@ -251,6 +346,9 @@ class Client:
             )
         self._token: Optional[Token] = None
         self._issued_at = 0.0
+        # Threads sharing the client share its token: one login serves every thread that found
+        # the token missing or expiring at the same time.
+        self._token_lock = threading.RLock()
         self.logins = 0
         """How many times the client has logged in (renewals included)."""
 
@@ -277,17 +375,18 @@ class Client:
 
     def login(self) -> Token:
         """Logs in (again) and returns the new token."""
-        prepared = self._login.prepare(release=self.release)
-        result = self._send(prepared)
-        assert isinstance(result, LoginResult)
-        token = result.token
-        if token is None:
-            raise MalformedResponse("the login response has no token", "data.token", "missing")
-        self._token = token
-        self._issued_at = self._clock()
-        self.logins += 1
-        log.debug("logged in (login %d)", self.logins)
-        return token
+        with self._token_lock:
+            prepared = self._login.prepare(release=self.release)
+            result = self._send(prepared)
+            assert isinstance(result, LoginResult)
+            token = result.token
+            if token is None:
+                raise MalformedResponse("the login response has no token", "data.token", "missing")
+            self._token = token
+            self._issued_at = self._clock()
+            self.logins += 1
+            log.debug("logged in (login %d)", self.logins)
+            return token
 
     def _needs_renewal(self, token: Token) -> bool:
         now = self._clock()
@@ -298,13 +397,28 @@ class Client:
 
     def _current_token(self) -> Token:
         token = self._token
-        if token is None or self._needs_renewal(token):
-            token = self.login()
-        return token
+        if token is not None and not self._needs_renewal(token):
+            return token
+        with self._token_lock:
+            # Another thread may have renewed it while this one waited.
+            token = self._token
+            if token is None or self._needs_renewal(token):
+                token = self.login()
+            return token
+
+    def _renew(self, refused: Token) -> Token:
+        """A new token after the server refused `refused`; if another thread already replaced
+        it, that thread's token."""
+        with self._token_lock:
+            token = self._token
+            if token is not None and token != refused:
+                return token
+            return self.login()
 
     def logout(self) -> None:
         """Releases the token (the server forgets it)."""
-        token, self._token = self._token, None
+        with self._token_lock:
+            token, self._token = self._token, None
         if token is not None:
             self._send(ReleaseToken().prepare(token=token, release=self.release))
 
@@ -313,7 +427,7 @@ class Client:
         try:
             self.logout()
         except Exception as e:  # noqa: BLE001 - closing must not fail
-            log.warning("releasing the token failed: %s", e)
+            log.warning("releasing the token failed: %s", _describe(e, [self._login.password]))
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -332,20 +446,42 @@ class Client:
             prepared=prepared,
         )
 
+    def _secrets(self, prepared: PreparedRequest) -> List[str]:
+        secrets = prepared.secret_values() + [self._login.password]
+        token = self._token
+        if token is not None:
+            secrets.append(token.expose())
+        return [s for s in secrets if isinstance(s, str) and s]
+
     def exchange(self, prepared: PreparedRequest) -> bytes:
         """Sends a prepared request and returns the response body: GETs are retried on network
         failures and 5xx/429 answers; an answer with another HTTP error status and no API
-        envelope raises `TransportError`."""
+        envelope raises `TransportError`.
+
+        Whatever the transport raises (any `Exception`) becomes a `TransportError` whose text
+        names the exception's type, with every token and password redacted and without the
+        original in its chain (HTTP libraries quote the URL, and a GET's URL carries the token).
+        Only `OSError` and `TransportError` (network failures) are retried."""
         attempts = 1 + (max(0, self.retries) if prepared.verb == "GET" else 0)
         request = self._http_request(prepared)
+        secrets = self._secrets(prepared)
         for attempt in range(attempts):
             last = attempt + 1 == attempts
+            failure: Optional[str] = None
+            retryable = True
             try:
                 response = self.transport.send(request)
-            except (OSError, TransportError) as e:
-                if last:
-                    raise TransportError(f"{prepared.verb} {prepared.path}: {e}") from e
-                log.info("%s %s failed (%s); retrying", prepared.verb, prepared.path, e)
+            except (OSError, TransportError, http.client.HTTPException) as e:
+                failure = _describe(e, secrets) if not isinstance(e, TransportError) else redact(
+                    str(e), secrets
+                )
+            except Exception as e:  # noqa: BLE001 - a transport's own exception may quote the URL
+                failure, retryable = _describe(e, secrets), False
+            if failure is not None:
+                if last or not retryable:
+                    # Raised outside the `except` block, so the original is not its context.
+                    raise TransportError(f"{prepared.verb} {prepared.path}: {failure}")
+                log.info("%s %s failed (%s); retrying", prepared.verb, prepared.path, failure)
                 self._sleep(self.backoff * 2**attempt)
                 continue
             if (response.status >= 500 or response.status == 429) and not last:
@@ -367,7 +503,14 @@ class Client:
 
     def _send(self, prepared: PreparedRequest) -> Any:
         body = self.exchange(prepared)
-        return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+        try:
+            return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+        except Error as e:
+            clean = _scrubbed(e, self._secrets(prepared))
+            if clean is None:
+                raise
+        # A server that echoed a secret: the copy without it, raised outside the `except`.
+        raise clean
 
     def send(self, prepared: PreparedRequest) -> Any:
         """Sends a request prepared by `prepare` (with its own token) and decodes the answer."""
@@ -397,8 +540,9 @@ class Client:
         is off; a POST is never sent twice."""
         if not isinstance(request, Request):
             raise TypeError(f"call() takes a request object, not {type(request).__name__}")
-        fresh = self._token is None
+        logins = self.logins
         token = self._current_token()
+        fresh = self.logins != logins
         prepared = request.prepare(token=token, release=self.release)
         try:
             return self._send(prepared)
@@ -406,8 +550,8 @@ class Client:
             if fresh or not self.relogin_on_api_error or prepared.verb != "GET":
                 raise
             log.info("%s: API error; logging in again and retrying once", request.METHOD)
-            token = self.login()
-            return self._send(request.prepare(token=token, release=self.release))
+        token = self._renew(token)
+        return self._send(request.prepare(token=token, release=self.release))
 
     # -- methods -----------------------------------------------------------------------------
 
@@ -467,7 +611,9 @@ class Client:
             )
         )
 
-    def _charge_sets(self, request_type: Type[Any], items: Iterable[Any]) -> List[FailedCharge]:
+    def _charge_sets(
+        self, request_type: Type[Any], items: Iterable[ChargeSetItem]
+    ) -> List[FailedCharge]:
         from . import batch
 
         failed: List[FailedCharge] = []
@@ -476,16 +622,17 @@ class Client:
             failed.extend(result.failed_charges_set or [])
         return failed
 
-    def acknowledge_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
-        """Acknowledges charges (`Charge` objects, set items or `(number, customer, reference)`
-        tuples), 50 per call; returns the ones that failed."""
+    def acknowledge_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
+        """Acknowledges charges (`Charge` objects, set items, dicts or `(number, customer,
+        reference)` tuples), 50 per call; returns the ones that failed. Acknowledge only what the
+        billing took: `charge.billing_action` is `"bill"` or `"record"`, never `"leave"`."""
         return self._charge_sets(AcknowledgeCharges, items)
 
-    def accept_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def accept_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Accepts pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(AcceptCharges, items)
 
-    def decline_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def decline_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Declines pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(DeclineCharges, items)
 
@@ -568,7 +715,7 @@ class Client:
                     raise
                 relogged = True
                 log.info("%s: API error; logging in again", request.path)
-                self.login()
+                self._renew(token)
                 continue
             relogged = False
             store.save(sync.state_json())
