@@ -272,7 +272,7 @@ class Address(Params):
     street_number: str | None
     """Street number."""
     floor: int | None
-    """Floor."""
+    """Floor: -2147483648 to 2147483647 (CRM.COM's integers are taken to be 32-bit)."""
     apartment_number: str | None
     """Apartment number."""
     area: str | None
@@ -677,7 +677,8 @@ class ListCharges(Request):
     number_of_results: int
     """Page size: 1 to 50."""
     offset: int
-    """Charges to skip: 0 on the first call."""
+    """Charges to skip: 0 on the first call; at most 2147483647 (CRM.COM's integers are taken
+    to be 32-bit, and a larger value would not survive a double either)."""
     charge_status: ChargeStatusFilter | str | None
     """Status filter: not in R12.0.0, mandatory from R14.1.0."""
     fields_set: Sequence[str] | str | None
