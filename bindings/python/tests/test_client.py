@@ -479,3 +479,16 @@ def test_a_prepared_web_api_key_login_hides_the_key() -> None:
         nf.WebApiKeyLogin(api_key="K3Y:SECRET").prepare()
     assert e.value.errors[0]["loc"] == ("api_key",) and e.value.errors[0]["type"] == "invalid_format"
     assert "SECRET" not in str(e.value)
+
+
+def test_a_transport_error_quoting_the_web_api_key_header_is_redacted() -> None:
+    class Quoting:
+        def send(self, request: nf.HttpRequest) -> nf.HttpResponse:
+            raise OSError(f"refused: {dict(request.headers)}")
+
+    client = nf.Client("https://crm.example/crmapi/rest/v2", api_key="K3Y-SECRET", transport=Quoting())
+    with pytest.raises(nf.TransportError) as e:
+        client.login()
+    header = nf.WebApiKeyLogin(api_key="K3Y-SECRET").prepare().headers[0][1]
+    text = str(e.value) + repr(e.value)
+    assert "K3Y-SECRET" not in text and header.split()[1] not in text

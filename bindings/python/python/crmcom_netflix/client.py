@@ -112,12 +112,14 @@ USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
 
 REDACTED = "<redacted>"
 
-# `token=...` in any URL text, and `"token": "..."` / `"password": "..."` in any JSON text: a
+# `token=...` in any URL text, `"token": "..."` / `"password": "..."` / `"api_key": "..."` in any
+# JSON text, and the credentials of an `Authorization: Basic` header: a
 # library's error message may quote the request it failed on, with a token this client never saw
 # (an earlier one) or in an encoding it did not expect.
 _SECRET_IN_TEXT = (
     re.compile(r"(?i)(\btoken=)[^&#\s'\"<>]*"),
-    re.compile(r'(?i)("(?:token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+    re.compile(r'(?i)("(?:token|password|api_key)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=_-]+"),
 )
 
 
@@ -427,7 +429,7 @@ class Client:
         try:
             self.logout()
         except Exception as e:  # noqa: BLE001 - closing must not fail
-            log.warning("releasing the token failed: %s", _describe(e, [self._login.password]))
+            log.warning("releasing the token failed: %s", _describe(e, [self._login_secret()]))
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -446,8 +448,14 @@ class Client:
             prepared=prepared,
         )
 
+    def _login_secret(self) -> str:
+        """The password, or the Web API key."""
+        if isinstance(self._login, WebApiKeyLogin):
+            return self._login.api_key
+        return self._login.password
+
     def _secrets(self, prepared: PreparedRequest) -> List[str]:
-        secrets = prepared.secret_values() + [self._login.password]
+        secrets = prepared.secret_values() + [self._login_secret()]
         token = self._token
         if token is not None:
             secrets.append(token.expose())
