@@ -8,6 +8,7 @@ mod cache;
 mod convert;
 mod errors;
 mod functions;
+mod journal;
 mod money;
 mod objects;
 mod prepared;
@@ -62,6 +63,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<objects::PyLoginResult>()?;
     m.add_class::<objects::PyEmpty>()?;
     m.add_class::<sync::PyChargeSync>()?;
+    m.add_class::<journal::PyJournal>()?;
     m.add_class::<sync::SyncRequests>()?;
     m.add_class::<sync::PySyncReport>()?;
     m.add_class::<sync::PyFailedAcknowledgement>()?;

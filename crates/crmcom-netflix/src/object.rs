@@ -30,6 +30,9 @@ pub struct FieldInfo {
     pub presence: Presence,
     /// Release that introduced it, when later than R12.0.0.
     pub since: Option<Release>,
+    /// The `pattern` its wire rule gives it in the schema (an identifier's: no control
+    /// character), if any.
+    pub pattern: Option<&'static str>,
 }
 
 /// A decoded response object whose field presence can be checked after decoding.
@@ -144,6 +147,13 @@ pub(crate) fn object_schema(
     let mut any_of = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let mut schema = property(i).to_value();
+        if let (Some(pattern), Value::Object(map)) = (f.pattern, &mut schema) {
+            // The wire rule of an identifier (no control character), where a pattern can say it:
+            // on a string, or on the open branch of an enum.
+            if map.get("type").is_some_and(|t| t == "string") && !map.contains_key("pattern") {
+                map.insert("pattern".into(), pattern.into());
+            }
+        }
         if f.presence == Presence::Nullable {
             schema = nullable(schema);
         }
@@ -214,14 +224,16 @@ fn nullable(schema: Value) -> Value {
 }
 
 /// Declares a response object: a struct of `Option` fields plus unknown fields kept in `extra`,
-/// with its decoder, encoder, presence check and schema.
+/// with its decoder, encoder, presence check and schema. A key given twice is malformed. A field
+/// may end with a rule of `crate::json` that its value must pass after decoding
+/// (`, identifier`: no control character).
 macro_rules! response_object {
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
             $(
                 $(#[doc = $fdoc:literal])*
-                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)?;
+                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)? $(, $rule:ident)?;
             )*
         }
         $(finish = $finish:path;)?
@@ -252,6 +264,7 @@ macro_rules! response_object {
                 aliases: &[$($alias)?],
                 presence: Presence::$presence,
                 since: $crate::object::response_object!(@since $($since)?),
+                pattern: $crate::object::response_object!(@pattern $($rule)?),
             }),*];
 
             #[allow(non_camel_case_types)]
@@ -286,13 +299,24 @@ macro_rules! response_object {
                         }
                         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                             let mut out = $name::default();
+                            // A key given twice is an error at its second occurrence, never an
+                            // override (a second `amount` or `charge_status` would be billed).
+                            let mut seen = 0u64;
                             while let Some(key) = map.next_key::<Key>()? {
                                 match key {
                                     $(Key::$field => {
+                                        let bit = 1u64 << Index::$field as u32;
+                                        if seen & bit != 0 {
+                                            return $crate::json::repeated(&mut map, $wire);
+                                        }
+                                        seen |= bit;
                                         $crate::object::response_object!(@read $presence, map, out, $field, $ty);
                                     })*
                                     Key::__other(name) => {
-                                        let value: serde_json::Value = map.next_value()?;
+                                        if out.extra.contains_key(&name) {
+                                            return $crate::json::repeated(&mut map, &name);
+                                        }
+                                        let value = map.next_value_seed($crate::json::StrictValue)?;
                                         out.extra.insert(name, value);
                                     }
                                 }
@@ -360,7 +384,9 @@ macro_rules! response_object {
                     }
                     $(
                         if let Some(v) = &self.$field {
-                            $crate::object::CheckPresence::check_presence(v, &$crate::object::Path::Key(path, $wire))?;
+                            let at = $crate::object::Path::Key(path, $wire);
+                            $( $crate::json::$rule(v, &at)?; )?
+                            $crate::object::CheckPresence::check_presence(v, &at)?;
                         }
                     )*
                     Ok(())
@@ -403,6 +429,8 @@ macro_rules! response_object {
             }
         };
     };
+    (@pattern) => { None };
+    (@pattern identifier) => { Some($crate::schema::TEXT_PATTERN) };
     (@since) => { None };
     (@since $since:ident) => { Some($crate::release::Release::$since) };
     (@read Nullable, $map:ident, $out:ident, $field:ident, $ty:ty) => {{
@@ -482,6 +510,11 @@ macro_rules! wire_enum {
                         f.write_str("a string")
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        if $crate::json::has_control(v) {
+                            return Err(E::custom(format_args!(
+                                "a {} {}", stringify!($name), $crate::json::CONTROL_MESSAGE
+                            )));
+                        }
                         Ok($name::from_wire(v))
                     }
                 }
@@ -504,7 +537,10 @@ macro_rules! wire_enum {
                 // Open: a value this SDK does not know decodes too (and is kept), so the known
                 // values are one branch of an `anyOf` whose other branch is any string.
                 let mut schema = schemars::json_schema!({
-                    "anyOf": [{"type": "string", "enum": Self::KNOWN}, {"type": "string"}],
+                    "anyOf": [
+                        {"type": "string", "enum": Self::KNOWN},
+                        {"type": "string", "pattern": $crate::schema::TEXT_PATTERN},
+                    ],
                     "x-forward-compatible": true
                 });
                 if !since.is_empty() {

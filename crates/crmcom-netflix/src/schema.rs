@@ -25,10 +25,30 @@ use crate::token::SECRET_PARAMETERS;
 pub(crate) const WHITESPACE_CLASS: &str =
     "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
 
-/// A string that is not blank: it holds at least one character that is not white space. The
-/// `pattern` of every mandatory string parameter (with `minLength: 1`).
-pub(crate) static NON_BLANK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(&format!("[^{WHITESPACE_CLASS}]")).expect("valid regex"));
+/// The control characters no string may hold (U+0000 to U+001F, U+007F), as a class body.
+const CONTROL_CLASS: &str = "\\x00-\\x1F\\x7F";
+
+/// A text without control characters: the `pattern` of every optional string parameter and of
+/// the identifiers of the responses.
+pub(crate) const TEXT_PATTERN: &str = "^[^\\x00-\\x1F\\x7F]*$";
+
+/// [`TEXT_PATTERN`] for request strings.
+pub(crate) static TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(TEXT_PATTERN).expect("valid regex"));
+
+/// A free text (`x-free-text`, notes): tab, line feed and carriage return allowed.
+pub(crate) static FREE_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*$").expect("valid regex")
+});
+
+/// A text that is not blank: no control character, and at least one character that is not white
+/// space. The `pattern` of every mandatory string parameter (with `minLength: 1`).
+pub(crate) static NON_BLANK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        "^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}{WHITESPACE_CLASS}][^{CONTROL_CLASS}]*$"
+    ))
+    .expect("valid regex")
+});
 
 /// A Web API key: printable ASCII without space or colon (the colon would end the HTTP Basic
 /// user name).
@@ -39,8 +59,11 @@ pub(crate) static API_KEY: LazyLock<Regex> =
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Any,
+    /// A string; `free_text` ones may hold tabs and line breaks, no string any other control
+    /// character (NUL would cut the value short in C, and the API has no use for the rest).
     String {
         date: bool,
+        free_text: bool,
         pattern: Option<Regex>,
     },
     Integer {
@@ -96,8 +119,20 @@ impl Field {
     fn available_in(&self, release: Release) -> bool {
         self.since.is_none_or(|s| s <= release)
     }
-    fn is_free_text(&self) -> bool {
-        matches!(self.node, Node::String { date: false, .. })
+    /// Whether `value` is a blank text that counts as not given: a blank string for a plain text
+    /// field, without a control character (which is reported, blank or not).
+    fn is_blank_text(&self, value: &Value) -> bool {
+        match (&self.node, value) {
+            (
+                Node::String {
+                    date: false,
+                    free_text,
+                    ..
+                },
+                Value::String(s),
+            ) => s.trim().is_empty() && !has_forbidden_control(s, *free_text),
+            _ => false,
+        }
     }
 }
 
@@ -163,6 +198,10 @@ pub(crate) fn compile(schema: &Value) -> Node {
     match ty {
         "string" => Node::String {
             date: obj.get("x-date").and_then(Value::as_bool).unwrap_or(false),
+            free_text: obj
+                .get("x-free-text")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             pattern: obj
                 .get("pattern")
                 .and_then(Value::as_str)
@@ -277,7 +316,21 @@ pub(crate) fn check(
 ) -> Value {
     match node {
         Node::Any => value.clone(),
-        Node::String { date, pattern } => match value {
+        Node::String {
+            date,
+            free_text,
+            pattern,
+        } => match value {
+            Value::String(s) if has_forbidden_control(s, *free_text) => {
+                let rule = if *free_text {
+                    "must not contain control characters other than tab, line feed and carriage \
+                     return"
+                } else {
+                    crate::json::CONTROL_MESSAGE
+                };
+                out.push(path, Code::InvalidFormat, rule);
+                value.clone()
+            }
             Value::String(s) if *date => match Date::parse(s) {
                 Some(d) => Value::String(d.to_string()),
                 None => {
@@ -398,6 +451,9 @@ fn pattern_message(pattern: &Option<Regex>) -> String {
             "must be printable ASCII without spaces or colons".to_owned()
         }
         Some(p) if p.as_str() == NON_BLANK.as_str() => "must not be blank".to_owned(),
+        Some(p) if p.as_str() == TEXT.as_str() || p.as_str() == FREE_TEXT.as_str() => {
+            crate::json::CONTROL_MESSAGE.to_owned()
+        }
         Some(p) => format!("must match the pattern {}", p.as_str()),
         None => String::new(),
     }
@@ -579,7 +635,7 @@ fn check_object(
             // An optional null is the same as absent; a required one is reported below.
             continue;
         }
-        if is_blank(v) && (field.required_in(release) || field.is_free_text()) {
+        if (is_blank(v) && field.required_in(release)) || field.is_blank_text(v) {
             // A blank mandatory string is reported below as `required`; a blank optional text
             // counts as not given and is left out, as `null` is.
             continue;
@@ -660,6 +716,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+fn has_forbidden_control(s: &str, free_text: bool) -> bool {
+    if free_text {
+        s.bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    } else {
+        crate::json::has_control(s)
+    }
+}
+
 /// Whether a parameter's value must never be echoed.
 pub(crate) fn is_secret(name: &str) -> bool {
     SECRET_PARAMETERS.contains(&name)
@@ -717,16 +782,27 @@ where
 mod tests {
     use super::*;
 
+    /// The published patterns say what the walker's rules say: blank as `str::trim` sees it, the
+    /// control characters as `has_forbidden_control` sees them.
     #[test]
-    fn blank_means_only_white_space_the_way_trim_sees_it() {
+    fn patterns_agree_with_the_blank_and_control_rules() {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            let s = c.to_string();
-            assert_eq!(
-                NON_BLANK.is_match(&s),
-                !s.trim().is_empty(),
-                "U+{:04X}",
-                c as u32
-            );
+            for s in [c.to_string(), format!("a{c}"), format!("{c} ")] {
+                let control = has_forbidden_control(&s, false);
+                assert_eq!(TEXT.is_match(&s), !control, "U+{:04X}", c as u32);
+                assert_eq!(
+                    FREE_TEXT.is_match(&s),
+                    !has_forbidden_control(&s, true),
+                    "U+{:04X}",
+                    c as u32
+                );
+                assert_eq!(
+                    NON_BLANK.is_match(&s),
+                    !s.trim().is_empty() && !control,
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
         }
     }
 

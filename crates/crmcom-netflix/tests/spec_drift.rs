@@ -138,6 +138,7 @@ fn facts(schema: &Value, root: &Value) -> BTreeMap<String, Value> {
             "x-in",
             "x-alias-of",
             "x-since",
+            "x-free-text",
             "x-required-since",
             "x-required-until",
             "x-unique-items-by",

@@ -37,6 +37,8 @@ from ._errors import (
     ApiError,
     Error,
     ErrorDetails,
+    JournalError,
+    JournalLocked,
     Loc,
     MalformedResponse,
     TransportError,
@@ -83,6 +85,7 @@ from ._native import (
     Charge,
     ChargesPage,
     ChargeSync,
+    Journal,
     Empty,
     FailedAcknowledgement,
     FailedCharge,
@@ -131,6 +134,8 @@ __all__ = [
     "ApiError",
     "MalformedResponse",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
     # values
@@ -183,6 +188,7 @@ __all__ = [
     "Empty",
     # sync and client
     "ChargeSync",
+    "Journal",
     "SyncReport",
     "FailedAcknowledgement",
     "Client",

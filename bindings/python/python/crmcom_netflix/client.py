@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import os
 import re
 import ssl
 import threading
@@ -50,7 +51,6 @@ from . import _native
 from ._base import Request
 from ._enums import ChargeStatusFilter
 from ._errors import ApiError, Error, MalformedResponse, TransportError
-from ._journal import Journal, PathLike
 from ._models import (
     AcceptCharges,
     AcceptedCharge,
@@ -70,8 +70,8 @@ from ._models import (
 )
 from ._native import (
     Charge,
+    Journal,
     ChargesPage,
-    ChargeSync,
     Empty,
     FailedCharge,
     FailedCharges,
@@ -95,6 +95,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("crmcom_netflix")
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 ChargeSetItem = Union[
     Charge,
@@ -646,13 +648,6 @@ class Client:
 
     # -- the charge loop ---------------------------------------------------------------------
 
-    @staticmethod
-    def _taken(charge: Charge) -> bool:
-        """Whether the billing takes the charge: billable ones to bill, and processed ones that
-        are not to be billed (declined, bad request, rejected) to record. Pending charges,
-        unknown statuses and approved amounts it cannot price stay on the server."""
-        return charge.billing_action != "leave"
-
     def sync_charges(
         self,
         *,
@@ -667,24 +662,27 @@ class Client:
         records the ones the billing takes, acknowledges them, page after page.
 
         With a `journal` path the sync state and the ledger of taken charges are kept in SQLite
-        and saved after every step: a run killed at any point resumes on the next call, without
-        losing a charge or taking one twice. `export(result)` runs before the run is marked
-        complete (write the billing file there): if it fails or the process dies, the next call
-        finishes the same run and exports again. The options apply to a new journal; a resumed
-        one keeps its own.
+        (the journal every language uses: a run begun here can be finished by the Rust client,
+        and the other way round) and saved at every step: a run killed at any point resumes on
+        the next call, without losing a charge or taking one twice. One job at a time: a second
+        job on the same journal raises `JournalLocked` at once and changes nothing.
+        `export(result)` runs before the run is marked complete (write the billing file there):
+        if it fails or the process dies, the next call finishes the same run and exports again.
+        The options apply to a new journal; a resumed one keeps its own.
         """
-        store = Journal(journal)
+        options = {
+            "release": self.release,
+            "page_size": page_size,
+            "max_ack_attempts": max_ack_attempts,
+            "max_pages_per_run": max_pages_per_run,
+            "already_acknowledged_codes": (
+                None if already_acknowledged_codes is None else list(already_acknowledged_codes)
+            ),
+        }
+        store = Journal(None if journal is None else os.fspath(journal))
         try:
             return self._sync(
-                store,
-                export,
-                {
-                    "release": self.release,
-                    "page_size": page_size,
-                    "max_ack_attempts": max_ack_attempts,
-                    "max_pages_per_run": max_pages_per_run,
-                    "already_acknowledged_codes": already_acknowledged_codes,
-                },
+                store, export, json.dumps({k: v for k, v in options.items() if v is not None})
             )
         finally:
             store.close()
@@ -693,30 +691,21 @@ class Client:
         self,
         store: Journal,
         export: Optional[Callable[[SyncResult], None]],
-        options: Mapping[str, Any],
+        options: str,
     ) -> SyncResult:
-        saved, complete = store.load()
-        if saved is None:
-            sync = ChargeSync(**{k: v for k, v in options.items() if v is not None})
-            store.save(sync.state_json())
-        else:
-            sync = ChargeSync.from_state(saved)
-            if complete:
-                sync.start_run()
-                store.save(sync.state_json())
-            else:
-                log.info("resuming run %d", sync.run)
+        if store.start(options) == "resumed":
+            log.info("resuming run %d", store.run)
         left: List[Charge] = []
         relogged = False
         while True:
             token = self._current_token()
-            request = sync.next_request(token)
-            store.save(sync.state_json())
+            request = store.next_request(token)
             if request is None:
                 break
             body = self.exchange(request)
             try:
-                sync.feed(body)
+                # The page and its handover are one transaction of the journal.
+                taken, left_here = store.feed(body)
             except ApiError:
                 # The state is unchanged: the same request goes again with a new token, once.
                 if relogged or not self.relogin_on_api_error:
@@ -726,21 +715,14 @@ class Client:
                 self._renew(token)
                 continue
             relogged = False
-            store.save(sync.state_json())
-            charges = sync.take_charges()
-            if not charges:
-                continue
-            taken = [c for c in charges if self._taken(c)]
-            left.extend(c for c in charges if not self._taken(c))
-            # Taking is recorded with the state that hands the charges over, atomically.
-            store.record(sync.run, taken, sync.state_json())
+            left.extend(left_here)
             if taken:
-                sync.confirm(taken)
-                store.save(sync.state_json())
-        result = SyncResult(
-            run=sync.run, report=sync.report(), charges=store.charges(sync.run), left=left
-        )
+                # The billing takes every charge it is handed: the journal's ledger is what the
+                # export bills from.
+                store.confirm(taken)
+        report, charges = store.summary()
+        result = SyncResult(run=store.run, report=report, charges=charges, left=left)
         if export is not None:
             export(result)
-        store.save(sync.state_json(), complete=True)
+        store.complete()
         return result

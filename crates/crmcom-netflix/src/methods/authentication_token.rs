@@ -23,6 +23,7 @@ pub struct LoginRequest {
     #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
     pub organisation: String,
     /// Unit to use for the session; the user's default unit when absent.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub unit: Option<String>,
 }
 
@@ -35,7 +36,7 @@ crate::object::response_object! {
     /// The data of `authentication/token`.
     pub struct LoginResult {
         /// The token to pass to every other method.
-        token: Token = "token", Required;
+        token: Token = "token", Required, identifier;
     }
 }
 

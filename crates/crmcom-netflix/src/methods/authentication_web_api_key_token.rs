@@ -36,6 +36,7 @@ pub struct WebApiKeyLogin {
     #[schemars(extend("x-in" = "authorization"))]
     pub api_key: Secret,
     /// Unit to use for the session; the key's default unit when absent.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub unit: Option<String>,
 }
 

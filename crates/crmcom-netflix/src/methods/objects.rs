@@ -65,14 +65,19 @@ pub enum PhoneType {
 #[schemars(extend("x-one-of-required" = [["id", "name", "alternative_code", "two_character_code", "three_character_code"]]))]
 pub struct CountryIdentifier {
     /// CRM.COM country ID.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub id: Option<String>,
     /// Country name (`"CYPRUS"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub name: Option<String>,
     /// Alternative code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub alternative_code: Option<String>,
     /// Two-letter code (`"CY"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub two_character_code: Option<String>,
     /// Three-letter code (`"CYP"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub three_character_code: Option<String>,
 }
 
@@ -87,56 +92,79 @@ pub struct Address {
     #[schemars(extend("x-since" = "R16.1.0"))]
     pub is_primary: Option<bool>,
     /// Postal code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub postal_code: Option<String>,
     /// Street name: mandatory before R14.2.0; from R14.2.0 only for the CRM.COM address format,
     /// which the server enforces.
     #[schemars(extend("x-required-until" = "R14.2.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub street_name: Option<String>,
     /// Street number.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub street_number: Option<String>,
     /// Floor: -2147483648 to 2147483647 (CRM.COM's integers are taken to be 32-bit).
     #[validate(range(min = -2_147_483_648, max = 2_147_483_647))]
     pub floor: Option<i64>,
     /// Apartment number.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub apartment_number: Option<String>,
     /// Area.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub area: Option<String>,
     /// Town or city.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub town_city: Option<String>,
     /// District.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub district: Option<String>,
     /// Municipality.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub municipality: Option<String>,
     /// Country.
     #[validate(nested)]
     pub country_identifier: Option<CountryIdentifier>,
     /// PO box.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub po_box: Option<String>,
     /// PO box postal code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub po_box_postal_code: Option<String>,
     /// "Care of" person.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub care_of: Option<String>,
-    /// Notes.
+    /// Notes: free text, which may hold tabs and line breaks.
+    #[schemars(extend("x-free-text" = true))]
+    #[validate(regex(path = *crate::schema::FREE_TEXT))]
     pub notes: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_1: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_2: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_3: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_4: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_5: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_6: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_7: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_8: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_9: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_10: Option<String>,
 }
 
@@ -190,15 +218,25 @@ macro_rules! contact_object {
             #[schemars(extend("x-since" = "R16.1.0"))]
             pub is_primary: Option<bool>,
             $($(#[$fattr])* pub $field: $fty $(<$fin>)?,)*
-            /// Notes.
+            /// Notes: free text, which may hold tabs and line breaks.
+            #[schemars(extend("x-free-text" = true))]
+            #[validate(regex(path = *crate::schema::FREE_TEXT))]
             pub notes: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_1: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_2: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_3: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_4: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_5: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_6: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_7: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_8: Option<String>,
             #[allow(missing_docs)] pub udf_float_1: Option<f64>,
             #[allow(missing_docs)] pub udf_float_2: Option<f64>,
@@ -228,6 +266,7 @@ contact_object!(
         #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
         number: String,
         /// Area code.
+        #[validate(regex(path = *crate::schema::TEXT))]
         area_code: Option<String>,
         /// Country of the phone.
         #[validate(nested)]
@@ -464,6 +503,7 @@ macro_rules! charge_set_request {
             #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
             pub billing_system_customer_identifier: String,
             /// The operator's reconciliation reference; unique per operator when given.
+            #[validate(regex(path = *crate::schema::TEXT))]
             pub reference_number: Option<String>,
         }
 

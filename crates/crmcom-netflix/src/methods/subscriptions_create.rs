@@ -46,6 +46,7 @@ pub struct CreateSubscription {
     #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
     pub billing_system_customer_identifier: String,
     /// Promotion to apply at sign-up (a `code` from `promotions/list`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub promotion_code: Option<String>,
     /// Sign-up channel.
     pub channel: Option<Channel>,
@@ -53,8 +54,10 @@ pub struct CreateSubscription {
     #[validate(range(min = 1, max = 86400))]
     pub validity_duration: Option<u32>,
     /// Customer's first name.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub customer_first_name: Option<String>,
     /// Customer's last name.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub customer_last_name: Option<String>,
     /// Customer's address (a single object).
     #[validate(nested)]
@@ -94,7 +97,7 @@ crate::object::response_object! {
     /// `expires_on` are inferred, both may be absent, and every other key is kept in `extra`.
     pub struct SubscriptionCreated {
         /// The Netflix token that sends the subscriber to the Netflix sign-up page.
-        netflix_token: String = "netflix_token", Nullable;
+        netflix_token: String = "netflix_token", Nullable, identifier;
         /// When the Netflix token expires (after `validity_duration`).
         expires_on: Date = "expires_on", Nullable;
     }

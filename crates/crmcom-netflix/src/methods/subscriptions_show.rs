@@ -24,9 +24,11 @@ use crate::Error;
 pub struct ShowSubscriptions {
     /// The customer's identifier in the operator's billing system.
     #[schemars(extend("x-required-until" = "R14.1.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub billing_system_customer_identifier: Option<String>,
     /// The customer's identifier on Netflix (the PAI).
     #[schemars(extend("x-since" = "R14.1.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub netflix_customer_identifier: Option<String>,
     /// Fields of each subscription to return; all when absent.
     #[validate(nested)]
@@ -76,7 +78,7 @@ crate::object::response_object! {
     /// A Netflix subscription.
     pub struct Subscription {
         /// CRM.COM subscription number.
-        subscription_number: String = "subscription_number", Required;
+        subscription_number: String = "subscription_number", Required, identifier;
         /// State on Netflix. Documented as `netflix_sate`; both spellings are read.
         netflix_state: NetflixState = "netflix_state" | "netflix_sate", Required;
         /// Life-cycle state of the CRM.COM subscription.
