@@ -95,6 +95,8 @@ def for_release(node: Any, release: str, non_blank: str) -> Any:
     if isinstance(props, dict) and isinstance(node.get("properties"), dict):
         required = [r for r in node.get("required", []) if r in props]
         for name, p in node["properties"].items():
+            if not isinstance(p, dict):
+                continue  # a `false` schema: the property must not be there
             if name in props and ("x-required-since" in p or "x-required-until" in p):
                 if _required_in(p, release):
                     if name not in required:

@@ -136,7 +136,8 @@ pub(crate) fn missing_error(path: &Path<'_>, field: &str) -> Error {
 
 /// Builds the JSON Schema of a response object from its field declarations: a nullable field
 /// admits `null`; a required field with aliases (`netflix_state` or `netflix_sate`) must come
-/// under one of its names (`anyOf` of `required`), each name a property of its own.
+/// under one of its names (`anyOf` of `required`) and not under two (`dependentSchemas`), each
+/// name a property of its own.
 pub(crate) fn object_schema(
     doc: &str,
     fields: &[FieldInfo],
@@ -145,6 +146,8 @@ pub(crate) fn object_schema(
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
     let mut any_of = Vec::new();
+    // A field under two of its names is the field twice (malformed): its name excludes its aliases.
+    let mut dependent = serde_json::Map::new();
     for (i, f) in fields.iter().enumerate() {
         let mut schema = property(i).to_value();
         if let (Some(pattern), Value::Object(map)) = (f.pattern, &mut schema) {
@@ -161,6 +164,17 @@ pub(crate) fn object_schema(
             if let Some(since) = f.since {
                 map.insert("x-since".into(), since.as_str().into());
             }
+        }
+        if !f.aliases.is_empty() {
+            let aliases: serde_json::Map<String, Value> = f
+                .aliases
+                .iter()
+                .map(|a| ((*a).to_owned(), Value::Bool(false)))
+                .collect();
+            dependent.insert(
+                f.name.to_owned(),
+                serde_json::json!({ "properties": aliases }),
+            );
         }
         for alias in f.aliases {
             let mut alias_schema = schema.clone();
@@ -205,6 +219,9 @@ pub(crate) fn object_schema(
                 .collect();
             schema.insert("allOf".into(), Value::Array(all));
         }
+    }
+    if !dependent.is_empty() {
+        schema.insert("dependentSchemas".into(), Value::Object(dependent));
     }
     schema.insert("additionalProperties".into(), true.into());
     schemars::Schema::try_from(Value::Object(schema)).unwrap_or_default()
