@@ -97,6 +97,9 @@ fn text() -> impl Strategy<Value = String> {
         Just(" ".to_owned()),
         Just("\u{3000}\t".to_owned()),
         Just("\u{FEFF}".to_owned()),
+        Just("I\u{0}1".to_owned()),
+        Just("a\tb".to_owned()),
+        Just(" \t".to_owned()),
         "[a-zA-Z0-9]{1,8}",
         "[ a-z:\u{e9}]{0,6}",
     ]
