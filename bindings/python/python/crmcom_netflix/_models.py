@@ -89,6 +89,7 @@ class WebApiKeyLogin(Request):
 
     __slots__ = ("api_key", "unit")
     METHOD: ClassVar[str] = "authentication/web_api_key/token"
+    _WITHIN = ("authentication/web_api_key/token", "")
     _FIELDS = (
         ("api_key", "str", None, True),
         ("unit", "str", None, False),
