@@ -7,7 +7,7 @@ use crmcom_netflix::{
     AcknowledgeCharges, AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus,
     CreateSubscription, DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest,
     Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription,
-    UnsuspendSubscription,
+    UnsuspendSubscription, WebApiKeyLogin,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -228,6 +228,9 @@ fn decode_typed(
         }
         Method::AuthenticationToken => {
             wrap::<PyLoginResult>(py, core_decode::<LoginRequest>(body, fields).py_err(py)?)
+        }
+        Method::AuthenticationWebApiKeyToken => {
+            wrap::<PyLoginResult>(py, core_decode::<WebApiKeyLogin>(body, fields).py_err(py)?)
         }
         Method::ChargesAcknowledge => wrap::<PyFailedCharges>(
             py,

@@ -647,7 +647,8 @@ impl Sim {
         } else {
             Input::Query(request.query)
         };
-        let (body, refusal) = self.serve_coded(request.verb, request.path, input, now);
+        let (body, refusal) =
+            self.serve_coded(request.verb, request.path, request.headers, input, now);
         out.body = body;
         out.error_code = refusal.map(str::to_owned);
         match refusal {

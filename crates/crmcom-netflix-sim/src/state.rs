@@ -1,5 +1,5 @@
 //! The simulator's whole data as one serde value ([`SimState`]), so that a shell can save it
-//! and start again where it stopped: users, tokens, promotions, subscriptions, every charge
+//! and start again where it stopped: users, Web API keys, tokens, promotions, subscriptions, every charge
 //! (acknowledged ones included), reference numbers, the processing schedule, charges scheduled
 //! to arrive and the counters. The fault rules in force are not part of it: they belong to the
 //! run of a server, not to its data.
@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use crate::auth::Issued;
 use crate::ledger::Ledger;
-use crate::{ChargeSpec, LedgerCharge, PromotionSpec, Sim, SimStats, SubscriptionRecord, User};
+use crate::{
+    ApiKey, ChargeSpec, LedgerCharge, PromotionSpec, Sim, SimStats, SubscriptionRecord, User,
+};
 
 /// The version of the [`SimState`] layout; a state of another version is refused.
 pub const SIM_STATE_FORMAT: u32 = 1;
@@ -36,6 +38,8 @@ pub struct SimState {
     format: u32,
     release: Release,
     users: Vec<User>,
+    #[serde(default)]
+    api_keys: Vec<ApiKey>,
     tokens: Vec<TokenRecord>,
     tokens_issued: u64,
     promotions: Vec<PromotionSpec>,
@@ -147,6 +151,7 @@ impl Sim {
             format: SIM_STATE_FORMAT,
             release: self.release,
             users: self.users.clone(),
+            api_keys: self.api_keys.clone(),
             tokens,
             tokens_issued: self.issued,
             promotions: self.promotions.clone(),
@@ -182,6 +187,7 @@ impl Sim {
     pub fn from_state(state: SimState) -> Result<Sim, StateError> {
         let mut sim = Sim::new(state.release);
         sim.users = state.users;
+        sim.api_keys = state.api_keys;
         sim.tokens = state
             .tokens
             .into_iter()

@@ -63,6 +63,7 @@ from ._models import (
     ShowSubscriptions,
     SuspendSubscription,
     UnsuspendSubscription,
+    WebApiKeyLogin,
 )
 from .client import (
     ChargeSetItem,
@@ -156,6 +157,7 @@ __all__ = [
     "Params",
     "Request",
     "LoginRequest",
+    "WebApiKeyLogin",
     "ReleaseToken",
     "ListPromotions",
     "ShowSubscriptions",

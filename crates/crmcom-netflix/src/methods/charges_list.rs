@@ -1,11 +1,22 @@
 //! `GET netflix/charges/list` (R12.0.0, revised): the operator's Netflix charges not yet
 //! acknowledged, oldest first, at most 50 per call.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::decode::ResponseData;
+
+/// FNV-1a of a charge number: cheap for short keys; the server gains nothing by making the
+/// numbers of its own page collide.
+fn key_hash(number: &str) -> u64 {
+    number.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
 use crate::method::{ApiRequest, Method};
 use crate::methods::objects::FieldsSet;
 use crate::money::{Currency, Money};
@@ -26,18 +37,22 @@ pub enum ChargeStatusFilter {
 ///
 /// Acknowledged charges drop out of later lists: a client that acknowledges each page before the
 /// next keeps `offset` at the number of charges it left in place (see `ChargeSync`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "crate::schema::extension_rules"))]
 pub struct ListCharges {
     /// Page size: 1 to 50.
-    #[schemars(range(min = 1, max = 50))]
+    #[validate(range(min = 1, max = 50))]
     pub number_of_results: u32,
-    /// Charges to skip: 0 on the first call.
+    /// Charges to skip: 0 on the first call; at most 2147483647 (CRM.COM's integers are taken
+    /// to be 32-bit, and a larger value would not survive a double either).
+    #[validate(range(min = 0, max = 2_147_483_647))]
     pub offset: u64,
     /// Status filter: not in R12.0.0, mandatory from R14.1.0.
     #[schemars(extend("x-since" = "R14.1.0", "x-required-since" = "R14.1.0"))]
     pub charge_status: Option<ChargeStatusFilter>,
     /// Fields of each charge to return; all when absent.
+    #[validate(nested)]
     pub fields_set: Option<FieldsSet<Charge>>,
 }
 
@@ -65,7 +80,7 @@ crate::object::wire_enum! {
     /// Status of a Netflix charge.
     pub enum ChargeStatus {
         /// Received, not yet processed by CRM.COM: must not be billed yet.
-        Pending = "PENDING" since R14_1_0,
+        Pending = "PENDING",
         /// Approved: bill the customer.
         Approved = "APPROVED",
         /// Declined; the Netflix subscription will be terminated.
@@ -250,59 +265,60 @@ impl ResponseData for ChargesPage {
         for (i, c) in self.charges().iter().enumerate() {
             c.check_item(&Path::Index(&set, i), named)?;
         }
-        for (first, again) in repeated_numbers(self.charges()) {
-            let charges = self.charges();
-            if charges[first] != charges[again] {
-                let at = Path::Key(&Path::Index(&set, again), "number");
-                return Err(Error::malformed(
-                    at.render(),
-                    format!(
-                        "charge `{}` comes twice in the page with different data (first at \
-                         data.charges_set[{first}]): which one to bill is unknown",
-                        charges[again].number()
-                    ),
-                ));
-            }
-        }
         Ok(())
     }
 
-    /// An identical repeat of a charge is the same charge: it is kept once, where it first came.
-    fn merge_repeats(&mut self) -> usize {
-        let mut again: Vec<usize> = repeated_numbers(self.charges())
-            .into_iter()
-            .map(|(_, again)| again)
-            .collect();
-        if again.is_empty() {
-            return 0;
+    /// A charge number that comes again with the same data is the same charge: it is kept once,
+    /// where it first came. With other data, which one to bill is unknown: the page is malformed.
+    fn settle(&mut self) -> Result<usize, Error> {
+        let charges = self.charges();
+        // An open-addressing table of charge indices by number, at most half full: each charge
+        // is looked up once, and a repeat finds its first occurrence. Without a number (a
+        // `fields_set` left it out) a charge has no key.
+        let size = (2 * charges.len()).next_power_of_two().max(8);
+        let mut slots: Vec<usize> = vec![usize::MAX; size];
+        let mut again = Vec::new();
+        for (i, c) in charges.iter().enumerate() {
+            let Some(number) = c.number.as_deref() else {
+                continue;
+            };
+            let mut slot = key_hash(number) as usize & (size - 1);
+            let first = loop {
+                match slots[slot] {
+                    usize::MAX => {
+                        slots[slot] = i;
+                        break None;
+                    }
+                    j if charges[j].number() == number => break Some(j),
+                    _ => slot = (slot + 1) & (size - 1),
+                }
+            };
+            let Some(first) = first else {
+                continue;
+            };
+            if charges[first] != *c {
+                let set = Path::Key(&Path::Root("data"), "charges_set");
+                let at = Path::Key(&Path::Index(&set, i), "number");
+                return Err(Error::malformed(
+                    at.render(),
+                    format!(
+                        "charge `{number}` comes twice in the page with different data (first at \
+                         data.charges_set[{first}]): which one to bill is unknown"
+                    ),
+                ));
+            }
+            again.push(i);
         }
-        again.sort_unstable();
-        again.dedup();
-        let set = self.charges_set.get_or_insert_with(Vec::new);
+        if again.is_empty() {
+            return Ok(0);
+        }
         let mut i = 0;
+        let set = self.charges_set.get_or_insert_with(Vec::new);
         set.retain(|_| {
             let keep = again.binary_search(&i).is_err();
             i += 1;
             keep
         });
-        again.len()
+        Ok(again.len())
     }
-}
-
-/// Pairs (first index, later index) of charges that share a number; charges without a number
-/// (projected away by a `fields_set`) have no key and are never paired.
-fn repeated_numbers(charges: &[Charge]) -> Vec<(usize, usize)> {
-    let mut keyed: Vec<(&str, usize)> = charges
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.number.as_deref().map(|n| (n, i)))
-        .collect();
-    // Sorting by number, then by position, puts each number's first occurrence first.
-    keyed.sort_unstable();
-    let mut out = Vec::new();
-    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-        out.extend(run[1..].iter().map(|&(_, later)| (run[0].1, later)));
-    }
-    out.sort_unstable_by_key(|&(_, later)| later);
-    out
 }
