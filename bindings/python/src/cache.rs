@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{LazyLock, Mutex};
 
-use chrono::NaiveDateTime;
 use compact_str::CompactString;
 use pyo3::prelude::*;
 
@@ -86,7 +85,5 @@ impl<K: Hash + Eq> ValueCache<K> {
 
 /// `Decimal`s by the wire number and the minor-unit digits they were rounded to.
 pub static DECIMALS: ValueCache<(u64, Option<u32>)> = ValueCache::new();
-/// `datetime`s by their reading.
-pub static DATETIMES: ValueCache<NaiveDateTime> = ValueCache::new();
 /// Enum members by enum and wire value.
 pub static ENUM_MEMBERS: ValueCache<(&'static str, CompactString)> = ValueCache::new();

@@ -21,10 +21,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cache::{DATETIMES, DECIMALS, ENUM_MEMBERS};
-use crate::convert::{datetime, decimal, to_json, to_py, with_text};
+use crate::cache::{DECIMALS, ENUM_MEMBERS};
+use crate::convert::{datetime, money_decimal, to_json, to_py, with_text};
 use crate::errors::malformed;
-use crate::money::exact_text;
 use crate::token::PyToken;
 
 /// A Python class that wraps a core response object.
@@ -87,7 +86,7 @@ impl ToPyField for Option<Currency> {
 impl ToPyField for Option<Date> {
     fn to_py_field(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         match self {
-            Some(d) => DATETIMES.get_or_make(py, d.0, || datetime(py, d)),
+            Some(d) => datetime(py, d),
             None => Ok(py.None()),
         }
     }
@@ -98,7 +97,7 @@ impl ToPyField for Option<Money> {
         match self {
             Some(m) => {
                 DECIMALS.get_or_make(py, (m.raw().to_bits(), m.minor_unit_exponent()), || {
-                    decimal(py, &exact_text(m))
+                    money_decimal(py, m)
                 })
             }
             None => Ok(py.None()),
