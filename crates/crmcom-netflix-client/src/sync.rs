@@ -1,0 +1,129 @@
+//! `sync_charges`: the nightly charge job, the core's `ChargeSync` driven end to end over the
+//! client with the journal.
+
+use crmcom_netflix::{Charge, SyncOptions};
+use tracing::info;
+
+use crate::client::Client;
+use crate::error::{BoxError, Error};
+use crate::journal::{ChargeToBill, Journal, RunSummary, Start, Taken};
+
+/// The operator's billing system, as the charge job sees it.
+///
+/// [`Billing::take`] is handed each page's charges and says which it took; only those are
+/// acknowledged. A charge it does not take stays on the server and comes back in a later run,
+/// marked `redelivered`. Bill each charge under its [`ChargeToBill::idempotency_key`] (the
+/// charge number) and it is billed once whatever happens: the job can be killed between the
+/// billing and the journal's record of it, and then hands the charge over again.
+///
+/// Both methods run on the caller's task: keep them short, or hand the work to a thread.
+pub trait Billing {
+    /// Takes a page's charges (action bill or record); returns the ones taken.
+    fn take(&mut self, charges: &[ChargeToBill]) -> Result<Vec<Taken>, BoxError>;
+
+    /// The end of a run: every charge taken in it, from the journal, for the billing file. It
+    /// runs before the run is marked complete, so if it fails or the process dies the next
+    /// start exports the same run again: make it idempotent (replace the run's file).
+    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
+        let _ = run;
+        Ok(())
+    }
+}
+
+/// A billing system from a closure that takes every charge it returns `Ok` for.
+impl<F> Billing for F
+where
+    F: FnMut(&ChargeToBill) -> Result<(), BoxError>,
+{
+    fn take(&mut self, charges: &[ChargeToBill]) -> Result<Vec<Taken>, BoxError> {
+        let mut taken = Vec::with_capacity(charges.len());
+        for c in charges {
+            self(c)?;
+            taken.push(Taken::new(c.number()));
+        }
+        Ok(taken)
+    }
+}
+
+/// What [`Client::sync_charges`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncOutcome {
+    /// How the journal was found: a new one, the next run, or an interrupted run resumed.
+    pub start: Start,
+    /// The run: its report and every charge taken in it.
+    pub summary: RunSummary,
+    /// Charges handed over in this process and left on the server for a person: pending, of a
+    /// status this SDK does not know, or approved with an amount it cannot price.
+    pub left: Vec<Charge>,
+}
+
+impl Client {
+    /// Runs the charge job to the end of one run: finishes the run a crash interrupted, or
+    /// begins the next one (with `options` on a new journal; a journal keeps its own).
+    ///
+    /// Every step is saved in `journal` before it is acted on: a job killed at any point
+    /// resumes at the next call without losing a charge or handing one over as new twice.
+    /// `billing` is handed each page's charges and confirms what it took; at the end of the
+    /// run, [`Billing::export`] gets the run's charges, and then the run is marked complete.
+    pub async fn sync_charges<B: Billing + ?Sized>(
+        &self,
+        journal: &mut Journal,
+        options: SyncOptions,
+        billing: &mut B,
+    ) -> Result<SyncOutcome, Error> {
+        let start = journal.start(options)?;
+        let run = journal.run();
+        match start {
+            Start::Resumed => info!(run, "resuming an interrupted run"),
+            _ => info!(run, "starting a run"),
+        }
+        let mut left = Vec::new();
+        let mut relogged = false;
+        loop {
+            let (token, fresh) = self.token().await?;
+            let Some(request) = journal.next_request(&token)? else {
+                break;
+            };
+            let method = request.method;
+            let answer = self
+                .bounded(method, self.exchange(&request, Some(&token)))
+                .await?;
+            match journal.feed(&answer.body, answer.status) {
+                Ok(handover) => {
+                    relogged = false;
+                    left.extend(handover.left);
+                    if !handover.charges.is_empty() {
+                        let taken = billing.take(&handover.charges).map_err(Error::Billing)?;
+                        journal.confirm(&taken)?;
+                    }
+                }
+                // The state did not change: the same request goes again with a new token.
+                Err(Error::Api { http_status, .. })
+                    if !fresh && !relogged && http_status < 500 && self.relogin_on_api_error() =>
+                {
+                    info!(method = method.name(), "API error; logging in again");
+                    relogged = true;
+                    self.forget(&token).await;
+                }
+                Err(e) => return Err(self.scrub(e)),
+            }
+        }
+        let summary = journal.summary()?;
+        billing.export(&summary).map_err(Error::Billing)?;
+        journal.complete()?;
+        let r = &summary.report;
+        info!(
+            run,
+            pages = r.pages,
+            handed_over = r.handed_over,
+            acknowledged = r.acknowledged,
+            failed = r.failed.len(),
+            "run complete"
+        );
+        Ok(SyncOutcome {
+            start,
+            summary,
+            left,
+        })
+    }
+}

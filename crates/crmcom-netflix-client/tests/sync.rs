@@ -1,0 +1,388 @@
+//! `sync_charges` and the journal against the simulator in-process: nights of charges billed
+//! once each, token expiry mid-run, failed acknowledgements, a page shifted under the cursor,
+//! a billing system that takes only some charges, an export that fails, the journal's lock, its
+//! schema and its contents.
+
+mod support;
+
+use std::sync::{Arc, Barrier};
+
+use crmcom_netflix::{ChargeStatus, SyncOptions};
+use crmcom_netflix_client::{
+    blocking, Client, Error, Journal, ManualClock, Start, JOURNAL_SCHEMA_VERSION,
+};
+use crmcom_netflix_sim::{ChargeSpec, TOKEN_LIFETIME_SECONDS};
+use support::{add_charges, credentials, sim_at_start, Faulty, Ledger, BASE};
+
+fn client(t: &Faulty, clock: &Arc<ManualClock>) -> Client {
+    Client::builder(BASE, credentials())
+        .transport(t.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+fn now(clock: &ManualClock) -> i64 {
+    crmcom_netflix_client::Clock::now(clock)
+}
+
+fn options(page_size: u32) -> SyncOptions {
+    SyncOptions {
+        page_size,
+        ..SyncOptions::default()
+    }
+}
+
+fn unacknowledged(t: &Faulty) -> Vec<String> {
+    t.with_sim(|s| {
+        s.charges()
+            .filter(|c| c.acknowledged_on.is_none())
+            .map(|c| c.number.clone())
+            .collect()
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_nights_bill_every_charge_once_and_acknowledge_what_was_taken() {
+    let (sim, clock) = sim_at_start();
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let dir = tempdir();
+    let mut journal = Journal::open(dir.join("journal.sqlite")).unwrap();
+    let mut billing = Ledger::default();
+    t.with_sim(|s| s.fail_acknowledgements_at_rate(100, 7));
+    for night in 0..3 {
+        clock.advance(86_400);
+        t.with_sim(|s| add_charges(s, now(&clock), 120, &format!("n{night}-")));
+        let outcome = c
+            .sync_charges(&mut journal, options(20), &mut billing)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome.start,
+            if night == 0 {
+                Start::New
+            } else {
+                Start::NextRun
+            }
+        );
+        assert!(outcome.summary.report.finished);
+        assert_eq!(outcome.summary.run, night + 1);
+    }
+    t.with_sim(|s| s.clear_faults());
+    clock.advance(86_400);
+    c.sync_charges(&mut journal, options(20), &mut billing)
+        .await
+        .unwrap();
+
+    assert_eq!(billing.billed.len(), 360);
+    assert!(unacknowledged(&t).is_empty());
+    // Every charge was handed over as new once.
+    let mut first = std::collections::BTreeMap::new();
+    for (n, redelivered) in &billing.deliveries {
+        if !redelivered {
+            *first.entry(n.clone()).or_insert(0) += 1;
+        }
+    }
+    assert!(first.values().all(|&k| k == 1), "{first:?}");
+    // The exports hold every billable charge exactly once.
+    let mut exported: Vec<String> = billing
+        .exports
+        .iter()
+        .flat_map(|(_, n)| n.clone())
+        .collect();
+    exported.sort();
+    let before = exported.len();
+    exported.dedup();
+    assert_eq!((before, exported.len()), (360, 360));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_that_expires_mid_run_is_renewed_and_the_run_goes_on() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 100, "p");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    // A billing system that takes an hour per page: the token (two hours) runs out mid-run.
+    struct Slow<'a>(Ledger, &'a ManualClock, &'a Faulty);
+    impl crmcom_netflix_client::Billing for Slow<'_> {
+        fn take(
+            &mut self,
+            charges: &[crmcom_netflix_client::ChargeToBill],
+        ) -> Result<Vec<crmcom_netflix_client::Taken>, crmcom_netflix_client::BoxError> {
+            self.1.advance(3600);
+            // And the server revokes every token once, too.
+            if self.0.deliveries.len() == 40 {
+                self.2.with_sim(|s| s.expire_all_tokens());
+            }
+            self.0.take(charges)
+        }
+    }
+    let mut billing = Slow(Ledger::default(), &clock, &t);
+    let outcome = c
+        .sync_charges(&mut journal, options(20), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(outcome.summary.report.acknowledged, 100);
+    assert_eq!(billing.0.billed.len(), 100);
+    assert!(c.logins() >= 4, "{}", c.logins());
+    const { assert!(TOKEN_LIFETIME_SECONDS < 5 * 3600) };
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_page_shifted_under_the_cursor_loses_no_charge_and_bills_none_twice() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 60, "p");
+    sim.shift_next_page(-5);
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger::default();
+    c.sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap();
+    t.with_sim(|s| s.shift_next_page(7));
+    clock.advance(86_400);
+    c.sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap();
+    clock.advance(86_400);
+    c.sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(billing.billed.len(), 60);
+    assert!(unacknowledged(&t).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_acknowledgements_are_reported_and_carried_into_the_next_run() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 5, "p");
+    sim.fail_acknowledgement("I00000002", 10);
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger::default();
+    let outcome = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap();
+    let failed = &outcome.summary.report.failed;
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].number, "I00000002");
+    assert!(failed[0].deferred);
+    assert_eq!(unacknowledged(&t), ["I00000002"]);
+    t.with_sim(|s| s.clear_faults());
+    let outcome = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(outcome.summary.report.acknowledged, 1);
+    assert!(unacknowledged(&t).is_empty());
+    assert_eq!(billing.billed.len(), 5);
+    assert_eq!(
+        billing.deliveries.len(),
+        5,
+        "the failed one was not handed over again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn charges_the_billing_does_not_take_stay_on_the_server_and_come_back_redelivered() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 3, "p");
+    let n = now(&clock);
+    sim.add_charge(ChargeSpec::pending("p9", "1.99", "USD"), n);
+    sim.add_charge(
+        ChargeSpec::approved("p10", "1.99", "USD").with_status(ChargeStatus::Declined),
+        n,
+    );
+    sim.add_charge(ChargeSpec::approved("p11", "1.99", "XTS"), n);
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger::default();
+    billing.refuse.insert("I00000002".into(), 1);
+    let outcome = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap();
+    // Left for a person: the approved XTS charge (cannot be priced). The pending one is not
+    // listed (PROCESSED only); the declined one is recorded.
+    assert_eq!(outcome.left.len(), 1);
+    assert_eq!(billing.recorded.len(), 1);
+    assert_eq!(outcome.summary.report.unconfirmed, 2);
+    let mut left = unacknowledged(&t);
+    left.sort();
+    assert_eq!(left, ["I00000002", "I00000004", "I00000006"]);
+    let outcome = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(outcome.summary.report.acknowledged, 1);
+    assert!(billing.deliveries.contains(&("I00000002".to_owned(), true)));
+    assert_eq!(billing.billed.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_export_leaves_the_run_open_and_the_next_start_exports_it_again() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 7, "p");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger {
+        fail_export: 1,
+        ..Ledger::default()
+    };
+    let e = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "billing");
+    assert!(e.to_string().contains("could not be written"), "{e}");
+    let outcome = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(outcome.start, Start::Resumed);
+    assert_eq!(outcome.summary.run, 1);
+    assert_eq!(outcome.summary.charges.len(), 7);
+    assert_eq!(billing.exports, [(1, billing.exports[0].1.clone())]);
+    assert_eq!(billing.exports[0].1.len(), 7);
+}
+
+#[test]
+fn a_second_job_on_the_same_journal_is_refused_at_once_and_changes_nothing() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let first = Journal::open(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let e = Journal::open(&path).unwrap_err();
+    assert!(matches!(e, Error::JournalLocked { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("is in use by another job"), "{text}");
+    assert!(
+        text.contains(&format!("process {}", std::process::id())),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    drop(first);
+    Journal::open(&path).unwrap();
+}
+
+#[test]
+fn two_jobs_started_together_in_two_threads_run_once_and_export_once() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 200, "p");
+    let t = Faulty::new(sim, clock.clone());
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let barrier = Arc::new(Barrier::new(2));
+    let jobs: Vec<_> = (0..2)
+        .map(|_| {
+            let (t, clock, path, barrier) =
+                (t.clone(), clock.clone(), path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let c = blocking::Client::builder(BASE, credentials())
+                    .transport(t)
+                    .clock(clock)
+                    .build()
+                    .unwrap();
+                barrier.wait();
+                let mut journal = Journal::open(&path)?;
+                let mut billing = Ledger::default();
+                let outcome = c.sync_charges(&mut journal, options(10), &mut billing)?;
+                Ok::<_, Error>((outcome, billing))
+            })
+        })
+        .collect();
+    let results: Vec<Result<_, Error>> = jobs.into_iter().map(|j| j.join().unwrap()).collect();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(Error::JournalLocked { .. })))
+        .count();
+    let done: Vec<_> = results.into_iter().filter_map(Result::ok).collect();
+    assert_eq!((refused, done.len()), (1, 1));
+    assert_eq!(done[0].1.exports.len(), 1);
+    assert_eq!(done[0].1.exports[0].1.len(), 200);
+}
+
+#[test]
+fn the_journal_is_wal_with_full_sync_of_a_known_version_and_holds_no_secret() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 30, "p");
+    let t = Faulty::new(sim, clock.clone());
+    let c = blocking::Client::builder(BASE, credentials())
+        .transport(t.clone())
+        .clock(clock)
+        .build()
+        .unwrap();
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let mut journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.pragma("journal_mode").unwrap(), "wal");
+    assert_eq!(journal.pragma("synchronous").unwrap(), "2"); // FULL
+    assert_eq!(
+        journal.pragma("user_version").unwrap(),
+        JOURNAL_SCHEMA_VERSION.to_string()
+    );
+    c.sync_charges(&mut journal, options(10), &mut Ledger::default())
+        .unwrap();
+    let token = c.login().unwrap();
+    drop(journal);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes.extend(std::fs::read(dir.join("journal.sqlite-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("I00000030"), "the ledger is in the file");
+    // The token of this process's logins starts with the same header; the claims differ.
+    let claims = token.expose().split('.').nth(1).unwrap().to_owned();
+    assert!(!text.contains(&claims[..20]), "no token in the journal");
+    assert!(!text.contains("\"secret\""), "no password in the journal");
+}
+
+#[test]
+fn a_version_1_journal_is_upgraded_and_a_newer_one_refused() {
+    let dir = tempdir();
+    let path = dir.join("v1.sqlite");
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL,
+                 run_complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
+             CREATE TABLE charges (number TEXT PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+                 billable INTEGER NOT NULL, charge TEXT NOT NULL, recorded_at TEXT NOT NULL);
+             INSERT INTO charges VALUES ('I1', 1, 1, 1, '{\"number\":\"I1\"}', 'x');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(&path).unwrap();
+    assert!(journal.has_taken("I1").unwrap());
+    assert_eq!(journal.pragma("user_version").unwrap(), "2");
+    drop(journal);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 9")
+        .unwrap();
+    let e = Journal::open(&path).unwrap_err();
+    assert!(
+        e.to_string().contains("schema version 9 is not supported"),
+        "{e}"
+    );
+}
+
+/// A fresh directory under the target directory (removed at the next run of the same test).
+pub fn tempdir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "crmnf-client-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

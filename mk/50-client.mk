@@ -1,0 +1,11 @@
+# The Rust client (crates/crmcom-netflix-client): its tests against the simulator in-process and
+# over loopback HTTP, the kill test (its figures printed), the journal-only build the Python
+# bindings use, and the docs' Rust blocks (README, docs/rust.md) as doctests.
+
+TEST_TARGETS += test-client
+
+.PHONY: test-client
+test-client:
+	$(CARGO) test --locked -p crmcom-netflix-client -- --skip a_job_killed_at_random_moments
+	$(CARGO) test --locked -p crmcom-netflix-client --test kill a_job_killed_at_random_moments -- --nocapture
+	$(CARGO) build --locked -p crmcom-netflix-client --no-default-features
