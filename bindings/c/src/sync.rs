@@ -143,8 +143,9 @@ pub unsafe extern "C" fn crmnf_charge_sync_start_run(
 ///   now (so a new token after an expired one is picked up).
 /// - `err` as for `crmnf_prepare`.
 ///
-/// Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the token is blank (`required` at `token`);
-/// `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
+/// Returns `CRMNF_OK`; `CRMNF_INVALID_REQUEST` when the token is blank (`required` at `token`) or
+/// holds a control character (`invalid_format` at `token`), also when there is nothing more to
+/// send; `CRMNF_NULL_ARGUMENT` / `CRMNF_INVALID_UTF8`. One thread at a time.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_sync_next_request(
     sync: *mut crmnf_charge_sync,

@@ -5,7 +5,9 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
-/// A date and time as the API carries it: a wall-clock reading without a zone.
+/// A date and time as the API carries it: a wall-clock reading without a zone, from
+/// 0001-01-01T00:00:00 to 9999-12-31T23:59:59 (what every language's date type holds, so that a
+/// decoded date never fails to convert later).
 ///
 /// Decoding is lenient (fractional seconds and a zone suffix are accepted; the zone is dropped and
 /// the wall-clock reading kept, since the API's own dates carry none); encoding is always the
@@ -21,7 +23,8 @@ use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 pub struct Date(pub NaiveDateTime);
 
 impl Date {
-    /// Parses the canonical form or a lenient variant; `None` if it is not a real date and time.
+    /// Parses the canonical form or a lenient variant; `None` if it is not a real date and time
+    /// in years 1 to 9999.
     pub fn parse(s: &str) -> Option<Date> {
         let b = s.as_bytes();
         if b.len() < 19
@@ -43,7 +46,13 @@ impl Date {
             }
             Some(v)
         };
-        let date = NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)?;
+        // Four digits hold at most 9999; year 0 is no year of the Gregorian calendar (nor of
+        // Python's datetime), so the range starts at 1.
+        let year = num(0..4)?;
+        if year == 0 {
+            return None;
+        }
+        let date = NaiveDate::from_ymd_opt(year as i32, num(5..7)?, num(8..10)?)?;
         let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
         let mut rest = &b[19..];
         let mut nanos = 0u32;
@@ -191,6 +200,10 @@ mod tests {
     fn impossible_or_foreign_dates_are_rejected() {
         for s in [
             "2017-02-30T00:00:00",
+            "0000-01-01T00:00:00",
+            "0000-12-31T23:59:59.999Z",
+            "+10000-01-01T00:00:00",
+            "-0001-01-01T00:00:00",
             "yesterday",
             "2017-02-06 07:22:07",
             "2017-02-06",

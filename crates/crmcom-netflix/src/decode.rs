@@ -1,11 +1,13 @@
 //! Response decoding: the envelope, the status, the typed `data`, and malformed-response paths.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{ApiError, Error};
+use crate::json::{repeated, strict_value, BorrowedKey, StrictValue};
 use crate::method::{ApiRequest, Method};
 use crate::object::{named_mask, Path, ResponseObject};
 
@@ -18,6 +20,12 @@ pub trait ResponseData: Serialize + DeserializeOwned + Sized {
     /// Checks field presence; `named` is the mask of the item fields a `fields_set` named.
     #[doc(hidden)]
     fn check(&self, named: Option<u64>) -> Result<(), Error>;
+    /// Merges items that the server sent twice, identical, after `check` has passed; returns how
+    /// many were dropped (a `charges/list` page: every charge is handed over once).
+    #[doc(hidden)]
+    fn merge_repeats(&mut self) -> usize {
+        0
+    }
 }
 
 /// Decodes a response body of request type `R`, given the `fields_set` that was sent (if any).
@@ -54,13 +62,67 @@ pub fn decode_json(
     method.decode_value(body, fields_set)
 }
 
-#[derive(Deserialize)]
 struct Status {
     code: String,
-    #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
     message: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(StatusVisitor)
+    }
+}
+
+struct StatusVisitor;
+
+impl<'de> Visitor<'de> for StatusVisitor {
+    type Value = Status;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a status {\"code\": ..., \"description\": ..., \"message\": ...}")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Status, A::Error> {
+        let mut code = None;
+        let (mut description, mut message) = (None, None);
+        let mut seen = SeenKeys::default();
+        while let Some(key) = map.next_key_seed(BorrowedKey)? {
+            seen.check(&mut map, &key)?;
+            match key.as_ref() {
+                "code" => code = Some(map.next_value::<String>()?),
+                "description" => description = map.next_value::<Option<String>>()?,
+                "message" => message = map.next_value::<Option<String>>()?,
+                _ => {
+                    map.next_value_seed(StrictValue)?;
+                }
+            }
+        }
+        let code = code.ok_or_else(|| serde::de::Error::missing_field("code"))?;
+        Ok(Status {
+            code,
+            description,
+            message,
+        })
+    }
+}
+
+/// The keys of an object read so far, for the few objects whose keys are not a fixed set of
+/// fields (the envelope and its status skip whatever else the server adds). Keys are borrowed
+/// from the body when they can be.
+#[derive(Default)]
+struct SeenKeys<'de>(Vec<Cow<'de, str>>);
+
+impl<'de> SeenKeys<'de> {
+    fn check<A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+        key: &Cow<'de, str>,
+    ) -> Result<(), A::Error> {
+        if self.0.contains(key) {
+            return repeated(map, key);
+        }
+        self.0.push(key.clone());
+        Ok(())
+    }
 }
 
 struct Envelope<D> {
@@ -87,12 +149,14 @@ impl<'de, D: Deserialize<'de>> Visitor<'de> for EnvelopeSeed<D> {
             status: None,
             data: None,
         };
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let mut seen = SeenKeys::default();
+        while let Some(key) = map.next_key_seed(BorrowedKey)? {
+            seen.check(&mut map, &key)?;
             match key.as_ref() {
                 "status" => envelope.status = Some(map.next_value()?),
                 "data" => envelope.data = Some(map.next_value()?),
                 _ => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(StrictValue)?;
                 }
             }
         }
@@ -109,7 +173,7 @@ fn api_error(status: Status) -> Error {
 }
 
 /// Strips serde_json's " at line L column C" tail: the path says where.
-fn message_of(e: &serde_json::Error) -> String {
+pub(crate) fn message_of(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(i) => text[..i].to_owned(),
@@ -121,6 +185,15 @@ pub(crate) fn decode_data<D: ResponseData>(
     body: &[u8],
     fields_set: Option<&[String]>,
 ) -> Result<D, Error> {
+    decode_counted(body, fields_set).map(|(data, _)| data)
+}
+
+/// Decodes, and says how many identical repeats were merged (the sync's cursor counts what the
+/// server sent).
+pub(crate) fn decode_counted<D: ResponseData>(
+    body: &[u8],
+    fields_set: Option<&[String]>,
+) -> Result<(D, usize), Error> {
     // One UTF-8 check of the whole body is cheaper than serde_json's check of every string.
     let Ok(text) = std::str::from_utf8(body) else {
         return Err(diagnose::<D>(body));
@@ -139,7 +212,7 @@ pub(crate) fn decode_data<D: ResponseData>(
     if status.code != "OK" {
         return Err(api_error(status));
     }
-    let data = match envelope.data {
+    let mut data = match envelope.data {
         Some(Some(data)) => data,
         Some(None) | None if D::NULL_IS_EMPTY => {
             serde_json::from_str("{}").map_err(|e| Error::malformed("data", message_of(&e)))?
@@ -149,18 +222,18 @@ pub(crate) fn decode_data<D: ResponseData>(
     };
     let named = fields_set.map(|names| named_mask(D::Item::fields(), names));
     data.check(named)?;
-    Ok(data)
+    let merged = data.merge_repeats();
+    Ok((data, merged))
 }
 
 /// The slow path, taken only when the fast decode failed: an API error if the status says so
 /// (whatever `data` holds), otherwise the path of the first offending value.
 #[cold]
 fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
-    let value: serde_json::Value = match serde_json::from_slice(body) {
+    // A key twice anywhere makes the whole body malformed, whatever its status says.
+    let value = match strict_value(body) {
         Ok(v) => v,
-        Err(e) => {
-            return Error::malformed("", format!("the body is not valid JSON: {}", e));
-        }
+        Err(e) => return e,
     };
     if !value.is_object() {
         return Error::malformed("", "the body is not a JSON object");
@@ -193,7 +266,7 @@ fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
     }
 }
 
-fn path_string(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn path_string(path: &serde_path_to_error::Path) -> String {
     let mut out = String::new();
     for segment in path.iter() {
         match segment {

@@ -35,6 +35,7 @@ mod batch;
 mod date;
 mod decode;
 mod error;
+mod json;
 mod method;
 pub mod methods;
 mod money;

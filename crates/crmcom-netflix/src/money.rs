@@ -187,7 +187,13 @@ impl Money {
     pub fn exact(&self) -> Decimal {
         match self.exponent {
             Some(_) => self.exact,
-            None => shortest_decimal(self.raw).map_or(Decimal::ZERO, |d| d.normalize()),
+            None => shortest_decimal(self.raw).map_or(Decimal::ZERO, |d| {
+                let mut d = d.normalize();
+                if d.is_zero() {
+                    d.set_sign_positive(true);
+                }
+                d
+            }),
         }
     }
     /// The amount in integer minor units (599 for 5.99 USD); `None` without a known currency or if
@@ -205,6 +211,10 @@ impl Money {
     /// Whether the amount could be priced in a known currency.
     pub fn is_priced(&self) -> bool {
         self.exponent.is_some() && self.minor_units().is_some()
+    }
+    /// Whether the exact amount is below zero (an amount that rounds to zero is not).
+    pub fn is_negative(&self) -> bool {
+        self.exact().is_sign_negative() && !self.exact().is_zero()
     }
 }
 
@@ -224,7 +234,12 @@ fn round_to_minor(raw: f64, e: u32) -> Option<Decimal> {
         return Some(Decimal::new(minor, e));
     }
     let shortest = shortest_decimal(raw)?;
-    Some(shortest.round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero))
+    let mut rounded = shortest.round_dp_with_strategy(e, RoundingStrategy::MidpointAwayFromZero);
+    // -0.001 rounds to zero, written `0.00` and never "-0.00".
+    if rounded.is_zero() {
+        rounded.set_sign_positive(true);
+    }
+    Some(rounded)
 }
 
 impl fmt::Debug for Money {

@@ -166,14 +166,16 @@ pub(crate) fn object_schema(
 }
 
 /// Declares a response object: a struct of `Option` fields plus unknown fields kept in `extra`,
-/// with its decoder, encoder, presence check and schema.
+/// with its decoder, encoder, presence check and schema. A key given twice is malformed. A field
+/// may end with a rule of `crate::json` that its value must pass after decoding
+/// (`, identifier`: no control character).
 macro_rules! response_object {
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
             $(
                 $(#[doc = $fdoc:literal])*
-                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)?;
+                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)? $(, $rule:ident)?;
             )*
         }
         $(finish = $finish:path;)?
@@ -238,13 +240,24 @@ macro_rules! response_object {
                         }
                         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                             let mut out = $name::default();
+                            // A key given twice is an error at its second occurrence, never an
+                            // override (a second `amount` or `charge_status` would be billed).
+                            let mut seen = 0u64;
                             while let Some(key) = map.next_key::<Key>()? {
                                 match key {
                                     $(Key::$field => {
+                                        let bit = 1u64 << Index::$field as u32;
+                                        if seen & bit != 0 {
+                                            return $crate::json::repeated(&mut map, $wire);
+                                        }
+                                        seen |= bit;
                                         $crate::object::response_object!(@read $presence, map, out, $field, $ty);
                                     })*
                                     Key::__other(name) => {
-                                        let value: serde_json::Value = map.next_value()?;
+                                        if out.extra.contains_key(&name) {
+                                            return $crate::json::repeated(&mut map, &name);
+                                        }
+                                        let value = map.next_value_seed($crate::json::StrictValue)?;
                                         out.extra.insert(name, value);
                                     }
                                 }
@@ -312,7 +325,9 @@ macro_rules! response_object {
                     }
                     $(
                         if let Some(v) = &self.$field {
-                            $crate::object::CheckPresence::check_presence(v, &$crate::object::Path::Key(path, $wire))?;
+                            let at = $crate::object::Path::Key(path, $wire);
+                            $( $crate::json::$rule(v, &at)?; )?
+                            $crate::object::CheckPresence::check_presence(v, &at)?;
                         }
                     )*
                     Ok(())
@@ -434,6 +449,11 @@ macro_rules! wire_enum {
                         f.write_str("a string")
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        if $crate::json::has_control(v) {
+                            return Err(E::custom(format_args!(
+                                "a {} {}", stringify!($name), $crate::json::CONTROL_MESSAGE
+                            )));
+                        }
                         Ok($name::from_wire(v))
                     }
                 }

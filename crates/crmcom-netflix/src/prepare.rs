@@ -169,12 +169,8 @@ pub fn prepare_value(
     release: Release,
 ) -> Result<PreparedRequest, Error> {
     let mut violations = Violations::default();
-    if method.takes_token() && token.is_none_or(|t| t.trim().is_empty()) {
-        violations.push(
-            "token",
-            ViolationCode::Required,
-            "a login token is mandatory",
-        );
+    if method.takes_token() {
+        token_violations(token, &mut violations);
     }
     let normalized = check_params(method, params, release, &mut violations);
     violations.into_result()?;
@@ -186,6 +182,35 @@ pub fn prepare_value(
         )]));
     };
     Ok(build(method, params, token))
+}
+
+/// The token rules: present, not blank, no control character (it goes on the wire as it is).
+fn token_violations(token: Option<&str>, out: &mut Violations) {
+    match token {
+        None => out.push(
+            "token",
+            ViolationCode::Required,
+            "a login token is mandatory",
+        ),
+        Some(t) if t.trim().is_empty() => out.push(
+            "token",
+            ViolationCode::Required,
+            "a login token is mandatory",
+        ),
+        Some(t) if crate::json::has_control(t) => out.push(
+            "token",
+            ViolationCode::InvalidFormat,
+            crate::json::CONTROL_MESSAGE,
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Checks a login token on its own.
+pub(crate) fn check_token(token: Option<&str>) -> Result<(), Error> {
+    let mut violations = Violations::default();
+    token_violations(token, &mut violations);
+    violations.into_result()
 }
 
 /// Checks JSON parameters against the rules of `release`, without a token.

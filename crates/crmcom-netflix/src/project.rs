@@ -71,12 +71,8 @@ pub fn project_json(
             crate::UnknownMethod(method.to_owned()).to_string(),
         )])
     })?;
-    let data: Value = serde_json::from_str(data_json).map_err(|e| {
-        crate::Error::MalformedResponse(crate::MalformedResponse {
-            path: String::new(),
-            message: format!("the data is not valid JSON: {e}"),
-        })
-    })?;
+    // Read with the response rules: a key twice is malformed here too.
+    let data = crate::json::strict_value(data_json.as_bytes())?;
     Ok(project_data(method, &data, fields_set))
 }
 
@@ -103,5 +99,15 @@ mod tests {
         assert_eq!(err.violations()[0].code, ViolationCode::InvalidEnum);
         let err = project_json("netflix/promotions/list", "[{", &[]).unwrap_err();
         assert!(matches!(err, Error::MalformedResponse(m) if m.path.is_empty()));
+    }
+
+    #[test]
+    fn by_name_projection_refuses_a_key_given_twice() {
+        let data = r#"{"charges_set":[{"number":"I1","number":"I2"}]}"#;
+        let err = project_json("netflix/charges/list", data, &["number".into()]).unwrap_err();
+        assert!(
+            matches!(&err, Error::MalformedResponse(m) if m.path == "charges_set[0].number"),
+            "{err:?}"
+        );
     }
 }

@@ -17,8 +17,16 @@ use crate::token::SECRET_PARAMETERS;
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
     Any,
-    String { date: bool },
-    Integer { min: Option<i64>, max: Option<i64> },
+    /// A string; `free_text` ones may hold tabs and line breaks, no string any other control
+    /// character (NUL would cut the value short in C, and the API has no use for the rest).
+    String {
+        date: bool,
+        free_text: bool,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Number,
     Boolean,
     Enum(Vec<String>),
@@ -132,6 +140,10 @@ pub(crate) fn compile(schema: &Value) -> Node {
     match ty {
         "string" => Node::String {
             date: obj.get("x-date").and_then(Value::as_bool).unwrap_or(false),
+            free_text: obj
+                .get("x-free-text")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
         },
         "integer" => Node::Integer {
             min: obj.get("minimum").and_then(Value::as_i64),
@@ -216,7 +228,17 @@ pub(crate) fn check(
 ) -> Value {
     match node {
         Node::Any => value.clone(),
-        Node::String { date } => match value {
+        Node::String { date, free_text } => match value {
+            Value::String(s) if has_forbidden_control(s, *free_text) => {
+                let rule = if *free_text {
+                    "must not contain control characters other than tab, line feed and carriage \
+                     return"
+                } else {
+                    crate::json::CONTROL_MESSAGE
+                };
+                out.push(path, Code::InvalidFormat, rule);
+                value.clone()
+            }
             Value::String(s) if *date => match Date::parse(s) {
                 Some(d) => Value::String(d.to_string()),
                 None => {
@@ -562,6 +584,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+fn has_forbidden_control(s: &str, free_text: bool) -> bool {
+    if free_text {
+        s.bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)
+    } else {
+        crate::json::has_control(s)
+    }
 }
 
 /// Whether a parameter's value must never be echoed.

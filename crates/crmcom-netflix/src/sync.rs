@@ -73,10 +73,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::batch;
-use crate::decode::decode;
+use crate::decode::{decode, decode_counted};
 use crate::error::{index, Error, Violation, ViolationCode, Violations};
 use crate::methods::{
-    AcknowledgeCharges, AcknowledgedCharge, Charge, ChargeStatusFilter, ListCharges,
+    AcknowledgeCharges, AcknowledgedCharge, Charge, ChargeStatusFilter, ChargesPage, ListCharges,
 };
 use crate::prepare::{prepare, validate, PreparedRequest};
 use crate::release::Release;
@@ -638,6 +638,9 @@ impl ChargeSync {
     ///
     /// Acknowledgements of confirmed charges come before the next page.
     pub fn next_request(&mut self, token: &Token) -> Result<Option<PreparedRequest>, Error> {
+        // The token is checked even when there is nothing to send, so that a blank token is an
+        // error at every call, not only at the calls that happen to send.
+        crate::prepare::check_token(Some(token.expose()))?;
         if self.state.in_flight.is_none() {
             let next = match self.acknowledge_batch() {
                 Some(items) => Some(InFlight::Acknowledge { items }),
@@ -748,9 +751,13 @@ impl ChargeSync {
         };
         match in_flight {
             InFlight::List { .. } => {
-                let page = decode::<ListCharges>(body, None)?;
+                let (page, merged) = decode_counted::<ChargesPage>(body, None)?;
                 self.state.in_flight = None;
-                self.apply_page(page.charges_set.unwrap_or_default());
+                let charges = page.charges_set.unwrap_or_default();
+                // The cursor and the end of the list count what the server sent, identical
+                // repeats included.
+                let sent = (charges.len() + merged) as u64;
+                self.apply_page(charges, sent);
             }
             InFlight::Acknowledge { items } => {
                 let data = decode::<AcknowledgeCharges>(body, None)?;
@@ -762,9 +769,8 @@ impl ChargeSync {
         Ok(())
     }
 
-    fn apply_page(&mut self, charges: Vec<Charge>) {
+    fn apply_page(&mut self, charges: Vec<Charge>, n: u64) {
         let s = &mut self.state;
-        let n = charges.len() as u64;
         s.counters.pages += 1;
         s.counters.listed += n;
         s.offset += n;
@@ -915,6 +921,12 @@ impl ChargeSync {
                 "reference_number",
                 ViolationCode::Required,
                 "a reference number must not be blank",
+            );
+        } else if crate::json::has_control(reference_number) {
+            out.push(
+                "reference_number",
+                ViolationCode::InvalidFormat,
+                crate::json::CONTROL_MESSAGE,
             );
         } else if self.state.charges.iter().any(|(n, t)| {
             n != number

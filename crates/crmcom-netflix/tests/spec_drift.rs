@@ -92,6 +92,7 @@ fn facts(schema: &Value, root: &Value) -> BTreeMap<String, Value> {
             "minItems",
             "maxItems",
             "x-since",
+            "x-free-text",
             "x-required-since",
             "x-required-until",
             "x-unique-items-by",

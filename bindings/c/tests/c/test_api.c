@@ -998,6 +998,19 @@ static void test_charge_sync_loop(void) {
   CHECK(crmnf_charge_sync_next_request(sync, "T", &request, &err) == CRMNF_OK);
   CHECK(request == NULL);
   CHECK(crmnf_charge_sync_is_finished(sync));
+  /* The run is over, and an empty token is still the documented error, not OK. */
+  request = SENTINEL;
+  err = NULL;
+  CHECK(crmnf_charge_sync_next_request(sync, "", &request, &err) == CRMNF_INVALID_REQUEST);
+  CHECK(has_violation(err, 0, "token", "required"));
+  CHECK(request == SENTINEL);
+  crmnf_error_free(err);
+  err = NULL;
+  CHECK(crmnf_charge_sync_next_request(sync, "T\x07", &request, &err) == CRMNF_INVALID_REQUEST);
+  CHECK(has_violation(err, 0, "token", "invalid_format"));
+  CHECK(request == SENTINEL);
+  crmnf_error_free(err);
+  err = NULL;
   crmnf_charges_free(taken);
 
   char *report = NULL;

@@ -263,7 +263,7 @@ class Address(Params):
     care_of: str | None
     """"Care of" person."""
     notes: str | None
-    """Notes."""
+    """Notes: free text, which may hold tabs and line breaks."""
     udf_string_1: str | None
     udf_string_2: str | None
     udf_string_3: str | None
@@ -410,7 +410,7 @@ class Email(Params):
     email_address: str
     """The email address."""
     notes: str | None
-    """Notes."""
+    """Notes: free text, which may hold tabs and line breaks."""
     udf_string_1: str | None
     udf_string_2: str | None
     udf_string_3: str | None
@@ -516,7 +516,7 @@ class Phone(Params):
     country_identifier: CountryIdentifier | None
     """Country of the phone."""
     notes: str | None
-    """Notes."""
+    """Notes: free text, which may hold tabs and line breaks."""
     udf_string_1: str | None
     udf_string_2: str | None
     udf_string_3: str | None

@@ -32,7 +32,7 @@ crate::object::response_object! {
     /// The data of `authentication/token`.
     pub struct LoginResult {
         /// The token to pass to every other method.
-        token: Token = "token", Required;
+        token: Token = "token", Required, identifier;
     }
 }
 

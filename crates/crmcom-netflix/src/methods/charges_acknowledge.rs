@@ -14,11 +14,11 @@ crate::object::response_object! {
     /// A charge that could not be acknowledged, accepted or declined.
     pub struct FailedCharge {
         /// The charge number that failed.
-        number: String = "number", Required;
+        number: String = "number", Required, identifier;
         /// The operator's reference, echoed back.
-        reference_number: String = "reference_number", Nullable;
+        reference_number: String = "reference_number", Nullable, identifier;
         /// Error code (vocabulary undocumented).
-        error_code: String = "error_code", Required;
+        error_code: String = "error_code", Required, identifier;
         /// Error text (documented as a Date by mistake).
         error_description: String = "error_description", Nullable;
     }

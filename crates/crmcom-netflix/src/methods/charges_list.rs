@@ -81,17 +81,17 @@ crate::object::response_object! {
     /// A Netflix charge.
     pub struct Charge {
         /// CRM.COM charge number: the key for acknowledging, accepting and declining.
-        number: compact_str::CompactString = "number", Required;
+        number: compact_str::CompactString = "number", Required, identifier;
         /// The customer's identifier in the operator's billing system.
-        billing_system_customer_identifier: compact_str::CompactString = "billing_system_customer_identifier", Required;
+        billing_system_customer_identifier: compact_str::CompactString = "billing_system_customer_identifier", Required, identifier;
         /// The amount, exact in `currency`.
         amount: Money = "amount", Required;
         /// ISO 4217 code of `amount`.
-        currency: Currency = "currency", Required;
+        currency: Currency = "currency", Required, identifier;
         /// The amount in the operator's local currency.
         local_currency_amount: Money = "local_currency_amount", Nullable since R14_1_0;
         /// The operator's local currency.
-        local_currency: Currency = "local_currency", Nullable since R14_1_0;
+        local_currency: Currency = "local_currency", Nullable since R14_1_0, identifier;
         /// If approved, Netflix service is paid up to this date.
         paid_through_date: Date = "paid_through_date", Required;
         /// Status of the charge.
@@ -127,10 +127,26 @@ impl Charge {
     }
 
     /// Whether the customer should be billed: `APPROVED`, with an amount priced in a known
-    /// currency. Pending, declined, unknown statuses and unpriceable amounts are never billable.
+    /// currency that is not below zero. Pending, declined, unknown statuses, unpriceable amounts
+    /// and negative amounts (the API has no credits: such a charge is left for a person to look
+    /// at) are never billable. An amount that rounds to zero is billable as a zero amount.
+    ///
+    /// ```
+    /// use crmcom_netflix::{Charge, ChargeStatus, Currency, Money};
+    /// let mut charge = Charge::default();
+    /// charge.number = Some("I1".into());
+    /// charge.charge_status = Some(ChargeStatus::Approved);
+    /// charge.amount = Money::new(-5.99, Some(&Currency::new("USD")));
+    /// assert!(!charge.billable());
+    /// charge.amount = Money::new(0.001, Some(&Currency::new("USD")));
+    /// assert!(charge.billable());
+    /// ```
     pub fn billable(&self) -> bool {
         self.charge_status == Some(ChargeStatus::Approved)
-            && self.amount.as_ref().is_some_and(Money::is_priced)
+            && self
+                .amount
+                .as_ref()
+                .is_some_and(|m| m.is_priced() && !m.is_negative())
             && self.number.is_some()
     }
 
@@ -155,7 +171,8 @@ impl Charge {
     /// What a billing system does with the charge when it is handed over: bill it, record it as
     /// processed and not to be billed, or leave it on the server for a later night. Only charges
     /// to bill or to record may be confirmed (and so acknowledged): an approved charge whose amount
-    /// cannot be priced, a pending one or one with an unknown status must stay, or it would be lost.
+    /// cannot be priced or is negative, a pending one or one with an unknown status must stay, or
+    /// it would be lost.
     ///
     /// ```
     /// use crmcom_netflix::{BillingAction, Charge, ChargeStatus};
@@ -183,8 +200,8 @@ pub enum BillingAction {
     Bill,
     /// Declined, bad request or rejected: record that it is not billed, then confirm.
     Record,
-    /// Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
-    /// server and comes back.
+    /// Pending, an unknown status, or approved but not priceable or negative: do not confirm; it
+    /// stays on the server and comes back.
     Leave,
 }
 
@@ -233,6 +250,59 @@ impl ResponseData for ChargesPage {
         for (i, c) in self.charges().iter().enumerate() {
             c.check_item(&Path::Index(&set, i), named)?;
         }
+        for (first, again) in repeated_numbers(self.charges()) {
+            let charges = self.charges();
+            if charges[first] != charges[again] {
+                let at = Path::Key(&Path::Index(&set, again), "number");
+                return Err(Error::malformed(
+                    at.render(),
+                    format!(
+                        "charge `{}` comes twice in the page with different data (first at \
+                         data.charges_set[{first}]): which one to bill is unknown",
+                        charges[again].number()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// An identical repeat of a charge is the same charge: it is kept once, where it first came.
+    fn merge_repeats(&mut self) -> usize {
+        let mut again: Vec<usize> = repeated_numbers(self.charges())
+            .into_iter()
+            .map(|(_, again)| again)
+            .collect();
+        if again.is_empty() {
+            return 0;
+        }
+        again.sort_unstable();
+        again.dedup();
+        let set = self.charges_set.get_or_insert_with(Vec::new);
+        let mut i = 0;
+        set.retain(|_| {
+            let keep = again.binary_search(&i).is_err();
+            i += 1;
+            keep
+        });
+        again.len()
+    }
+}
+
+/// Pairs (first index, later index) of charges that share a number; charges without a number
+/// (projected away by a `fields_set`) have no key and are never paired.
+fn repeated_numbers(charges: &[Charge]) -> Vec<(usize, usize)> {
+    let mut keyed: Vec<(&str, usize)> = charges
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.number.as_deref().map(|n| (n, i)))
+        .collect();
+    // Sorting by number, then by position, puts each number's first occurrence first.
+    keyed.sort_unstable();
+    let mut out = Vec::new();
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        out.extend(run[1..].iter().map(|&(_, later)| (run[0].1, later)));
+    }
+    out.sort_unstable_by_key(|&(_, later)| later);
+    out
 }

@@ -108,7 +108,8 @@ pub struct Address {
     pub po_box_postal_code: Option<String>,
     /// "Care of" person.
     pub care_of: Option<String>,
-    /// Notes.
+    /// Notes: free text, which may hold tabs and line breaks.
+    #[schemars(extend("x-free-text" = true))]
     pub notes: Option<String>,
     #[allow(missing_docs)]
     pub udf_string_1: Option<String>,
@@ -180,7 +181,8 @@ macro_rules! contact_object {
             #[schemars(extend("x-since" = "R16.1.0"))]
             pub is_primary: Option<bool>,
             $($(#[doc = $fdoc])* pub $field: $fty,)*
-            /// Notes.
+            /// Notes: free text, which may hold tabs and line breaks.
+            #[schemars(extend("x-free-text" = true))]
             pub notes: Option<String>,
             #[allow(missing_docs)] pub udf_string_1: Option<String>,
             #[allow(missing_docs)] pub udf_string_2: Option<String>,

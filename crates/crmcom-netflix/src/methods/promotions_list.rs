@@ -28,7 +28,7 @@ crate::object::response_object! {
     /// A Netflix promotion (also the items of a subscription's `promotions_set`).
     pub struct Promotion {
         /// Promotion code: the value to pass as `promotion_code` to `subscriptions/create`.
-        code: String = "code", Required;
+        code: String = "code", Required, identifier;
         /// Promotion name.
         name: String = "name", Required;
         /// Promotion description.

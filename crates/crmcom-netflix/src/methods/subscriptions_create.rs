@@ -87,7 +87,7 @@ crate::object::response_object! {
     /// `expires_on` are inferred, both may be absent, and every other key is kept in `extra`.
     pub struct SubscriptionCreated {
         /// The Netflix token that sends the subscriber to the Netflix sign-up page.
-        netflix_token: String = "netflix_token", Optional;
+        netflix_token: String = "netflix_token", Optional, identifier;
         /// When the Netflix token expires (after `validity_duration`).
         expires_on: Date = "expires_on", Nullable;
     }

@@ -69,7 +69,7 @@ crate::object::response_object! {
     /// A Netflix subscription.
     pub struct Subscription {
         /// CRM.COM subscription number.
-        subscription_number: String = "subscription_number", Required;
+        subscription_number: String = "subscription_number", Required, identifier;
         /// State on Netflix. Documented as `netflix_sate`; both spellings are read.
         netflix_state: NetflixState = "netflix_state" | "netflix_sate", Required;
         /// Life-cycle state of the CRM.COM subscription.
