@@ -293,14 +293,8 @@ impl Client {
         let answer = self.exchange(&prepared, None).await?;
         let result = decode::<LoginRequest>(&answer.body, None)
             .map_err(|e| self.core(e, Method::AuthenticationToken, answer.status))?;
-        let token = result.token.ok_or_else(|| Error::MalformedResponse {
-            method: Method::AuthenticationToken,
-            http_status: answer.status,
-            error: crmcom_netflix::MalformedResponse {
-                path: "data.token".into(),
-                message: "the login answer has no token".into(),
-            },
-        })?;
+        // Decoding has checked that the token is there.
+        let token = result.token;
         let now = self.now();
         let margin = self.inner.renew_margin.as_secs() as i64;
         let renew_at = match token.expires_at() {

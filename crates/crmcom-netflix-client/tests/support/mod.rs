@@ -182,8 +182,8 @@ impl crmcom_netflix_client::Billing for Ledger {
             }
             match c.action {
                 crmcom_netflix::BillingAction::Bill => {
-                    let amount = c.charge.amount.unwrap().to_string();
-                    let currency = c.charge.currency.as_ref().unwrap().code().to_owned();
+                    let amount = c.charge.amount.to_string();
+                    let currency = c.charge.currency.code().to_owned();
                     self.billed
                         .entry(c.idempotency_key().to_owned())
                         .or_insert((amount, currency));

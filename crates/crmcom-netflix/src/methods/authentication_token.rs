@@ -26,6 +26,7 @@ pub struct LoginRequest {
 impl ApiRequest for LoginRequest {
     const METHOD: Method = Method::AuthenticationToken;
     type Response = LoginResult;
+    type Projected = LoginResult;
 }
 
 crate::object::response_object! {
