@@ -2,10 +2,15 @@
 # over loopback HTTP, the kill test (its figures printed), the journal-only build the Python
 # bindings use, and the docs' Rust blocks (README, docs/rust.md) as doctests.
 
-TEST_TARGETS += test-client
+TEST_TARGETS += test-client test-client-python
 
-.PHONY: test-client
+.PHONY: test-client test-client-python
 test-client:
 	$(CARGO) test --locked -p crmcom-netflix-client -- --skip a_job_killed_at_random_moments
 	$(CARGO) test --locked -p crmcom-netflix-client --test kill a_job_killed_at_random_moments -- --nocapture
 	$(CARGO) build --locked -p crmcom-netflix-client --no-default-features
+
+# One journal, two languages: a run begun by the Python client is finished by the Rust one and
+# the other way round (needs the wheel that test-python installs).
+test-client-python: python-wheel
+	CRMNF_PYTHON=$(CURDIR)/$(PY) $(CARGO) test --locked -p crmcom-netflix-client --test python_interop -- --nocapture

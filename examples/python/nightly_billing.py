@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import secrets
 import sys
-import tempfile
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
@@ -50,9 +50,12 @@ def csv_path(out: Path, run: int) -> Path:
 
 def write_csv(path: Path, charges: Sequence[nf.Charge]) -> None:
     """Writes the billable charges atomically (a temporary file renamed into place), so that an
-    interrupted job never leaves half a file for the billing system to import."""
+    interrupted job never leaves half a file for the billing system to import. The file gets the
+    permissions the umask gives (0644 under the usual 022), so that an importer running as
+    another user can read it; the temporary name is new and opened exclusively."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", newline="") as f:
             writer = csv.writer(f)
@@ -79,17 +82,55 @@ def write_csv(path: Path, charges: Sequence[nf.Charge]) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Makes the rename itself durable (where the platform lets a folder be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def count_pending(client: nf.Client) -> Optional[int]:
+    """How many charges CRM.COM has not processed yet (`PENDING`): the sync lists processed
+    charges only, so these are not in its figures. `None` before R14.1.0, whose listing has no
+    status filter."""
+    count, offset = 0, 0
+    while True:
+        try:
+            page = client.list_charges(
+                charge_status=nf.ChargeStatusFilter.NOT_PROCESSED,
+                offset=offset,
+                fields_set=["number"],
+            )
+        except nf.ValidationError:
+            return None  # not_in_release: the target release cannot ask
+        count += len(page.charges_set)
+        if len(page.charges_set) < 50:
+            return count
+        offset += len(page.charges_set)
 
 
 def _date(value: Optional[datetime]) -> str:
     return "" if value is None else nf.format_date(value)
 
 
-def print_report(result: nf.SyncResult, csv_file: Path, server: str) -> None:
+def print_report(
+    result: nf.SyncResult, csv_file: Path, server: str, pending: Optional[int] = None
+) -> None:
     report = result.report
     billable = result.billable
     recorded = [c for c in result.charges if not c.billable]
     statuses = Counter(str(c.charge_status) for c in recorded)
+    taken = {c.number: c for c in result.charges}
     print(f"Nightly Netflix billing: run {result.run} against {server}")
     print(f"  pages listed               {report.pages:>6}")
     print(f"  charges received           {report.handed_over:>6}")
@@ -101,17 +142,35 @@ def print_report(result: nf.SyncResult, csv_file: Path, server: str) -> None:
     print(f"  acknowledged               {report.acknowledged:>6}")
     print(f"  left on the server         {len(result.left):>6}")
     for c in result.left:
-        why = (
-            f"status {c.charge_status}"
-            if not c.is_final
-            else f"{c.currency} {c.amount}: currency unknown, cannot be priced"
-        )
-        print(f"      {c.number}  {c.billing_system_customer_identifier}  {why}")
-    print(f"  failed acknowledgements    {len(report.failed):>6}")
+        print(f"      {c.number}  {c.billing_system_customer_identifier}  {_why_left(c)}")
+    if pending is not None:
+        print(f"  pending on the server      {pending:>6}  (not yet processed by CRM.COM)")
+    print(f"  acknowledgements pending   {len(report.failed):>6}")
     for f in report.failed:
+        charge = taken.get(f.number)
+        done = (
+            "billed" if charge is not None and charge.billable
+            else "recorded" if charge is not None
+            else "taken in an earlier run"
+        )
         later = "retried next run" if f.deferred else "retrying"
-        print(f"      {f.number}  {f.error_code} after {f.attempts} attempt(s); {later}")
+        print(
+            f"      {f.number}  {done}; acknowledgement refused {f.attempts} time(s) "
+            f"({f.error_code}), {later}"
+        )
     print(f"  run complete               {'yes' if report.finished else 'no':>6}")
+
+
+def _why_left(c: nf.Charge) -> str:
+    status = c.charge_status
+    if status is not None and not status.is_known:
+        return f"status {status}, unknown to this SDK"
+    if not c.is_final:
+        return f"status {status}, not processed"
+    if c.amount is None:
+        return "no amount, cannot be priced"
+    # The exact decimal, unrounded: with no known minor unit there is nothing to round it to.
+    return f"{c.currency} {c.amount:f} (unrounded): currency unknown, cannot be priced"
 
 
 def _totals(charges: Sequence[nf.Charge]) -> dict[str, Decimal]:
@@ -174,10 +233,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         with client:
             result = client.sync_charges(journal=journal, export=export)
+            pending = count_pending(client)
     except nf.Error as e:
         print(f"nightly billing failed: {e}", file=sys.stderr)
         return 1
-    print_report(result, csv_path(out, result.run), server)
+    print_report(result, csv_path(out, result.run), server, pending)
     return 0
 
 

@@ -3,8 +3,10 @@
 //! Parameters go in as plain Python (dicts, lists, strings, numbers, enum members, `datetime`,
 //! request objects); anything else is a `TypeError` naming where it was found, never a crash.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, Timelike};
-use crmcom_netflix::Date;
+use crmcom_netflix::{Date, Violation, ViolationCode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -108,6 +110,28 @@ pub fn date_of(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Date> {
     })
 }
 
+/// The text of a Python `str`. A `str` that is not Unicode text (it holds a lone surrogate, as
+/// `os.fsdecode` makes of a non-UTF-8 byte) is an `invalid_format` violation at `path`: the
+/// `UnicodeEncodeError` Python would raise holds the whole value, which may be a password.
+pub fn text<'a>(s: &'a Bound<'_, PyString>, path: &str) -> PyResult<Cow<'a, str>> {
+    s.to_cow().map_err(|_| {
+        violation(
+            s.py(),
+            path,
+            ViolationCode::InvalidFormat,
+            "is not valid Unicode text (it holds a lone surrogate)",
+        )
+    })
+}
+
+/// A `ValidationError` with one violation, made by the core so that it reads as every other.
+pub fn violation(py: Python<'_>, path: &str, code: ViolationCode, message: &str) -> PyErr {
+    crate::errors::to_py_err(
+        py,
+        crmcom_netflix::Error::InvalidRequest(vec![Violation::new(path, code, message)]),
+    )
+}
+
 fn at(path: &str) -> &str {
     if path.is_empty() {
         "the value"
@@ -151,10 +175,12 @@ pub fn to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
 
 fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Value> {
     if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(format!(
-            "{}: nested more than {MAX_DEPTH} levels deep",
-            at(path)
-        )));
+        return Err(violation(
+            value.py(),
+            path,
+            ViolationCode::InvalidType,
+            &format!("nests more than {MAX_DEPTH} levels deep"),
+        ));
     }
     let to_json = |v: &Bound<'_, PyAny>, p: &str| to_json_at(v, p, depth + 1);
     let py = value.py();
@@ -163,7 +189,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
     }
     // Exact built-in types first: the common case, and cheap to test.
     if let Ok(s) = value.cast_exact::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(text(s, path)?.into_owned()));
     }
     if let Ok(b) = value.cast_exact::<PyBool>() {
         return Ok(Value::Bool(b.is_true()));
@@ -172,7 +198,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
         return int_to_json(value, path);
     }
     if let Ok(f) = value.cast_exact::<PyFloat>() {
-        return float_to_json(f.value(), path);
+        return float_to_json(py, f.value(), path);
     }
     if let Ok(d) = value.cast_exact::<PyDict>() {
         return dict_to_json(d, path, depth);
@@ -196,7 +222,7 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
         return to_json(&value.getattr("value")?, path);
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(Value::String(s.to_cow()?.into_owned()));
+        return Ok(Value::String(text(s, path)?.into_owned()));
     }
     if value.is_instance_of::<PyBool>() {
         return Ok(Value::Bool(value.is_truthy()?));
@@ -205,11 +231,11 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
         return int_to_json(value, path);
     }
     if let Ok(f) = value.cast::<PyFloat>() {
-        return float_to_json(f.value(), path);
+        return float_to_json(py, f.value(), path);
     }
     if value.is_instance(decimal_type(py)?)? {
         let f: f64 = value.extract()?;
-        return float_to_json(f, path);
+        return float_to_json(py, f, path);
     }
     if value.is_instance_of::<PyDateTime>() {
         return Ok(Value::String(date_of(value, path)?.to_string()));
@@ -265,7 +291,7 @@ fn dict_to_json(d: &Bound<'_, PyDict>, path: &str, depth: usize) -> PyResult<Val
     let mut map = Map::with_capacity(d.len());
     for (k, v) in d.iter() {
         let key = match k.cast::<PyString>() {
-            Ok(s) => s.to_cow()?.into_owned(),
+            Ok(s) => text(s, path)?.into_owned(),
             Err(_) => return Err(type_error(path, "str keys", &k)),
         };
         let value = to_json_at(&v, &child(path, &key), depth + 1)?;
@@ -281,15 +307,37 @@ fn int_to_json(value: &Bound<'_, PyAny>, path: &str) -> PyResult<Value> {
     if let Ok(u) = value.extract::<u64>() {
         return Ok(Value::from(u));
     }
-    // Beyond 64 bits JSON readers (the core's included) fall back to a double.
-    let f: f64 = value.extract()?;
-    float_to_json(f, path)
+    // Beyond 64 bits JSON readers (the core's included) fall back to a double, which the core
+    // reports as out of range where an integer is expected; beyond a double (10**400) there is
+    // no JSON number at all.
+    match value.extract::<f64>() {
+        // -(2**63) - 1 rounds to -(2**63), an i64: the next double down keeps it out of range.
+        Ok(f) if f == i64::MIN as f64 => float_to_json(value.py(), f * (1.0 + f64::EPSILON), path),
+        Ok(f) => float_to_json(value.py(), f, path),
+        Err(_) => Err(too_large(value.py(), path)),
+    }
 }
 
-fn float_to_json(f: f64, path: &str) -> PyResult<Value> {
-    serde_json::Number::from_f64(f)
-        .map(Value::Number)
-        .ok_or_else(|| PyValueError::new_err(format!("{}: {f} is not a JSON number", at(path))))
+fn too_large(py: Python<'_>, path: &str) -> PyErr {
+    violation(
+        py,
+        path,
+        ViolationCode::OutOfRange,
+        "is too large for a JSON number",
+    )
+}
+
+fn float_to_json(py: Python<'_>, f: f64, path: &str) -> PyResult<Value> {
+    match serde_json::Number::from_f64(f) {
+        Some(n) => Ok(Value::Number(n)),
+        None if f.is_nan() => Err(violation(
+            py,
+            path,
+            ViolationCode::InvalidType,
+            "must be a number, not NaN",
+        )),
+        None => Err(too_large(py, path)),
+    }
 }
 
 /// Converts JSON to plain Python values (dict, list, str, int, float, bool, None).
@@ -334,7 +382,7 @@ pub fn with_body<R>(body: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyRe
         return Ok(f(b.as_bytes()));
     }
     if let Ok(s) = body.cast::<PyString>() {
-        let text = s.to_cow()?;
+        let text = text(s, "body")?;
         return Ok(f(text.as_bytes()));
     }
     if let Ok(b) = body.cast::<PyByteArray>() {
@@ -354,6 +402,9 @@ pub fn with_body<R>(body: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyRe
 
 /// Text given as `str`, `bytes` or `bytearray` (JSON documents).
 pub fn with_text<R>(text: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> R) -> PyResult<R> {
+    if let Ok(s) = text.cast::<PyString>() {
+        return Ok(f(self::text(s, "json")?.as_bytes()));
+    }
     with_body(text, f).map_err(|_| type_error("json", "str or bytes", text))
 }
 
@@ -363,10 +414,11 @@ pub fn fields_set(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Strin
         return Ok(None);
     };
     if let Ok(s) = value.cast::<PyString>() {
-        let joined = s.to_cow()?;
+        let joined = text(s, "fields_set")?;
         let names: crmcom_netflix::FieldsSet<crmcom_netflix::Charge> =
-            serde_json::from_value(Value::String(joined.into_owned()))
-                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            serde_json::from_value(Value::String(joined.into_owned())).map_err(|e| {
+                PyValueError::new_err(crmcom_netflix::in_json_terms(&e.to_string()))
+            })?;
         return Ok(Some(names.names().to_vec()));
     }
     if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
@@ -374,7 +426,7 @@ pub fn fields_set(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<Strin
         for (i, item) in value.try_iter()?.enumerate() {
             let item = item?;
             match item.cast::<PyString>() {
-                Ok(s) => names.push(s.to_cow()?.into_owned()),
+                Ok(s) => names.push(text(s, &format!("fields_set[{i}]"))?.into_owned()),
                 Err(_) => return Err(type_error(&format!("fields_set[{i}]"), "str", &item)),
             }
         }
@@ -392,7 +444,7 @@ pub fn opt_str(value: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<
     match value.filter(|v| !v.is_none()) {
         None => Ok(None),
         Some(v) => match v.cast::<PyString>() {
-            Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+            Ok(s) => Ok(Some(text(s, name)?.into_owned())),
             Err(_) => Err(type_error(name, "str or None", v)),
         },
     }
@@ -401,7 +453,7 @@ pub fn opt_str(value: Option<&Bound<'_, PyAny>>, name: &str) -> PyResult<Option<
 /// A required string argument.
 pub fn req_str(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
     match value.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Ok(s) => Ok(text(s, name)?.into_owned()),
         Err(_) => Err(type_error(name, "str", value)),
     }
 }

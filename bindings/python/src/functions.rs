@@ -31,7 +31,7 @@ pub fn token_arg(token: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
                 return Ok(Some(token.get().0.expose().to_owned()));
             }
             match t.cast::<PyString>() {
-                Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+                Ok(s) => Ok(Some(crate::convert::text(s, "token")?.into_owned())),
                 Err(_) => Err(type_error("token", "a Token, a str or None", t)),
             }
         }
@@ -64,6 +64,45 @@ pub fn prepare(
     let prepared =
         prepare_json(&method, &params, token.as_deref(), release.as_deref()).py_err(py)?;
     Ok(PyPreparedRequest(prepared))
+}
+
+/// Parameters from JSON text (`Params.from_json`), read as the by-name functions read them:
+/// text that is not JSON, or nests too deep, raises `ValidationError`.
+#[pyfunction]
+pub fn params_from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let value = crate::convert::with_text(text, |bytes| match std::str::from_utf8(bytes) {
+        Ok(text) => crmcom_netflix::parse_params(text),
+        Err(_) => Err(crmcom_netflix::Error::InvalidRequest(vec![
+            crmcom_netflix::Violation::new(
+                "",
+                crmcom_netflix::ViolationCode::InvalidType,
+                "the parameters are not UTF-8 text",
+            ),
+        ])),
+    })?
+    .py_err(py)?;
+    to_py(py, &value)
+}
+
+/// The `ValidationError` for violations found before the core saw the parameters (the request
+/// classes' type checks at construction), made by the core so that it reads as every other:
+/// `violations` are `(path, code, message)` triples.
+#[pyfunction]
+pub fn invalid_request(py: Python<'_>, violations: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let mut list = Vec::new();
+    for item in violations.try_iter()? {
+        let (path, code, message): (String, String, String) = item?.extract()?;
+        let code = crmcom_netflix::ViolationCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .ok_or_else(|| {
+                pyo3::exceptions::PyValueError::new_err(format!("unknown violation code `{code}`"))
+            })?;
+        list.push(crmcom_netflix::Violation::new(path, code, message));
+    }
+    list.sort_by(|a, b| (&a.path, a.code).cmp(&(&b.path, b.code)));
+    let error = crate::errors::to_py_err(py, crmcom_netflix::Error::InvalidRequest(list));
+    Ok(error.into_value(py).into_any())
 }
 
 /// Checks parameters of `method` against the rules of `release` without a token; raises

@@ -8,6 +8,7 @@ mod cache;
 mod convert;
 mod errors;
 mod functions;
+mod journal;
 mod money;
 mod objects;
 mod prepared;
@@ -35,6 +36,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
     m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::params_from_json, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::invalid_request, m)?)?;
     m.add_function(wrap_pyfunction!(functions::decode, m)?)?;
     m.add_function(wrap_pyfunction!(functions::project_fields, m)?)?;
     m.add_function(wrap_pyfunction!(functions::batch_groups, m)?)?;
@@ -60,6 +63,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<objects::PyLoginResult>()?;
     m.add_class::<objects::PyEmpty>()?;
     m.add_class::<sync::PyChargeSync>()?;
+    m.add_class::<journal::PyJournal>()?;
     m.add_class::<sync::SyncRequests>()?;
     m.add_class::<sync::PySyncReport>()?;
     m.add_class::<sync::PyFailedAcknowledgement>()?;

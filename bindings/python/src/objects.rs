@@ -9,8 +9,8 @@
 
 use compact_str::CompactString;
 use crmcom_netflix::{
-    ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState, LifeCycleState,
-    LoginResult, Money, NetflixState, Price, ProjectedCharge, ProjectedChargesPage,
+    in_json_terms, ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState,
+    LifeCycleState, LoginResult, Money, NetflixState, Price, ProjectedCharge, ProjectedChargesPage,
     ProjectedPromotion, ProjectedSubscription, ResponseObject, SubscriptionCreated, Token,
 };
 use pyo3::exceptions::PyTypeError;
@@ -249,26 +249,26 @@ impl<T> ListField for Option<Vec<T>> {
 
 /// A core object from JSON: the full form (every documented field required) without a
 /// `fields_set`, the projected form with one.
-fn core_from_value<T: Wrap>(value: Value, fields_set: Option<&Fields>) -> Result<T::Core, String> {
+fn core_from_value<T: Wrap>(
+    value: Value,
+    fields_set: Option<&Fields>,
+) -> Result<T::Core, (String, String)> {
     let result = match fields_set {
         None => serde_path_to_error::deserialize::<_, T::Full>(value).map(Into::into),
         Some(_) => serde_path_to_error::deserialize::<_, T::Core>(value),
     };
     result.map_err(|e| {
         let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
         let message = e.into_inner().to_string();
         let message = match message.strip_prefix("missing field `") {
             Some(rest) => format!(
                 "the mandatory field `{}` is missing",
                 rest.trim_end_matches('`')
             ),
-            None => message,
+            None => in_json_terms(&message),
         };
-        if path == "." {
-            message
-        } else {
-            format!("{path}: {message}")
-        }
+        (path, message)
     })
 }
 
@@ -303,8 +303,14 @@ fn from_kwargs<T: Wrap>(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<T::Core>
     for (k, v) in extra {
         map.entry(k).or_insert(v);
     }
-    core_from_value::<T>(Value::Object(map), None)
-        .map_err(|e| PyTypeError::new_err(format!("{}(): {e}", T::PY_NAME)))
+    core_from_value::<T>(Value::Object(map), None).map_err(|(path, message)| {
+        let at = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        PyTypeError::new_err(format!("{}(): {at}{message}", T::PY_NAME))
+    })
 }
 
 /// Decodes a core object from JSON, reporting the offending path as `MalformedResponse`.
@@ -313,12 +319,7 @@ fn from_value<T: Wrap>(
     value: Value,
     fields_set: Option<&Fields>,
 ) -> PyResult<T::Core> {
-    core_from_value::<T>(value, fields_set).map_err(|e| match e.split_once(": ") {
-        Some((path, message)) if !path.contains(' ') => {
-            malformed(py, path.to_owned(), message.to_owned())
-        }
-        _ => malformed(py, String::new(), e),
-    })
+    core_from_value::<T>(value, fields_set).map_err(|(path, message)| malformed(py, path, message))
 }
 
 fn from_bytes<T: Wrap>(
@@ -326,8 +327,13 @@ fn from_bytes<T: Wrap>(
     bytes: &[u8],
     fields_set: Option<&Fields>,
 ) -> PyResult<T::Core> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| malformed(py, String::new(), format!("not valid JSON: {e}")))?;
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(
+            py,
+            String::new(),
+            format!("not valid JSON: {}", in_json_terms(&e.to_string())),
+        )
+    })?;
     from_value::<T>(py, value, fields_set)
 }
 
@@ -459,7 +465,7 @@ fn list_arg<T: Wrap>(
             Err(_) => {
                 let json = to_json(&item, &format!("{attr}[{i}]"))?;
                 let core = core_from_value::<T>(json, None)
-                    .map_err(|e| PyTypeError::new_err(format!("{attr}[{i}]: {e}")))?;
+                    .map_err(|(_, e)| PyTypeError::new_err(format!("{attr}[{i}]: {e}")))?;
                 out.push(core);
             }
         }

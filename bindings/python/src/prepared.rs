@@ -81,8 +81,36 @@ impl PyPreparedRequest {
         to_py(py, &self.0.to_json())
     }
 
-    fn __repr__(&self) -> String {
-        format!("{:?}", self.0)
+    /// The secret values the request carries (the token, the password): what a transport or a
+    /// log must never show.
+    fn secret_values(&self) -> Vec<String> {
+        self.0
+            .secret_values()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `PreparedRequest(verb='GET', path='...', query=[...])` (or `body={...}` for a POST), with
+    /// the token and the password shown as `<redacted>`.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let shown = self.0.redacted();
+        let (name, value) = match &shown.body {
+            Some(body) => ("body", to_py(py, body)?),
+            None => {
+                let list = PyList::empty(py);
+                for (k, v) in &shown.query {
+                    list.append((k.as_str(), v.as_str()))?;
+                }
+                ("query", list.into_any().unbind())
+            }
+        };
+        Ok(format!(
+            "PreparedRequest(verb='{}', path='{}', {name}={})",
+            shown.verb.as_str(),
+            shown.path,
+            value.bind(py).repr()?
+        ))
     }
 }
 

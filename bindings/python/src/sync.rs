@@ -212,7 +212,7 @@ impl PyChargeSync {
             if let Ok(charge) = item.cast::<PyCharge>() {
                 list.push(charge.get().inner().number().unwrap_or_default().to_owned());
             } else if let Ok(s) = item.cast::<PyString>() {
-                list.push(s.to_cow()?.into_owned());
+                list.push(crate::convert::text(s, &format!("numbers[{i}]"))?.into_owned());
             } else {
                 return Err(type_error(
                     &format!("numbers[{i}]"),

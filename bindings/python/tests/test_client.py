@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import List
+from typing import Callable, List
 
 import pytest
 
@@ -337,3 +339,87 @@ def test_the_pytest_fixtures(fake_crm: FakeCrm, fake_crm_client: nf.Client) -> N
     out = io.StringIO()
     csv.writer(out).writerows([[c.number, c.amount] for c in result.billable])
     assert out.getvalue().strip() == "I00000001,5.99"
+
+
+def _in_threads(count: int, call: "Callable[[], object]") -> List[object]:
+    barrier = threading.Barrier(count)
+    results: List[object] = []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_threads_sharing_a_client_share_one_renewal_of_an_expired_token() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)  # requests overlap in time
+    with fake.client() as client:
+        client.list_promotions()
+        fake.advance(7200)  # every token has expired
+        results = _in_threads(8, client.list_promotions)
+        assert results == [[]] * 8
+        assert client.logins == 2
+    assert fake.stats()["by_method"]["authentication/token"] == 2
+    assert fake.stats()["errors"] == 0
+
+
+def test_threads_sharing_a_client_share_one_login_after_the_server_refuses_the_token() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)
+    with fake.client() as client:
+        client.list_promotions()
+        fake.expire_all_tokens()  # the server refuses a token the client thinks is good
+        results = _in_threads(8, client.list_promotions)
+        assert results == [[]] * 8
+        assert client.logins == 2
+
+
+def test_threads_starting_together_log_in_once() -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00", latency=0.02)
+    with fake.client() as client:
+        assert _in_threads(8, client.list_promotions) == [[]] * 8
+        assert client.logins == 1
+
+
+def test_acknowledging_what_the_billing_took_keeps_an_unpriceable_charge_on_the_server() -> None:
+    # The rule the docs teach: acknowledge by `billing_action`, never by `is_final`.
+    fake = crm()
+    billed = fake.add_charge("pci1", "5.99", "USD")
+    declined = fake.add_charge("pci2", "2.99", "USD", status="DECLINED")
+    unpriceable = fake.add_charge("pci3", "9.99", "XTS")
+    with fake.client() as client:
+        page = client.list_charges(charge_status="PROCESSED")
+        by_number = {c.number: c for c in page.charges_set}
+        assert by_number[unpriceable].is_final  # final, yet not to be acknowledged
+        assert [by_number[n].billing_action for n in (billed, declined, unpriceable)] == [
+            "bill",
+            "record",
+            "leave",
+        ]
+        failed = client.acknowledge_charges(
+            c for c in page.charges_set if c.billing_action != "leave"
+        )
+    assert failed == [] and fake.unacknowledged() == [unpriceable]
+
+
+def test_no_doc_or_example_acknowledges_charges_by_is_final() -> None:
+    root = Path(__file__).resolve().parents[3]
+    files = [root / "README.md", *root.glob("docs/*.md"), *root.glob("examples/**/*.*")]
+    files += [*root.glob("crates/*/examples/*.rs"), *root.glob("bindings/*/examples/**/*.*")]
+    offending = []
+    for path in files:
+        if not path.is_file():
+            continue
+        lines = path.read_text(errors="replace").splitlines()
+        for number, line in enumerate(lines, 1):
+            # A call that confirms charges, with `is_final` in it or in its next lines.
+            if re.search(r"(acknowledge_charges|items_from_charges|confirm|batch)\(", line):
+                call = " ".join(lines[number - 1 : number + 3])
+                if re.search(r"is_final", call):
+                    offending.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offending == []

@@ -40,7 +40,7 @@
 //! .clock(clock)
 //! .build()?;
 //! let page = client.list_charges(&ListCharges::new(Some(ChargeStatusFilter::Processed)))?;
-//! assert_eq!(page.charges()[0].amount.unwrap().to_string(), "5.99");
+//! assert_eq!(page.charges()[0].amount.to_string(), "5.99");
 //! # Ok::<(), crmcom_netflix_client::Error>(())
 //! ```
 

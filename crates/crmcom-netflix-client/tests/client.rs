@@ -316,7 +316,7 @@ async fn an_acknowledgement_whose_answer_was_lost_is_sent_again_and_reported_alr
     assert_eq!(failed.len(), 3);
     assert!(failed
         .iter()
-        .all(|f| f.error_code.as_deref() == Some("CHARGE_ALREADY_ACKNOWLEDGED")));
+        .all(|f| f.error_code == "CHARGE_ALREADY_ACKNOWLEDGED"));
     assert!(c
         .list_charges(&processed())
         .await

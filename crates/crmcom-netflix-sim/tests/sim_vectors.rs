@@ -38,7 +38,6 @@ fn token(sim: &mut Sim) -> Token {
     decode::<LoginRequest>(&sim.handle(&login, now()), None)
         .unwrap()
         .token
-        .unwrap()
 }
 
 fn send<R: ApiRequest>(sim: &mut Sim, request: &R, token: &Token) -> Vec<u8> {

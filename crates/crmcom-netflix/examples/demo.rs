@@ -73,10 +73,13 @@ fn print_charges(title: &str, body: &str) -> Result<(), Error> {
     for (currency, total) in totals {
         println!("  billable total: {total} {currency}");
     }
-    // Once the billing system has taken them, every processed charge is acknowledged (billed or
-    // not), so that it drops out of tomorrow's list; pending ones stay.
+    // Once the billing system has taken them, the charges it billed or recorded are
+    // acknowledged, so that they drop out of tomorrow's list; pending ones and approved ones it
+    // cannot price stay on the server (`BillingAction::Leave`).
     let acks: Vec<AcknowledgeCharges> = batch(items_from_charges(
-        page.charges().iter().filter(|c| c.is_final()),
+        page.charges()
+            .iter()
+            .filter(|c| c.billing_action() != BillingAction::Leave),
     ));
     for ack in &acks {
         let prepared = prepare(ack, Some(&Token::new(TOKEN)), Release::LATEST)?;

@@ -36,7 +36,7 @@ pub trait ResponseData: Serialize + DeserializeOwned + Sized {
 ///     "effective_from":"2017-01-01T00:00:00","expires_on":null}],
 ///     "status":{"code":"OK","description":"","message":""}}"#;
 /// let promotions = decode::<ListPromotions>(body, None).unwrap();
-/// assert_eq!(promotions[0].code.as_deref(), Some("14"));
+/// assert_eq!(promotions[0].code, "14");
 /// ```
 pub fn decode<R: ApiRequest>(
     body: &[u8],
@@ -194,13 +194,10 @@ fn api_error(status: Status) -> Error {
     })
 }
 
-/// Strips serde_json's " at line L column C" tail: the path says where.
+/// The reader's message in JSON terms, without its " at line L column C" tail: the path says
+/// where.
 pub(crate) fn message_of(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
-    }
+    crate::error::in_json_terms(&e.to_string())
 }
 
 pub(crate) fn decode_data<D: ResponseData>(

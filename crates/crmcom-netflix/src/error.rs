@@ -200,6 +200,84 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A message of the JSON reader (serde) in the terms of JSON rather than of Rust: `invalid type:
+/// string "5.99", expected f64` becomes `invalid type: string "5.99", expected a number`, integer
+/// types name their range, sequences and maps are arrays and objects, and the reader's
+/// ` at line L column C` tail is dropped (the path says where). Every shell shows these words.
+///
+/// ```
+/// use crmcom_netflix::in_json_terms;
+/// assert_eq!(
+///     in_json_terms("invalid type: floating point `1.5`, expected u32 at line 1 column 9"),
+///     "invalid type: number 1.5, expected an integer from 0 to 4294967295"
+/// );
+/// ```
+pub fn in_json_terms(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    };
+    let Some(i) = message.rfind(", expected ") else {
+        return message.to_owned();
+    };
+    let (head, expected) = (&message[..i], &message[i + ", expected ".len()..]);
+    let expected = expected_in_json_terms(expected);
+    if head.starts_with("invalid length ") && expected == "an object" {
+        return "invalid type: array, expected an object".to_owned();
+    }
+    let head = match head.split_once(": ") {
+        Some((kind, found)) if kind == "invalid type" || kind == "invalid value" => {
+            format!("{kind}: {}", found_in_json_terms(found))
+        }
+        _ => head.to_owned(),
+    };
+    format!("{head}, expected {expected}")
+}
+
+fn expected_in_json_terms(expected: &str) -> String {
+    let range = |lo: i128, hi: i128| format!("an integer from {lo} to {hi}");
+    match expected {
+        "f64" | "f32" => "a number".to_owned(),
+        "u8" => range(0, u8::MAX.into()),
+        "u16" => range(0, u16::MAX.into()),
+        "u32" => range(0, u32::MAX.into()),
+        "u64" | "usize" => range(0, u64::MAX.into()),
+        "i8" => range(i8::MIN.into(), i8::MAX.into()),
+        "i16" => range(i16::MIN.into(), i16::MAX.into()),
+        "i32" => range(i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" => range(i64::MIN.into(), i64::MAX.into()),
+        "a sequence" => "an array".to_owned(),
+        "a map" => "an object".to_owned(),
+        "unit" => "null".to_owned(),
+        "a borrowed string" => "a string".to_owned(),
+        "char" => "a one-character string".to_owned(),
+        other if other.starts_with("struct ") || other.starts_with("tuple struct ") => {
+            "an object".to_owned()
+        }
+        other if other.starts_with("enum ") || other.starts_with("variant identifier") => {
+            "a string".to_owned()
+        }
+        other => other.to_owned(),
+    }
+}
+
+fn found_in_json_terms(found: &str) -> String {
+    let quoted = |prefix: &str, word: &str| {
+        found
+            .strip_prefix(prefix)
+            .map(|rest| format!("{word} {}", rest.trim_matches('`')))
+    };
+    quoted("floating point ", "number")
+        .or_else(|| quoted("integer ", "number"))
+        .or_else(|| quoted("boolean ", "boolean"))
+        .unwrap_or_else(|| match found {
+            "sequence" => "array".to_owned(),
+            "map" => "object".to_owned(),
+            "unit value" | "unit" => "null".to_owned(),
+            other => other.to_owned(),
+        })
+}
+
 /// Collects violations while walking an input; sorted once at the end.
 #[derive(Debug, Default)]
 pub(crate) struct Violations(pub(crate) Vec<Violation>);
@@ -232,4 +310,47 @@ pub(crate) fn join(parent: &str, name: &str) -> String {
 /// Appends an index (`a` + 3 = `a[3]`).
 pub(crate) fn index(parent: &str, i: usize) -> String {
     format!("{parent}[{i}]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_json_terms;
+
+    #[test]
+    fn reader_messages_name_json_types_never_rust_ones() {
+        for (serde, json) in [
+            (
+                r#"invalid type: string "5.99", expected f64"#,
+                r#"invalid type: string "5.99", expected a number"#,
+            ),
+            (
+                "invalid type: boolean `true`, expected f64 at line 1 column 30",
+                "invalid type: boolean true, expected a number",
+            ),
+            (
+                "invalid value: integer `-1`, expected u64",
+                "invalid value: number -1, expected an integer from 0 to 18446744073709551615",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "invalid type: object, expected an array",
+            ),
+            (
+                "invalid type: sequence, expected struct SyncState",
+                "invalid type: array, expected an object",
+            ),
+            (
+                "invalid length 0, expected struct SyncState with 10 elements",
+                "invalid type: array, expected an object",
+            ),
+            ("invalid type: null, expected i64", "invalid type: null, expected an integer from -9223372036854775808 to 9223372036854775807"),
+            ("missing field `number`", "missing field `number`"),
+            (
+                "invalid type: integer `5`, expected a date as yyyy-MM-ddTHH:mm:ss",
+                "invalid type: number 5, expected a date as yyyy-MM-ddTHH:mm:ss",
+            ),
+        ] {
+            assert_eq!(in_json_terms(serde), json);
+        }
+    }
 }

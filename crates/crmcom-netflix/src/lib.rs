@@ -53,13 +53,14 @@ pub use batch::{
 };
 pub use date::Date;
 pub use decode::{decode, decode_json, decode_projected, ItemCheck, ResponseData};
-pub use error::{ApiError, Error, MalformedResponse, Violation, ViolationCode};
+pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
 pub use object::{FieldInfo, FieldState, Path, Presence, ResponseObject};
 pub use prepare::{
-    prepare, prepare_json, prepare_value, validate, validate_json, validate_value, PreparedRequest,
+    parse_params, prepare, prepare_json, prepare_value, validate, validate_json, validate_value,
+    PreparedRequest,
 };
 pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};

@@ -59,6 +59,43 @@ impl PreparedRequest {
         url
     }
 
+    /// The same request with every secret value (the token, the password) replaced by
+    /// `<redacted>`: what may be shown to a person or written to a log.
+    pub fn redacted(&self) -> PreparedRequest {
+        PreparedRequest {
+            query: self
+                .query
+                .iter()
+                .map(|(k, v)| {
+                    let v = if is_secret(k) { "<redacted>" } else { v };
+                    (k.clone(), v.to_owned())
+                })
+                .collect(),
+            body: self.body.as_ref().map(redact),
+            ..self.clone()
+        }
+    }
+
+    /// The secret values the request carries (the token, the password), so that a shell can
+    /// scrub them from any text it did not write itself, such as an HTTP library's error.
+    pub fn secret_values(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .query
+            .iter()
+            .filter(|(k, _)| is_secret(k))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if let Some(Value::Object(map)) = &self.body {
+            out.extend(
+                map.iter()
+                    .filter(|(k, _)| is_secret(k))
+                    .filter_map(|(_, v)| v.as_str()),
+            );
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
     /// The request as JSON (`{"verb", "path", "query", "body"}`), secrets included: the form the
     /// by-name APIs return and the vectors compare.
     pub fn to_json(&self) -> Value {
@@ -92,25 +129,12 @@ fn redact(value: &Value) -> Value {
 
 impl fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let query: Vec<(&str, &str)> = self
-            .query
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str(),
-                    if is_secret(k) {
-                        "<redacted>"
-                    } else {
-                        v.as_str()
-                    },
-                )
-            })
-            .collect();
+        let shown = self.redacted();
         f.debug_struct("PreparedRequest")
-            .field("verb", &self.verb)
-            .field("path", &self.path)
-            .field("query", &query)
-            .field("body", &self.body.as_ref().map(redact))
+            .field("verb", &shown.verb)
+            .field("path", &shown.path)
+            .field("query", &shown.query)
+            .field("body", &shown.body)
             .finish()
     }
 }
@@ -344,7 +368,9 @@ pub(crate) fn resolve(method: &str, release: Option<&str>) -> Result<(Method, Re
     }
 }
 
-fn parse_params(params_json: &str) -> Result<Value, Error> {
+/// Reads parameters given as JSON text, as the by-name functions do: text that is not JSON (or
+/// nests too deep for the reader) is an `invalid_type` violation of the parameters themselves.
+pub fn parse_params(params_json: &str) -> Result<Value, Error> {
     serde_json::from_str(params_json).map_err(|e| {
         Error::InvalidRequest(vec![Violation::new(
             "",
@@ -377,4 +403,33 @@ pub fn prepare_json(
 pub fn validate_json(method: &str, params_json: &str, release: Option<&str>) -> Result<(), Error> {
     let (method, release) = resolve(method, release)?;
     validate_value(method, &parse_params(params_json)?, release)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ListCharges, LoginRequest, Secret};
+
+    #[test]
+    fn redacted_and_secret_values_cover_the_token_and_the_password() {
+        let login = LoginRequest {
+            username: "u".into(),
+            password: Secret::new("pw-secret"),
+            organisation: "o".into(),
+            unit: None,
+        };
+        let prepared = prepare(&login, None, Release::LATEST).unwrap();
+        assert_eq!(prepared.secret_values(), ["pw-secret"]);
+        let shown = prepared.redacted();
+        assert_eq!(shown.body.as_ref().unwrap()["password"], "<redacted>");
+        assert_eq!(shown.body.as_ref().unwrap()["username"], "u");
+
+        let list = ListCharges::new(Some(crate::ChargeStatusFilter::Processed));
+        let prepared = prepare(&list, Some(&Token::new("tok-secret")), Release::LATEST).unwrap();
+        assert_eq!(prepared.secret_values(), ["tok-secret"]);
+        let shown = prepared.redacted();
+        assert_eq!(shown.query[0], ("token".into(), "<redacted>".into()));
+        assert_eq!(shown.query[1..], prepared.query[1..]);
+        assert!(!format!("{prepared:?}").contains("tok-secret"));
+    }
 }

@@ -26,6 +26,8 @@ pub(crate) enum Node {
     Integer {
         min: Option<i64>,
         max: Option<i64>,
+        /// What the Rust type behind the field holds (its schema `format`: `uint32`, `int64`).
+        range: (i128, i128),
     },
     Number,
     Boolean,
@@ -148,6 +150,7 @@ pub(crate) fn compile(schema: &Value) -> Node {
         "integer" => Node::Integer {
             min: obj.get("minimum").and_then(Value::as_i64),
             max: obj.get("maximum").and_then(Value::as_i64),
+            range: integer_range(obj.get("format").and_then(Value::as_str)),
         },
         "number" => Node::Number,
         "boolean" => Node::Boolean,
@@ -194,6 +197,34 @@ pub(crate) fn compile(schema: &Value) -> Node {
         }
         _ => Node::Any,
     }
+}
+
+/// The values an integer of a schemars `format` can hold (`uint32`: 0 to 4294967295); without
+/// a known format, any 64-bit integer.
+fn integer_range(format: Option<&str>) -> (i128, i128) {
+    let bits = |digits: &str| digits.parse::<u32>().ok().filter(|b| (8..=64).contains(b));
+    match format {
+        Some(f) if f.starts_with("uint") => match bits(&f[4..]) {
+            Some(b) => (0, (1i128 << b) - 1),
+            None => (0, i128::from(u64::MAX)),
+        },
+        Some(f) if f.starts_with("int") => match bits(&f[3..]) {
+            Some(b) => (-(1i128 << (b - 1)), (1i128 << (b - 1)) - 1),
+            None => (i128::from(i64::MIN), i128::from(i64::MAX)),
+        },
+        _ => (i128::from(i64::MIN), i128::from(u64::MAX)),
+    }
+}
+
+/// A JSON number read as a double whose value is an integer outside `range`: an integer too
+/// large for 64 bits (`18446744073709551616`, `1e30`), which JSON readers hold as a double.
+fn integral_double_outside(value: &Value, range: (i128, i128)) -> Option<f64> {
+    let f = value
+        .as_f64()
+        .filter(|_| value.as_i64().is_none() && value.as_u64().is_none())?;
+    // `as` saturates: anything beyond i128 is beyond the range too.
+    let n = f as i128;
+    (f.is_finite() && f.fract() == 0.0 && (n < range.0 || n > range.1)).then_some(f)
 }
 
 fn string_list(v: Option<&Value>) -> Vec<String> {
@@ -260,11 +291,17 @@ pub(crate) fn check(
                 value.clone()
             }
         },
-        Node::Integer { min, max } => {
+        Node::Integer { min, max, range } => {
             let n = match value {
                 Value::Number(n) if n.is_i64() => n.as_i64().map(i128::from),
                 Value::Number(n) if n.is_u64() => n.as_u64().map(i128::from),
                 _ => None,
+            };
+            let bounds = |lo: i128, hi: i128| match (min, max) {
+                (Some(a), Some(b)) => format!("between {a} and {b}"),
+                (Some(a), None) => format!("between {a} and {hi}"),
+                (None, Some(b)) => format!("between {lo} and {b}"),
+                (None, None) => format!("between {lo} and {hi}"),
             };
             match n {
                 Some(n) => {
@@ -278,13 +315,32 @@ pub(crate) fn check(
                             (None, None) => String::new(),
                         };
                         out.push(path, Code::OutOfRange, format!("must be {bounds}, not {n}"));
+                    } else if n < range.0 || n > range.1 {
+                        let bounds = bounds(range.0, range.1);
+                        out.push(path, Code::OutOfRange, format!("must be {bounds}, not {n}"));
                     }
                 }
-                None => out.push(
-                    path,
-                    Code::InvalidType,
-                    format!("must be an integer, not {}", type_name(value)),
-                ),
+                None => match integral_double_outside(value, *range) {
+                    // An integer beyond 64 bits: out of range, not of the wrong type.
+                    Some(f) => {
+                        let shown = if f.abs() < 1e21 {
+                            format!("{f:.0}")
+                        } else {
+                            format!("{f:e}")
+                        };
+                        let bounds = bounds(range.0, range.1);
+                        out.push(
+                            path,
+                            Code::OutOfRange,
+                            format!("must be {bounds}, not {shown}"),
+                        );
+                    }
+                    None => out.push(
+                        path,
+                        Code::InvalidType,
+                        format!("must be an integer, not {}", type_name(value)),
+                    ),
+                },
             }
             value.clone()
         }
@@ -598,4 +654,75 @@ fn has_forbidden_control(s: &str, free_text: bool) -> bool {
 /// Whether a parameter's value must never be echoed.
 pub(crate) fn is_secret(name: &str) -> bool {
     SECRET_PARAMETERS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violations(method: &str, params: &str) -> Vec<(String, Code, String)> {
+        match crate::validate_json(method, params, None) {
+            Err(crate::Error::InvalidRequest(v)) => {
+                v.into_iter().map(|v| (v.path, v.code, v.message)).collect()
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn integer_ranges_follow_the_schema_format() {
+        assert_eq!(integer_range(Some("uint32")), (0, 4_294_967_295));
+        assert_eq!(
+            integer_range(Some("int64")),
+            (i128::from(i64::MIN), i128::from(i64::MAX))
+        );
+        assert_eq!(integer_range(Some("uint64")), (0, i128::from(u64::MAX)));
+        assert_eq!(integer_range(Some("uint")), (0, i128::from(u64::MAX)));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_out_of_range_with_the_bounds() {
+        let v = violations(
+            "netflix/charges/list",
+            r#"{"charge_status":"PROCESSED","number_of_results":50,"offset":18446744073709551616}"#,
+        );
+        assert_eq!(
+            v,
+            [(
+                "offset".to_owned(),
+                Code::OutOfRange,
+                "must be between 0 and 18446744073709551615, not 18446744073709551616".to_owned()
+            )]
+        );
+        let v = violations(
+            "netflix/charges/list",
+            r#"{"charge_status":"PROCESSED","number_of_results":1e300,"offset":0}"#,
+        );
+        assert_eq!(v[0].1, Code::OutOfRange);
+        assert_eq!(v[0].2, "must be between 1 and 50, not 1e300");
+        let v = violations(
+            "netflix/subscriptions/create",
+            r#"{"billing_system_customer_identifier":"p",
+                "customer_address":{"type":"HOME","floor":9223372036854775808}}"#,
+        );
+        assert_eq!(v[0].0, "customer_address.floor");
+        assert_eq!(v[0].1, Code::OutOfRange);
+        assert_eq!(
+            v[0].2,
+            "must be between -9223372036854775808 and 9223372036854775807, not 9223372036854775808"
+        );
+    }
+
+    #[test]
+    fn doubles_that_fit_the_type_stay_invalid_type() {
+        for value in ["50.0", "5.5", "1e19"] {
+            let v = violations(
+                "netflix/charges/list",
+                &format!(
+                    r#"{{"charge_status":"PROCESSED","number_of_results":50,"offset":{value}}}"#
+                ),
+            );
+            assert_eq!(v[0].1, Code::InvalidType, "{value}: {v:?}");
+        }
+    }
 }

@@ -168,7 +168,20 @@ impl SyncOptions {
 
     /// Options from JSON (missing fields take their defaults).
     pub fn from_json(json: &str) -> Result<SyncOptions, Error> {
-        serde_json::from_str(json).map_err(|e| invalid("options", e))
+        // The path of the offending option (`page_size`), as for a request's parameters.
+        let mut de = serde_json::Deserializer::from_str(json);
+        let options = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let data = e.inner().classify() == serde_json::error::Category::Data;
+            let path = if path == "." || !data {
+                "options".to_owned()
+            } else {
+                path
+            };
+            invalid(&path, e.into_inner())
+        })?;
+        de.end().map_err(|e| invalid("options", e))?;
+        Ok(options)
     }
 
     /// The status filter as sent: none before R14.1.0, where the list holds processed charges.
@@ -411,7 +424,7 @@ fn invalid(path: &str, e: impl std::fmt::Display) -> Error {
     Error::InvalidRequest(vec![Violation::new(
         path,
         ViolationCode::InvalidFormat,
-        e.to_string(),
+        crate::error::in_json_terms(&e.to_string()),
     )])
 }
 

@@ -593,6 +593,15 @@ fn options_read_from_json_with_defaults() {
     assert_eq!(options.page_size, 20);
     assert_eq!(options.mode, SyncMode::Acknowledge);
     let err = SyncOptions::from_json(r#"{"page_sise": 20}"#).unwrap_err();
+    assert_eq!(err.violations()[0].path, "page_sise");
+    let err = SyncOptions::from_json(r#"{"page_size": "20"}"#).unwrap_err();
+    assert_eq!(err.violations()[0].path, "page_size");
+    assert_eq!(
+        err.violations()[0].message,
+        r#"invalid type: string "20", expected an integer from 0 to 4294967295"#
+    );
+    assert!(SyncOptions::from_json("{} x").is_err());
+    let err = SyncOptions::from_json(r#"{"page_size":"#).unwrap_err();
     assert_eq!(err.violations()[0].path, "options");
 }
 

@@ -38,6 +38,8 @@ from ._errors import (
     Error,
     ErrorDetails,
     FieldNotRequested,
+    JournalError,
+    JournalLocked,
     Loc,
     MalformedResponse,
     TransportError,
@@ -63,6 +65,15 @@ from ._models import (
     SuspendSubscription,
     UnsuspendSubscription,
 )
+from .client import (
+    ChargeSetItem,
+    Client,
+    HttpRequest,
+    HttpResponse,
+    SyncResult,
+    Transport,
+    UrllibTransport,
+)
 from ._native import (
     CHARGE_ALREADY_ACKNOWLEDGED,
     INVALID_REQUEST,
@@ -74,6 +85,7 @@ from ._native import (
     Charge,
     ChargesPage,
     ChargeSync,
+    Journal,
     Empty,
     FailedAcknowledgement,
     FailedCharge,
@@ -123,6 +135,8 @@ __all__ = [
     "MalformedResponse",
     "FieldNotRequested",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
     # values
@@ -174,6 +188,7 @@ __all__ = [
     "Empty",
     # sync and client
     "ChargeSync",
+    "Journal",
     "SyncReport",
     "FailedAcknowledgement",
     "Client",
@@ -182,6 +197,7 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 
@@ -221,17 +237,7 @@ def validate(
 
 _SetRequest = TypeVar("_SetRequest", AcknowledgeCharges, AcceptCharges, DeclineCharges)
 
-_SetItem = Union[
-    Charge,
-    AcknowledgedCharge,
-    AcceptedCharge,
-    DeclinedCharge,
-    Mapping[str, Any],
-    Tuple[str, str, Optional[str]],
-]
-
-
-def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
+def _triple(item: ChargeSetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
     if isinstance(item, Charge):
         return item
     if isinstance(item, (AcknowledgedCharge, AcceptedCharge, DeclinedCharge)):
@@ -251,7 +257,7 @@ def _triple(item: _SetItem) -> Union[Charge, Tuple[Any, Any, Any]]:
 
 
 def batch(
-    request_type: Type[_SetRequest], items: Iterable[_SetItem], *, strict: bool = False
+    request_type: Type[_SetRequest], items: Iterable[ChargeSetItem], *, strict: bool = False
 ) -> List[_SetRequest]:
     """Splits any number of charges into `AcknowledgeCharges`, `AcceptCharges` or
     `DeclineCharges` requests of at most 50, in order, merging repeated charges and keeping
@@ -278,4 +284,3 @@ def batch(
     return requests
 
 
-from .client import Client, HttpRequest, HttpResponse, SyncResult, Transport, UrllibTransport  # noqa: E402

@@ -14,6 +14,8 @@ __all__ = [
     "MalformedResponse",
     "FieldNotRequested",
     "TransportError",
+    "JournalError",
+    "JournalLocked",
     "ErrorDetails",
     "Loc",
 ]
@@ -127,3 +129,25 @@ class TransportError(Error):
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (str(self), self.status))
+
+
+class JournalError(Error):
+    """The journal of `Client.sync_charges` could not be opened, read or written, or is of an
+    unknown schema version."""
+
+
+class JournalLocked(JournalError):
+    """Another job holds the journal (in another process or thread): nothing was read or changed.
+    Run again when that job has ended. `path` is the journal; `holder` what the holder wrote into
+    its lock file (`process 1234 since 2024-03-01T02:00:00Z`), if readable."""
+
+    path: str
+    holder: Optional[str]
+
+    def __init__(self, text: str, path: str, holder: Optional[str] = None) -> None:
+        super().__init__(text)
+        self.path = path
+        self.holder = holder
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (str(self), self.path, self.holder))

@@ -20,10 +20,16 @@ in tests, or a few lines around any HTTP library:
 
 from __future__ import annotations
 
+import http.client
+import json
 import logging
+import os
+import re
 import ssl
+import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import (
@@ -35,6 +41,7 @@ from typing import (
     Optional,
     Protocol,
     Sequence,
+    Tuple,
     Type,
     Union,
     overload,
@@ -43,13 +50,15 @@ from typing import (
 from . import _native
 from ._base import Request
 from ._enums import ChargeStatusFilter
-from ._errors import ApiError, MalformedResponse, TransportError
-from ._journal import Journal, PathLike
+from ._errors import ApiError, Error, MalformedResponse, TransportError
 from ._models import (
     AcceptCharges,
+    AcceptedCharge,
     AcknowledgeCharges,
+    AcknowledgedCharge,
     CreateSubscription,
     DeclineCharges,
+    DeclinedCharge,
     ListCharges,
     ListPromotions,
     LoginRequest,
@@ -60,8 +69,8 @@ from ._models import (
 )
 from ._native import (
     Charge,
+    Journal,
     ChargesPage,
-    ChargeSync,
     Empty,
     FailedCharge,
     FailedCharges,
@@ -81,11 +90,79 @@ __all__ = [
     "HttpResponse",
     "UrllibTransport",
     "SyncResult",
+    "ChargeSetItem",
 ]
 
 log = logging.getLogger("crmcom_netflix")
 
+PathLike = Union[str, "os.PathLike[str]"]
+
+ChargeSetItem = Union[
+    Charge,
+    AcknowledgedCharge,
+    AcceptedCharge,
+    DeclinedCharge,
+    Mapping[str, Any],
+    Tuple[str, str, Optional[str]],
+]
+"""What the acknowledge, accept and decline calls (and `batch`) take for one charge: a `Charge`,
+a set item, a dict with `number`, `billing_system_customer_identifier` and
+`reference_number`, or a `(number, customer, reference)` tuple."""
+
 USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
+
+REDACTED = "<redacted>"
+
+# `token=...` in any URL text, and `"token": "..."` / `"password": "..."` in any JSON text: a
+# library's error message may quote the request it failed on, with a token this client never saw
+# (an earlier one) or in an encoding it did not expect.
+_SECRET_IN_TEXT = (
+    re.compile(r"(?i)(\btoken=)[^&#\s'\"<>]*"),
+    re.compile(r'(?i)("(?:token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+)
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """`text` with every `token=` value of a URL, every JSON `token`/`password` value and every
+    one of `secrets` (also percent- or JSON-encoded) replaced by `<redacted>`."""
+    for secret in secrets:
+        if not secret:
+            continue
+        forms = {secret, urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)}
+        forms.add(json.dumps(secret)[1:-1])
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
+    text = _SECRET_IN_TEXT[0].sub(lambda m: m.group(1) + REDACTED, text)
+    return _SECRET_IN_TEXT[1].sub(lambda m: m.group(1) + '"' + REDACTED + '"', text)
+
+
+def _describe(e: BaseException, secrets: Iterable[str]) -> str:
+    """What went wrong, for a message: the exception's type and text, with secrets redacted."""
+    text = str(e)
+    name = type(e).__name__
+    return redact(f"{name}: {text}" if text else name, secrets)
+
+
+def _scrubbed(e: Error, secrets: Sequence[str]) -> Optional[Error]:
+    """A copy of `e` without any secret in its text or attributes, or `None` if it holds none.
+    (A server may echo what it was sent; the copy is raised without `e` in its chain.)"""
+    texts = [str(e)] + [
+        v for v in vars(e).values() if isinstance(v, str)
+    ]
+    if not any(redact(t, secrets) != t for t in texts):
+        return None
+
+    def clean(value: Optional[str]) -> Optional[str]:
+        return None if value is None else redact(value, secrets)
+
+    text = redact(str(e), secrets)
+    if isinstance(e, ApiError):
+        return ApiError(text, redact(e.code, secrets), clean(e.description), clean(e.message))
+    if isinstance(e, MalformedResponse):
+        return MalformedResponse(text, e.path, redact(e.message, secrets))
+    if isinstance(e, TransportError):
+        return TransportError(text, e.status)
+    return Error(text)
 
 
 @dataclass(frozen=True)
@@ -143,15 +220,35 @@ class UrllibTransport:
         self._opener = urllib.request.build_opener(*handlers)
 
     def send(self, request: HttpRequest) -> HttpResponse:
-        http_request = urllib.request.Request(
-            request.url, data=request.body, method=request.verb, headers=dict(request.headers)
-        )
+        """Carries out the exchange. Every failure to get a whole answer (refused or reset
+        connections, time-outs, TLS errors, a truncated body, a bad status line, oversized or
+        too many headers) is a `TransportError`, with the exception's type and text (any token
+        redacted) and no chain, since the exceptions of `urllib` and `http.client` may quote the
+        URL."""
+        failure = self._send(request)
+        if isinstance(failure, HttpResponse):
+            return failure
+        raise TransportError(failure)
+
+    def _send(self, request: HttpRequest) -> Union[HttpResponse, str]:
+        secrets = request.prepared.secret_values()
         try:
+            http_request = urllib.request.Request(
+                request.url, data=request.body, method=request.verb, headers=dict(request.headers)
+            )
             with self._opener.open(http_request, timeout=request.timeout) as response:
                 return HttpResponse(response.status, response.read(), dict(response.headers))
         except urllib.error.HTTPError as e:
-            body = e.read() if e.fp is not None else b""
-            return HttpResponse(e.code, body, dict(e.headers or {}))
+            # An answer with an error status: its body (an API envelope, or a proxy's page).
+            try:
+                body = e.read() if e.fp is not None else b""
+                return HttpResponse(e.code, body, dict(e.headers or {}))
+            except (OSError, http.client.HTTPException, ValueError) as inner:
+                return _describe(inner, secrets)
+            finally:
+                e.close()
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            return _describe(e, secrets)
 
 
 @dataclass(frozen=True)
@@ -237,6 +334,9 @@ class Client:
         )
         self._token: Optional[Token] = None
         self._issued_at = 0.0
+        # Threads sharing the client share its token: one login serves every thread that found
+        # the token missing or expiring at the same time.
+        self._token_lock = threading.RLock()
         self.logins = 0
         """How many times the client has logged in (renewals included)."""
 
@@ -261,17 +361,18 @@ class Client:
 
     def login(self) -> Token:
         """Logs in (again) and returns the new token."""
-        prepared = self._login.prepare(release=self.release)
-        result = self._send(prepared)
-        assert isinstance(result, LoginResult)
-        token = result.token
-        if token is None:
-            raise MalformedResponse("the login response has no token", "data.token", "missing")
-        self._token = token
-        self._issued_at = self._clock()
-        self.logins += 1
-        log.debug("logged in (login %d)", self.logins)
-        return token
+        with self._token_lock:
+            prepared = self._login.prepare(release=self.release)
+            result = self._send(prepared)
+            assert isinstance(result, LoginResult)
+            token = result.token
+            if token is None:
+                raise MalformedResponse("the login response has no token", "data.token", "missing")
+            self._token = token
+            self._issued_at = self._clock()
+            self.logins += 1
+            log.debug("logged in (login %d)", self.logins)
+            return token
 
     def _needs_renewal(self, token: Token) -> bool:
         now = self._clock()
@@ -282,13 +383,28 @@ class Client:
 
     def _current_token(self) -> Token:
         token = self._token
-        if token is None or self._needs_renewal(token):
-            token = self.login()
-        return token
+        if token is not None and not self._needs_renewal(token):
+            return token
+        with self._token_lock:
+            # Another thread may have renewed it while this one waited.
+            token = self._token
+            if token is None or self._needs_renewal(token):
+                token = self.login()
+            return token
+
+    def _renew(self, refused: Token) -> Token:
+        """A new token after the server refused `refused`; if another thread already replaced
+        it, that thread's token."""
+        with self._token_lock:
+            token = self._token
+            if token is not None and token != refused:
+                return token
+            return self.login()
 
     def logout(self) -> None:
         """Releases the token (the server forgets it)."""
-        token, self._token = self._token, None
+        with self._token_lock:
+            token, self._token = self._token, None
         if token is not None:
             self._send(ReleaseToken().prepare(token=token, release=self.release))
 
@@ -297,7 +413,7 @@ class Client:
         try:
             self.logout()
         except Exception as e:  # noqa: BLE001 - closing must not fail
-            log.warning("releasing the token failed: %s", e)
+            log.warning("releasing the token failed: %s", _describe(e, [self._login.password]))
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -315,20 +431,42 @@ class Client:
             prepared=prepared,
         )
 
+    def _secrets(self, prepared: PreparedRequest) -> List[str]:
+        secrets = prepared.secret_values() + [self._login.password]
+        token = self._token
+        if token is not None:
+            secrets.append(token.expose())
+        return [s for s in secrets if isinstance(s, str) and s]
+
     def exchange(self, prepared: PreparedRequest) -> bytes:
         """Sends a prepared request and returns the response body: GETs are retried on network
         failures and 5xx/429 answers; an answer with another HTTP error status and no API
-        envelope raises `TransportError`."""
+        envelope raises `TransportError`.
+
+        Whatever the transport raises (any `Exception`) becomes a `TransportError` whose text
+        names the exception's type, with every token and password redacted and without the
+        original in its chain (HTTP libraries quote the URL, and a GET's URL carries the token).
+        Only `OSError` and `TransportError` (network failures) are retried."""
         attempts = 1 + (max(0, self.retries) if prepared.verb == "GET" else 0)
         request = self._http_request(prepared)
+        secrets = self._secrets(prepared)
         for attempt in range(attempts):
             last = attempt + 1 == attempts
+            failure: Optional[str] = None
+            retryable = True
             try:
                 response = self.transport.send(request)
-            except (OSError, TransportError) as e:
-                if last:
-                    raise TransportError(f"{prepared.verb} {prepared.path}: {e}") from e
-                log.info("%s %s failed (%s); retrying", prepared.verb, prepared.path, e)
+            except (OSError, TransportError, http.client.HTTPException) as e:
+                failure = _describe(e, secrets) if not isinstance(e, TransportError) else redact(
+                    str(e), secrets
+                )
+            except Exception as e:  # noqa: BLE001 - a transport's own exception may quote the URL
+                failure, retryable = _describe(e, secrets), False
+            if failure is not None:
+                if last or not retryable:
+                    # Raised outside the `except` block, so the original is not its context.
+                    raise TransportError(f"{prepared.verb} {prepared.path}: {failure}")
+                log.info("%s %s failed (%s); retrying", prepared.verb, prepared.path, failure)
                 self._sleep(self.backoff * 2**attempt)
                 continue
             if (response.status >= 500 or response.status == 429) and not last:
@@ -350,7 +488,14 @@ class Client:
 
     def _send(self, prepared: PreparedRequest) -> Any:
         body = self.exchange(prepared)
-        return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+        try:
+            return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+        except Error as e:
+            clean = _scrubbed(e, self._secrets(prepared))
+            if clean is None:
+                raise
+        # A server that echoed a secret: the copy without it, raised outside the `except`.
+        raise clean
 
     def send(self, prepared: PreparedRequest) -> Any:
         """Sends a request prepared by `prepare` (with its own token) and decodes the answer."""
@@ -380,8 +525,9 @@ class Client:
         is off; a POST is never sent twice."""
         if not isinstance(request, Request):
             raise TypeError(f"call() takes a request object, not {type(request).__name__}")
-        fresh = self._token is None
+        logins = self.logins
         token = self._current_token()
+        fresh = self.logins != logins
         prepared = request.prepare(token=token, release=self.release)
         try:
             return self._send(prepared)
@@ -389,8 +535,8 @@ class Client:
             if fresh or not self.relogin_on_api_error or prepared.verb != "GET":
                 raise
             log.info("%s: API error; logging in again and retrying once", request.METHOD)
-            token = self.login()
-            return self._send(request.prepare(token=token, release=self.release))
+        token = self._renew(token)
+        return self._send(request.prepare(token=token, release=self.release))
 
     # -- methods -----------------------------------------------------------------------------
 
@@ -450,7 +596,9 @@ class Client:
             )
         )
 
-    def _charge_sets(self, request_type: Type[Any], items: Iterable[Any]) -> List[FailedCharge]:
+    def _charge_sets(
+        self, request_type: Type[Any], items: Iterable[ChargeSetItem]
+    ) -> List[FailedCharge]:
         from . import batch
 
         failed: List[FailedCharge] = []
@@ -459,27 +607,21 @@ class Client:
             failed.extend(result.failed_charges_set or [])
         return failed
 
-    def acknowledge_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
-        """Acknowledges charges (`Charge` objects, set items or `(number, customer, reference)`
-        tuples), 50 per call; returns the ones that failed."""
+    def acknowledge_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
+        """Acknowledges charges (`Charge` objects, set items, dicts or `(number, customer,
+        reference)` tuples), 50 per call; returns the ones that failed. Acknowledge only what the
+        billing took: `charge.billing_action` is `"bill"` or `"record"`, never `"leave"`."""
         return self._charge_sets(AcknowledgeCharges, items)
 
-    def accept_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def accept_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Accepts pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(AcceptCharges, items)
 
-    def decline_charges(self, items: Iterable[Any]) -> List[FailedCharge]:
+    def decline_charges(self, items: Iterable[ChargeSetItem]) -> List[FailedCharge]:
         """Declines pending charges, 50 per call; returns the ones that failed."""
         return self._charge_sets(DeclineCharges, items)
 
     # -- the charge loop ---------------------------------------------------------------------
-
-    @staticmethod
-    def _taken(charge: Charge) -> bool:
-        """Whether the billing takes the charge: billable ones to bill, and processed ones that
-        are not to be billed (declined, bad request, rejected) to record. Pending charges,
-        unknown statuses and approved amounts it cannot price stay on the server."""
-        return charge.billing_action != "leave"
 
     def sync_charges(
         self,
@@ -495,24 +637,27 @@ class Client:
         records the ones the billing takes, acknowledges them, page after page.
 
         With a `journal` path the sync state and the ledger of taken charges are kept in SQLite
-        and saved after every step: a run killed at any point resumes on the next call, without
-        losing a charge or taking one twice. `export(result)` runs before the run is marked
-        complete (write the billing file there): if it fails or the process dies, the next call
-        finishes the same run and exports again. The options apply to a new journal; a resumed
-        one keeps its own.
+        (the journal every language uses: a run begun here can be finished by the Rust client,
+        and the other way round) and saved at every step: a run killed at any point resumes on
+        the next call, without losing a charge or taking one twice. One job at a time: a second
+        job on the same journal raises `JournalLocked` at once and changes nothing.
+        `export(result)` runs before the run is marked complete (write the billing file there):
+        if it fails or the process dies, the next call finishes the same run and exports again.
+        The options apply to a new journal; a resumed one keeps its own.
         """
-        store = Journal(journal)
+        options = {
+            "release": self.release,
+            "page_size": page_size,
+            "max_ack_attempts": max_ack_attempts,
+            "max_pages_per_run": max_pages_per_run,
+            "already_acknowledged_codes": (
+                None if already_acknowledged_codes is None else list(already_acknowledged_codes)
+            ),
+        }
+        store = Journal(None if journal is None else os.fspath(journal))
         try:
             return self._sync(
-                store,
-                export,
-                {
-                    "release": self.release,
-                    "page_size": page_size,
-                    "max_ack_attempts": max_ack_attempts,
-                    "max_pages_per_run": max_pages_per_run,
-                    "already_acknowledged_codes": already_acknowledged_codes,
-                },
+                store, export, json.dumps({k: v for k, v in options.items() if v is not None})
             )
         finally:
             store.close()
@@ -521,54 +666,38 @@ class Client:
         self,
         store: Journal,
         export: Optional[Callable[[SyncResult], None]],
-        options: Mapping[str, Any],
+        options: str,
     ) -> SyncResult:
-        saved, complete = store.load()
-        if saved is None:
-            sync = ChargeSync(**{k: v for k, v in options.items() if v is not None})
-            store.save(sync.state_json())
-        else:
-            sync = ChargeSync.from_state(saved)
-            if complete:
-                sync.start_run()
-                store.save(sync.state_json())
-            else:
-                log.info("resuming run %d", sync.run)
+        if store.start(options) == "resumed":
+            log.info("resuming run %d", store.run)
         left: List[Charge] = []
         relogged = False
         while True:
             token = self._current_token()
-            request = sync.next_request(token)
-            store.save(sync.state_json())
+            request = store.next_request(token)
             if request is None:
                 break
             body = self.exchange(request)
             try:
-                sync.feed(body)
+                # The page and its handover are one transaction of the journal.
+                taken, left_here = store.feed(body)
             except ApiError:
                 # The state is unchanged: the same request goes again with a new token, once.
                 if relogged or not self.relogin_on_api_error:
                     raise
                 relogged = True
                 log.info("%s: API error; logging in again", request.path)
-                self.login()
+                self._renew(token)
                 continue
             relogged = False
-            store.save(sync.state_json())
-            charges = sync.take_charges()
-            if not charges:
-                continue
-            taken = [c for c in charges if self._taken(c)]
-            left.extend(c for c in charges if not self._taken(c))
-            # Taking is recorded with the state that hands the charges over, atomically.
-            store.record(sync.run, taken, sync.state_json())
+            left.extend(left_here)
             if taken:
-                sync.confirm(taken)
-                store.save(sync.state_json())
-        result = SyncResult(
-            run=sync.run, report=sync.report(), charges=store.charges(sync.run), left=left
-        )
+                # The billing takes every charge it is handed: the journal's ledger is what the
+                # export bills from.
+                store.confirm(taken)
+        report, charges = store.summary()
+        result = SyncResult(run=store.run, report=report, charges=charges, left=left)
         if export is not None:
             export(result)
-        store.save(sync.state_json(), complete=True)
+        store.complete()
         return result

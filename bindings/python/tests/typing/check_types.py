@@ -129,6 +129,19 @@ def client() -> None:
         result = c.sync_charges()
         assert_type(result, nf.SyncResult)
         assert_type(result.billable, List[nf.Charge])
+        page = c.list_charges(charge_status="PROCESSED")
+        taken = [ch for ch in page.charges_set if ch.billing_action != "leave"]
+        assert_type(c.acknowledge_charges(taken), List[nf.FailedCharge])
+        assert_type(c.accept_charges([("I1", "pci1", None)]), List[nf.FailedCharge])
+        item = nf.DeclinedCharge(number="I2", billing_system_customer_identifier="pci1")
+        assert_type(c.decline_charges([item]), List[nf.FailedCharge])
+
+
+def wrong_set_items(c: nf.Client) -> None:
+    """Type-checked, never run: anything but a charge or a set item is a type error (mypy
+    --strict fails on an unused ignore)."""
+    c.acknowledge_charges([5])  # type: ignore[list-item]
+    c.acknowledge_charges(["I1"])  # type: ignore[list-item]
 
 
 if __name__ == "__main__":
