@@ -81,12 +81,7 @@ fn ack(number: &str, customer: &str) -> AcknowledgedCharge {
 fn failed_codes(data: &crmcom_netflix::FailedCharges) -> Vec<(String, String)> {
     data.failed()
         .iter()
-        .map(|f| {
-            (
-                f.number.clone(),
-                f.error_code.clone(),
-            )
-        })
+        .map(|f| (f.number.clone(), f.error_code.clone()))
         .collect()
 }
 
@@ -283,10 +278,7 @@ fn promotions_list_shows_the_promotions_not_expired_projected_by_fields_set() {
     let all = call(&mut sim, &ListPromotions::default(), &token, t0()).unwrap();
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].code, "14");
-    assert_eq!(
-        all[0].effective_from.to_string(),
-        "2024-01-01T00:00:00"
-    );
+    assert_eq!(all[0].effective_from.to_string(), "2024-01-01T00:00:00");
     assert_eq!(all[0].expires_on, None);
     let codes_only = ListPromotions {
         fields_set: Some(FieldsSet::new(["code"])),
@@ -353,10 +345,7 @@ fn a_subscription_gets_a_netflix_token_whose_validity_follows_validity_duration(
     assert_eq!(a, b);
     assert_eq!(a[0].subscription_number, "NS000001");
     assert_eq!(a[0].netflix_state.as_str(), "EFFECTIVE");
-    assert_eq!(
-        a[0].life_cycle_state.as_str(),
-        "EFFECTIVE"
-    );
+    assert_eq!(a[0].life_cycle_state.as_str(), "EFFECTIVE");
     assert_eq!(a[0].promotions_set.as_ref().unwrap().len(), 1);
     assert_eq!(
         a[0].prices_set.as_ref().unwrap()[0]
@@ -374,10 +363,7 @@ fn a_subscription_gets_a_netflix_token_whose_validity_follows_validity_duration(
         ..ShowSubscriptions::default()
     };
     let shown = call(&mut sim, &pci2, &token, t0()).unwrap();
-    assert_eq!(
-        shown[0].netflix_state.as_str(),
-        "NOT_EFFECTIVE"
-    );
+    assert_eq!(shown[0].netflix_state.as_str(), "NOT_EFFECTIVE");
     // The promotion counts for ten months.
     let later = epoch_seconds("2025-01-01T01:00:01").unwrap();
     let token = login(&mut sim, later);
@@ -475,20 +461,14 @@ fn suspend_and_unsuspend_flip_the_state_once_each() {
     );
     call(&mut sim, &unsuspend, &token, t0()).unwrap();
     let shown = call(&mut sim, &show, &token, t0()).unwrap();
-    assert_eq!(
-        shown[0].netflix_state.as_str(),
-        "EFFECTIVE"
-    );
+    assert_eq!(shown[0].netflix_state.as_str(), "EFFECTIVE");
     sim.cancel_subscription("pci1").unwrap();
     assert_eq!(
         code_of(call(&mut sim, &suspend, &token, t0())),
         codes::SUBSCRIPTION_CANCELLED
     );
     let shown = call(&mut sim, &show, &token, t0()).unwrap();
-    assert_eq!(
-        shown[0].life_cycle_state.as_str(),
-        "CANCELLED"
-    );
+    assert_eq!(shown[0].life_cycle_state.as_str(), "CANCELLED");
 }
 
 #[test]
@@ -766,9 +746,7 @@ fn the_same_calls_give_the_same_bytes() {
         }
         let login = prepare(&Sim::login_request(), None, Release::LATEST).unwrap();
         out.push(sim.handle(&login, t0()));
-        let token = decode::<LoginRequest>(&out[0], None)
-            .unwrap()
-            .token;
+        let token = decode::<LoginRequest>(&out[0], None).unwrap().token;
         let list = prepare(&processed(), Some(&token), Release::LATEST).unwrap();
         out.push(sim.handle(&list, t0()));
         let page = decode::<ListCharges>(&out[1], None).unwrap();

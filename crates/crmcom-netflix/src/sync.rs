@@ -838,12 +838,9 @@ impl ChargeSync {
         let failed: HashMap<&str, &crate::methods::FailedCharge> =
             failed.iter().map(|f| (f.number.as_str(), f)).collect();
         for item in items {
-            let refusal = failed.get(item.number.as_str()).filter(|f| {
-                !s.options
-                    .already_acknowledged_codes
-                    .iter()
-                    .any(|c| *c == f.error_code)
-            });
+            let refusal = failed
+                .get(item.number.as_str())
+                .filter(|f| !s.options.already_acknowledged_codes.contains(&f.error_code));
             match refusal {
                 Some(f) => {
                     if let Some(t) = s.charges.get_mut(&item.number) {
