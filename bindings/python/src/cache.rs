@@ -1,6 +1,7 @@
-//! Caches of the immutable Python values that decoding hands out: `Decimal`s, `datetime`s and
-//! enum members. Billing data repeats itself (the same plan prices, the same dates within a
-//! page, five statuses), and making these objects costs far more than finding them again.
+//! Caches of the immutable Python values that decoding hands out: `Decimal`s and enum members.
+//! Billing data repeats itself (the same plan prices, five statuses), and making these objects
+//! costs more than finding them again. `datetime`s are not cached: the `datetime` C API makes one
+//! for less than a lookup costs.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
