@@ -109,11 +109,19 @@ def enum_values(prop: Dict[str, Any]) -> Optional[List[str]]:
     return None
 
 
+def join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
 class Cls:
-    def __init__(self, name: str, schema: Dict[str, Any], method: Optional[str]):
+    def __init__(
+        self, name: str, schema: Dict[str, Any], method: Optional[str], within: Tuple[str, str]
+    ):
         self.name = name
         self.schema = schema
         self.method = method
+        # Where the class sits in a request: (method, path), for the core's type checks.
+        self.within = within
         # (name, kind, nested, secret, required, annotation, init_annotation, default, doc)
         self.fields: List[Tuple[str, str, Optional[str], bool, bool, str, str, str, str]] = []
 
@@ -122,10 +130,12 @@ classes: Dict[str, Cls] = {}
 enums: Dict[str, List[str]] = {}
 
 
-def visit(name: str, schema: Dict[str, Any], method: Optional[str]) -> None:
+def visit(
+    name: str, schema: Dict[str, Any], method: Optional[str], within: Tuple[str, str]
+) -> None:
     if name in classes:
         return
-    cls = Cls(name, schema, method)
+    cls = Cls(name, schema, method, within)
     classes[name] = cls
     required = set(schema.get("required", []))
     for field, prop in schema.get("properties", {}).items():
@@ -148,7 +158,7 @@ def visit(name: str, schema: Dict[str, Any], method: Optional[str]) -> None:
             nested = NESTED.get((name, field))
             if nested is None:
                 sys.exit(f"no class name for {name}.{field}: add it to NESTED")
-            visit(nested, prop, None)
+            visit(nested, prop, None, (within[0], join(within[1], field)))
             kind, ann, init_ann = "object", nested, f"{nested} | Mapping[str, Any]"
         elif t == "array":
             items = prop.get("items", {})
@@ -157,7 +167,7 @@ def visit(name: str, schema: Dict[str, Any], method: Optional[str]) -> None:
             nested = NESTED.get((name, field))
             if nested is None:
                 sys.exit(f"no class name for {name}.{field}: add it to NESTED")
-            visit(nested, items, None)
+            visit(nested, items, None, (within[0], join(within[1], field) + "[0]"))
             kind = "list"
             ann = f"List[{nested}]"
             init_ann = f"Sequence[{nested} | Mapping[str, Any]]"
@@ -214,6 +224,7 @@ def render_models() -> str:
         lines.append(f"    __slots__ = ({slots}{',' if len(cls.fields) == 1 else ''})")
         if cls.method:
             lines.append(f'    METHOD: ClassVar[str] = "{cls.method}"')
+        lines.append(f'    _WITHIN = ("{cls.within[0]}", "{cls.within[1]}")')
         lines.append("    _FIELDS = (")
         for f in cls.fields:
             nested = f'"{f[2]}"' if f[2] else "None"
@@ -260,7 +271,7 @@ def render_enums(response: Dict[str, List[str]]) -> str:
 def main() -> int:
     for method in _native.METHODS:
         schema = _native.request_schema(method)
-        visit(schema["title"], schema, method)
+        visit(schema["title"], schema, method, (method, ""))
     files = {
         PACKAGE / "_enums.py": render_enums(_native.response_enum_values()),
         PACKAGE / "_models.py": render_models(),

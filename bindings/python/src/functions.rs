@@ -84,25 +84,68 @@ pub fn params_from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<
     to_py(py, &value)
 }
 
-/// The `ValidationError` for violations found before the core saw the parameters (the request
-/// classes' type checks at construction), made by the core so that it reads as every other:
-/// `violations` are `(path, code, message)` triples.
+/// The type checks of a request object when it is built: `values` (the object's fields) are
+/// placed at `at` in the parameters of `method` (`"customer_address"`, or
+/// `"acknowledged_charges_set[0]"` for a set item; `""` for the request itself) and checked by
+/// the core; its `invalid_type` violations under `at` raise `ValidationError`, with paths
+/// relative to the object. Every other rule waits for `prepare`.
 #[pyfunction]
-pub fn invalid_request(py: Python<'_>, violations: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-    let mut list = Vec::new();
-    for item in violations.try_iter()? {
-        let (path, code, message): (String, String, String) = item?.extract()?;
-        let code = crmcom_netflix::ViolationCode::ALL
-            .into_iter()
-            .find(|c| c.as_str() == code)
-            .ok_or_else(|| {
-                pyo3::exceptions::PyValueError::new_err(format!("unknown violation code `{code}`"))
-            })?;
-        list.push(crmcom_netflix::Violation::new(path, code, message));
+pub fn check_types(
+    py: Python<'_>,
+    method: &Bound<'_, PyAny>,
+    at: &Bound<'_, PyAny>,
+    values: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    let name = req_str(method, "method")?;
+    let at = req_str(at, "at")?;
+    let method = Method::from_name(&name).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("unknown method `{name}`"))
+    })?;
+    let params = embed(&at, to_json(values, "")?);
+    let Err(crmcom_netflix::Error::InvalidRequest(violations)) =
+        crmcom_netflix::validate_value(method, &params, crmcom_netflix::Release::LATEST)
+    else {
+        return Ok(());
+    };
+    let wrong_types: Vec<crmcom_netflix::Violation> = violations
+        .into_iter()
+        .filter(|v| v.code == crmcom_netflix::ViolationCode::InvalidType)
+        .filter_map(|mut v| {
+            let rest = v.path.strip_prefix(at.as_str())?;
+            if !(at.is_empty() || rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+            {
+                return None;
+            }
+            v.path = rest.strip_prefix('.').unwrap_or(rest).to_owned();
+            Some(v)
+        })
+        .collect();
+    if wrong_types.is_empty() {
+        return Ok(());
     }
-    list.sort_by(|a, b| (&a.path, a.code).cmp(&(&b.path, b.code)));
-    let error = crate::errors::to_py_err(py, crmcom_netflix::Error::InvalidRequest(list));
-    Ok(error.into_value(py).into_any())
+    Err(crate::errors::to_py_err(
+        py,
+        crmcom_netflix::Error::InvalidRequest(wrong_types),
+    ))
+}
+
+/// `value` placed at a path such as `customer_address.country_identifier` or
+/// `acknowledged_charges_set[0]` in an otherwise empty object.
+fn embed(at: &str, value: Value) -> Value {
+    let mut value = value;
+    for segment in at.split('.').filter(|s| !s.is_empty()).rev() {
+        let (name, indexed) = match segment.strip_suffix("[0]") {
+            Some(name) => (name, true),
+            None => (segment, false),
+        };
+        if indexed {
+            value = Value::Array(vec![value]);
+        }
+        let mut map = serde_json::Map::new();
+        map.insert(name.to_owned(), value);
+        value = Value::Object(map);
+    }
+    value
 }
 
 /// Checks parameters of `method` against the rules of `release` without a token; raises

@@ -37,7 +37,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::prepare, m)?)?;
     m.add_function(wrap_pyfunction!(functions::validate, m)?)?;
     m.add_function(wrap_pyfunction!(functions::params_from_json, m)?)?;
-    m.add_function(wrap_pyfunction!(functions::invalid_request, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::check_types, m)?)?;
     m.add_function(wrap_pyfunction!(functions::decode, m)?)?;
     m.add_function(wrap_pyfunction!(functions::project_fields, m)?)?;
     m.add_function(wrap_pyfunction!(functions::batch_groups, m)?)?;

@@ -28,9 +28,16 @@ impl PyMoney {
     #[new]
     #[pyo3(signature = (raw, currency = None))]
     fn new(raw: &Bound<'_, PyAny>, currency: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let value: f64 = raw
-            .extract()
-            .map_err(|_| type_error("raw", "a number (the wire amount)", raw))?;
+        let value: f64 = match raw.extract() {
+            Ok(v) => v,
+            // An int beyond any double (10**400) is a number, just not one money can hold.
+            Err(_) if raw.is_instance_of::<pyo3::types::PyInt>() => {
+                return Err(PyValueError::new_err(
+                    "raw: the int is too large for an amount money can hold",
+                ))
+            }
+            Err(_) => return Err(type_error("raw", "a number (the wire amount)", raw)),
+        };
         let code = opt_str(currency, "currency")?;
         let money =
             Money::new(value, code.as_deref().map(Currency::new).as_ref()).ok_or_else(|| {

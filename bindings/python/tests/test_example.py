@@ -137,3 +137,21 @@ def test_count_pending_pages_through_every_pending_charge(job: ModuleType) -> No
     crm.add_charge("pci-x", "1.00")
     with crm.client() as client:
         assert job.count_pending(client) == 120
+
+
+def test_a_failure_to_count_the_pending_charges_does_not_fail_a_finished_run(
+    job: ModuleType,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    umask: None,
+) -> None:
+    def failing(client: nf.Client) -> int:
+        raise nf.TransportError("GET netflix/charges/list: ConnectionResetError")
+
+    monkeypatch.setattr(job, "count_pending", failing)
+    assert job.main(["--out", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: the pending charges could not be counted" in captured.err
+    assert "run complete                  yes" in captured.out
+    assert job.csv_path(tmp_path, 1).exists()

@@ -145,7 +145,7 @@ def test_every_wrong_type_is_reported_at_once_with_nested_paths() -> None:
             billing_system_customer_identifier=5,  # type: ignore[arg-type]
             validity_duration=True,  # type: ignore[arg-type]
             customer_address={"type": "HOME", "floor": "3", "is_primary": "yes"},
-            customer_email=nf.Address(type="HOME"),  # type: ignore[arg-type]
+            customer_email="someone@example.com",  # type: ignore[arg-type]
         )
     assert locs(e.value) == [
         (("billing_system_customer_identifier",), "invalid_type"),
@@ -154,6 +154,15 @@ def test_every_wrong_type_is_reported_at_once_with_nested_paths() -> None:
         (("customer_email",), "invalid_type"),
         (("validity_duration",), "invalid_type"),
     ]
+    assert e.value.errors[1]["msg"] == "must be an integer, not a string"
+    # An object of another class has the right JSON type: the core judges its fields at prepare.
+    wrong = nf.CreateSubscription(
+        billing_system_customer_identifier="p",
+        customer_email=nf.Address(type="HOME"),  # type: ignore[arg-type]
+    )
+    with pytest.raises(nf.ValidationError) as e:
+        wrong.prepare(token="T")
+    assert (("customer_email", "type"), "invalid_enum") in locs(e.value)
     with pytest.raises(nf.ValidationError) as e:
         nf.AcknowledgeCharges(
             acknowledged_charges_set=[
@@ -236,3 +245,10 @@ def test_no_message_names_a_rust_type(call: Any) -> None:
     text = str(e.value)
     assert not any(t in text for t in RUST_TYPES), text
     assert " at line " not in text
+
+
+def test_money_of_a_number_beyond_any_double_is_a_value_error() -> None:
+    with pytest.raises(ValueError) as e:
+        nf.Money(10**400, "USD")
+    assert "too large" in str(e.value) and not isinstance(e.value, OverflowError)
+    assert nf.Money(5, "USD").exact == Decimal("5.00")

@@ -4,6 +4,7 @@ the transport or the server puts in its messages."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, List
 
 import pytest
@@ -163,20 +164,20 @@ def test_a_server_that_echoes_the_token_in_an_error_has_it_redacted() -> None:
 def test_a_password_with_a_lone_surrogate_is_a_validation_error_naming_the_parameter(
     password: str,
 ) -> None:
-    client = nf.Client(
-        "https://crm.example/crmapi/rest/v2",
-        username="u",
-        password=password,
-        organisation="o",
-        transport=FakeCrm(),
-    )
-    with pytest.raises(nf.ValidationError) as e:
-        client.list_promotions()
+    with pytest.raises(nf.ValidationError) as e:  # found when the client is made
+        nf.Client(
+            "https://crm.example/crmapi/rest/v2",
+            username="u",
+            password=password,
+            organisation="o",
+            transport=FakeCrm(),
+        )
     assert [(d["loc"], d["type"]) for d in e.value.errors] == [(("password",), "invalid_format")]
     assert not isinstance(e.value, UnicodeError)
     assert_clean(texts_of(e.value), password, PASSWORD)
     with pytest.raises(nf.ValidationError) as e:
-        nf.LoginRequest(username="u", password=password, organisation="o").prepare()
+        nf.prepare("authentication/token", {"username": "u", "password": password, "organisation": "o"})
+    assert e.value.errors[0]["loc"] == ("password",)
     assert_clean(texts_of(e.value), password)
 
 
@@ -220,3 +221,28 @@ def test_redact_covers_urls_json_and_encoded_forms() -> None:
         '{"token": "<redacted>", "password":"<redacted>"}'
     )
     assert redact("sent a+b%2Fc and a b/c", ["a b/c"]) == "sent <redacted> and <redacted>"
+
+
+def test_a_server_that_echoes_the_token_during_the_charge_loop_has_it_redacted(
+    tmp_path: Path,
+) -> None:
+    fake = Fake()
+    fake.add_charge("pci1", "5.99")
+
+    class Echoing:
+        def send(self, request: nf.HttpRequest) -> nf.HttpResponse:
+            if request.prepared.path == "netflix/charges/list":
+                token = dict(request.prepared.query)["token"]
+                body = (
+                    '{"status": {"code": "ERROR", "description": "token %s refused", '
+                    '"message": "TOKEN_EXPIRED"}, "data": null}' % token
+                )
+                return nf.HttpResponse(200, body.encode())
+            return fake.send(request)
+
+    client = fake.client(transport=Echoing(), relogin_on_api_error=False)
+    with pytest.raises(nf.ApiError) as e:
+        client.sync_charges(journal=tmp_path / "journal.sqlite")
+    assert client.token is not None
+    assert e.value.description == "token <redacted> refused"
+    assert_clean(texts_of(e.value), client.token.expose())

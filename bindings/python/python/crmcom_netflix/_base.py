@@ -1,11 +1,11 @@
 """Shared behaviour of the request classes and enums (the classes themselves are generated from
 the core's schemas into `_models.py` and `_enums.py`).
 
-Request objects hold values. The JSON type of each value (the kind the generator took from the
-core's schema) is checked when an object is built or a field is set, so that
+Request objects hold values. When an object is built or a field is set, the core checks the JSON
+type of each value (`_WITHIN`, generated, says where the object sits in a request), so that
 `ListCharges(number_of_results="50")` fails at once, naming the field; every other rule (bounds,
-sets, releases, unknown parameters) is the core's, checked when the request is prepared or
-validated, so that Python, Rust and C report the same violations.
+sets, releases, unknown parameters) waits until the request is prepared or validated. Every rule
+is the core's, so that Python, Rust and C report the same violations.
 """
 
 from __future__ import annotations
@@ -14,13 +14,11 @@ import enum
 import json
 import threading
 from datetime import datetime
-from decimal import Decimal
 from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
     Dict,
-    List,
     Mapping,
     Optional,
     Tuple,
@@ -92,92 +90,12 @@ def _wire(value: Any) -> Any:
     return value
 
 
-def _json_type(value: Any) -> str:
-    """What a value is in JSON terms, as the core's messages name it."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, (float, Decimal)):
-        return "a decimal number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (Mapping, Params)):
-        return "an object"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    return f"a Python {type(value).__qualname__}"
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-# Violations found in Python: (path, code, message), as the core reports them.
-_Violations = List[Tuple[str, str, str]]
-
-
-def _check_fields(cls: Type[Params], values: Mapping[str, Any], path: str, out: _Violations) -> None:
-    for name, kind, nested, _ in cls._FIELDS:
-        value = values.get(name)
-        if value is not None:
-            _check(kind, nested, value, _join(path, name), out)
-
-
-def _check(kind: str, nested: Optional[str], value: Any, path: str, out: _Violations) -> None:
-    """Appends a violation if `value` does not have the JSON type of `kind` (the checks the core
-    makes of types, found here before the value is ever prepared)."""
-    if isinstance(value, enum.Enum) and not isinstance(value, str):
-        value = value.value  # sent as its value, as `_wire` does
-    expected: Optional[str] = None
-    if kind in ("str", "enum"):
-        if not isinstance(value, str):
-            expected = "a string"
-    elif kind == "int":
-        if not isinstance(value, int) or isinstance(value, bool):
-            expected = "an integer"
-    elif kind == "float":
-        if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
-            expected = "a number"
-    elif kind == "bool":
-        if not isinstance(value, bool):
-            expected = "true or false"
-    elif kind == "date":
-        if not isinstance(value, (str, datetime)):
-            expected = "a date (a datetime or a yyyy-MM-ddTHH:mm:ss string)"
-    elif kind == "fields_set":
-        if isinstance(value, (list, tuple)):
-            for i, item in enumerate(value):
-                if not isinstance(item, str):
-                    out.append(
-                        (f"{path}[{i}]", "invalid_type", f"must be a field name, not {_json_type(item)}")
-                    )
-        elif not isinstance(value, str):
-            expected = "a list of field names or a comma-separated string"
-    elif kind in ("object", "list") and nested is not None:
-        target = Params._CLASSES[nested]
-        if kind == "list":
-            if not isinstance(value, (list, tuple)):
-                expected = "an array"
-            else:
-                for i, item in enumerate(value):
-                    _check("object", nested, item, f"{path}[{i}]", out)
-        elif isinstance(value, Params):
-            if not isinstance(value, target):
-                out.append(
-                    (path, "invalid_type", f"must be {nested}, not {type(value).__name__}")
-                )
-        elif isinstance(value, Mapping):
-            _check_fields(target, value, path, out)
-        else:
-            expected = f"an object ({nested} or a dict)"
-    if expected is not None:
-        out.append((path, "invalid_type", f"must be {expected}, not {_json_type(value)}"))
-
-
-def _raise_if(violations: _Violations) -> None:
-    if violations:
-        raise _native.invalid_request(violations)
+def _built(value: Any) -> bool:
+    """Whether a value is a request object (or a list of them), whose types were checked when it
+    was built."""
+    if isinstance(value, Params):
+        return True
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Params) for v in value)
 
 
 class Params:
@@ -190,15 +108,17 @@ class Params:
 
     __slots__ = ("_extra",)
     _FIELDS: ClassVar[Tuple[Field, ...]] = ()
+    # Where objects of the class sit in a request, `(method, path)`, for the core's type checks.
+    _WITHIN: ClassVar[Tuple[str, str]] = ("", "")
     _CLASSES: ClassVar[Dict[str, Type[Params]]] = {}
     _ENUMS: ClassVar[Dict[str, Type[WireEnum]]] = {}
 
     _extra: Dict[str, Any]
 
     def _set(self, **values: Any) -> None:
-        violations: _Violations = []
-        _check_fields(type(self), values, "", violations)
-        _raise_if(violations)
+        unchecked = {k: v for k, v in values.items() if v is not None and not _built(v)}
+        if unchecked:
+            _native.check_types(*self._WITHIN, unchecked)
         object.__setattr__(self, "_extra", {})
         for name, kind, nested, _ in self._FIELDS:
             object.__setattr__(self, name, self._coerce(kind, nested, values.get(name)))
@@ -206,10 +126,8 @@ class Params:
     def __setattr__(self, name: str, value: Any) -> None:
         for field, kind, nested, _ in self._FIELDS:
             if field == name:
-                violations: _Violations = []
-                if value is not None:
-                    _check(kind, nested, value, name, violations)
-                _raise_if(violations)
+                if value is not None and not _built(value):
+                    _native.check_types(*self._WITHIN, {name: value})
                 value = self._coerce(kind, nested, value)
                 break
         object.__setattr__(self, name, value)

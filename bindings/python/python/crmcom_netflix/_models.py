@@ -37,6 +37,7 @@ class LoginRequest(Request):
 
     __slots__ = ("username", "password", "organisation", "unit")
     METHOD: ClassVar[str] = "authentication/token"
+    _WITHIN = ("authentication/token", "")
     _FIELDS = (
         ("username", "str", None, False),
         ("password", "str", None, True),
@@ -74,6 +75,7 @@ class ReleaseToken(Request):
 
     __slots__ = ()
     METHOD: ClassVar[str] = "authentication/token/release"
+    _WITHIN = ("authentication/token/release", "")
     _FIELDS = (
     )
 
@@ -86,6 +88,7 @@ class ListPromotions(Request):
 
     __slots__ = ("fields_set",)
     METHOD: ClassVar[str] = "netflix/promotions/list"
+    _WITHIN = ("netflix/promotions/list", "")
     _FIELDS = (
         ("fields_set", "fields_set", None, False),
     )
@@ -109,6 +112,7 @@ class ShowSubscriptions(Request):
 
     __slots__ = ("billing_system_customer_identifier", "netflix_customer_identifier", "fields_set")
     METHOD: ClassVar[str] = "netflix/subscriptions/show"
+    _WITHIN = ("netflix/subscriptions/show", "")
     _FIELDS = (
         ("billing_system_customer_identifier", "str", None, False),
         ("netflix_customer_identifier", "str", None, False),
@@ -141,6 +145,7 @@ class CreateSubscription(Request):
 
     __slots__ = ("billing_system_customer_identifier", "promotion_code", "channel", "validity_duration", "customer_first_name", "customer_last_name", "customer_address", "customer_email", "customer_phone")
     METHOD: ClassVar[str] = "netflix/subscriptions/create"
+    _WITHIN = ("netflix/subscriptions/create", "")
     _FIELDS = (
         ("billing_system_customer_identifier", "str", None, False),
         ("promotion_code", "str", None, False),
@@ -202,6 +207,7 @@ class Address(Params):
     """Customer's address (a single object)."""
 
     __slots__ = ("type", "is_primary", "postal_code", "street_name", "street_number", "floor", "apartment_number", "area", "town_city", "district", "municipality", "country_identifier", "po_box", "po_box_postal_code", "care_of", "notes", "udf_string_1", "udf_string_2", "udf_string_3", "udf_string_4", "udf_string_5", "udf_string_6", "udf_string_7", "udf_string_8", "udf_string_9", "udf_string_10")
+    _WITHIN = ("netflix/subscriptions/create", "customer_address")
     _FIELDS = (
         ("type", "enum", "AddressType", False),
         ("is_primary", "bool", None, False),
@@ -339,6 +345,7 @@ class CountryIdentifier(Params):
     """Country."""
 
     __slots__ = ("id", "name", "alternative_code", "two_character_code", "three_character_code")
+    _WITHIN = ("netflix/subscriptions/create", "customer_address.country_identifier")
     _FIELDS = (
         ("id", "str", None, False),
         ("name", "str", None, False),
@@ -380,6 +387,7 @@ class Email(Params):
     """Customer's email (a single object)."""
 
     __slots__ = ("type", "is_primary", "email_address", "notes", "udf_string_1", "udf_string_2", "udf_string_3", "udf_string_4", "udf_string_5", "udf_string_6", "udf_string_7", "udf_string_8", "udf_float_1", "udf_float_2", "udf_float_3", "udf_float_4", "udf_date_1", "udf_date_2", "udf_date_3", "udf_date_4")
+    _WITHIN = ("netflix/subscriptions/create", "customer_email")
     _FIELDS = (
         ("type", "enum", "EmailType", False),
         ("is_primary", "bool", None, False),
@@ -480,6 +488,7 @@ class Phone(Params):
     """Customer's phone (a single object)."""
 
     __slots__ = ("type", "is_primary", "number", "area_code", "country_identifier", "notes", "udf_string_1", "udf_string_2", "udf_string_3", "udf_string_4", "udf_string_5", "udf_string_6", "udf_string_7", "udf_string_8", "udf_float_1", "udf_float_2", "udf_float_3", "udf_float_4", "udf_date_1", "udf_date_2", "udf_date_3", "udf_date_4")
+    _WITHIN = ("netflix/subscriptions/create", "customer_phone")
     _FIELDS = (
         ("type", "enum", "PhoneType", False),
         ("is_primary", "bool", None, False),
@@ -591,6 +600,7 @@ class SuspendSubscription(Request):
 
     __slots__ = ("billing_system_customer_identifier",)
     METHOD: ClassVar[str] = "netflix/subscriptions/suspend"
+    _WITHIN = ("netflix/subscriptions/suspend", "")
     _FIELDS = (
         ("billing_system_customer_identifier", "str", None, False),
     )
@@ -613,6 +623,7 @@ class UnsuspendSubscription(Request):
 
     __slots__ = ("billing_system_customer_identifier",)
     METHOD: ClassVar[str] = "netflix/subscriptions/unsuspend"
+    _WITHIN = ("netflix/subscriptions/unsuspend", "")
     _FIELDS = (
         ("billing_system_customer_identifier", "str", None, False),
     )
@@ -638,6 +649,7 @@ class ListCharges(Request):
 
     __slots__ = ("number_of_results", "offset", "charge_status", "fields_set")
     METHOD: ClassVar[str] = "netflix/charges/list"
+    _WITHIN = ("netflix/charges/list", "")
     _FIELDS = (
         ("number_of_results", "int", None, False),
         ("offset", "int", None, False),
@@ -675,6 +687,7 @@ class AcknowledgeCharges(Request):
 
     __slots__ = ("acknowledged_charges_set",)
     METHOD: ClassVar[str] = "netflix/charges/acknowledge"
+    _WITHIN = ("netflix/charges/acknowledge", "")
     _FIELDS = (
         ("acknowledged_charges_set", "list", "AcknowledgedCharge", False),
     )
@@ -696,6 +709,7 @@ class AcknowledgedCharge(Params):
     """A charge to acknowledge."""
 
     __slots__ = ("number", "billing_system_customer_identifier", "reference_number")
+    _WITHIN = ("netflix/charges/acknowledge", "acknowledged_charges_set[0]")
     _FIELDS = (
         ("number", "str", None, False),
         ("billing_system_customer_identifier", "str", None, False),
@@ -728,6 +742,7 @@ class AcceptCharges(Request):
 
     __slots__ = ("accepted_charges_set",)
     METHOD: ClassVar[str] = "netflix/charges/accept"
+    _WITHIN = ("netflix/charges/accept", "")
     _FIELDS = (
         ("accepted_charges_set", "list", "AcceptedCharge", False),
     )
@@ -749,6 +764,7 @@ class AcceptedCharge(Params):
     """A charge to accept; the customer must own it."""
 
     __slots__ = ("number", "billing_system_customer_identifier", "reference_number")
+    _WITHIN = ("netflix/charges/accept", "accepted_charges_set[0]")
     _FIELDS = (
         ("number", "str", None, False),
         ("billing_system_customer_identifier", "str", None, False),
@@ -781,6 +797,7 @@ class DeclineCharges(Request):
 
     __slots__ = ("declined_charges_set",)
     METHOD: ClassVar[str] = "netflix/charges/decline"
+    _WITHIN = ("netflix/charges/decline", "")
     _FIELDS = (
         ("declined_charges_set", "list", "DeclinedCharge", False),
     )
@@ -802,6 +819,7 @@ class DeclinedCharge(Params):
     """A charge to decline; the customer must own it."""
 
     __slots__ = ("number", "billing_system_customer_identifier", "reference_number")
+    _WITHIN = ("netflix/charges/decline", "declined_charges_set[0]")
     _FIELDS = (
         ("number", "str", None, False),
         ("billing_system_customer_identifier", "str", None, False),

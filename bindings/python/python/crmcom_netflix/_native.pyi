@@ -25,7 +25,6 @@ from typing import (
 )
 
 from ._enums import ChargeStatus, ChargeStatusFilter, LifeCycleState, NetflixState
-from ._errors import ValidationError
 
 __all__ = [
     "VERSION",
@@ -46,7 +45,7 @@ __all__ = [
     "method_info",
     "response_enum_values",
     "params_from_json",
-    "invalid_request",
+    "check_types",
     "Token",
     "Money",
     "PreparedRequest",
@@ -144,7 +143,7 @@ def request_schema(method: str) -> Dict[str, Any]: ...
 def method_info(method: str) -> Dict[str, Any]: ...
 def response_enum_values() -> Dict[str, List[str]]: ...
 def params_from_json(text: Union[str, bytes]) -> Any: ...
-def invalid_request(violations: Iterable[Tuple[str, str, str]]) -> ValidationError: ...
+def check_types(method: str, at: str, values: Mapping[str, Any]) -> None: ...
 @final
 class Token:
     """The login token; `repr()` and `str()` never show it."""

@@ -43,6 +43,7 @@ from typing import (
     Sequence,
     Tuple,
     Type,
+    TypeVar,
     Union,
     overload,
 )
@@ -95,6 +96,8 @@ __all__ = [
 
 log = logging.getLogger("crmcom_netflix")
 
+_T = TypeVar("_T")
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 ChargeSetItem = Union[
@@ -146,9 +149,7 @@ def _describe(e: BaseException, secrets: Iterable[str]) -> str:
 def _scrubbed(e: Error, secrets: Sequence[str]) -> Optional[Error]:
     """A copy of `e` without any secret in its text or attributes, or `None` if it holds none.
     (A server may echo what it was sent; the copy is raised without `e` in its chain.)"""
-    texts = [str(e)] + [
-        v for v in vars(e).values() if isinstance(v, str)
-    ]
+    texts = [str(e)] + [v for v in vars(e).values() if isinstance(v, str)]
     if not any(redact(t, secrets) != t for t in texts):
         return None
 
@@ -456,10 +457,10 @@ class Client:
             retryable = True
             try:
                 response = self.transport.send(request)
-            except (OSError, TransportError, http.client.HTTPException) as e:
-                failure = _describe(e, secrets) if not isinstance(e, TransportError) else redact(
-                    str(e), secrets
-                )
+            except TransportError as e:
+                failure = redact(str(e), secrets)
+            except (OSError, http.client.HTTPException) as e:
+                failure = _describe(e, secrets)
             except Exception as e:  # noqa: BLE001 - a transport's own exception may quote the URL
                 failure, retryable = _describe(e, secrets), False
             if failure is not None:
@@ -488,8 +489,15 @@ class Client:
 
     def _send(self, prepared: PreparedRequest) -> Any:
         body = self.exchange(prepared)
+        return self._decoding(
+            prepared,
+            lambda: _native.decode(prepared.method, body, fields_set=prepared.fields_set),
+        )
+
+    def _decoding(self, prepared: PreparedRequest, decode: Callable[[], _T]) -> _T:
+        """`decode()` of the answer to `prepared`, its errors without a secret of it."""
         try:
-            return _native.decode(prepared.method, body, fields_set=prepared.fields_set)
+            return decode()
         except Error as e:
             clean = _scrubbed(e, self._secrets(prepared))
             if clean is None:
@@ -680,7 +688,7 @@ class Client:
             body = self.exchange(request)
             try:
                 # The page and its handover are one transaction of the journal.
-                taken, left_here = store.feed(body)
+                taken, left_here = self._decoding(request, lambda: store.feed(body))
             except ApiError:
                 # The state is unchanged: the same request goes again with a new token, once.
                 if relogged or not self.relogin_on_api_error:
