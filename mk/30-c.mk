@@ -1,14 +1,15 @@
 # C and C++: libcrmnf (bindings/c). The header drift check, the C tests (every function, the spec
 # vectors) and the C++17 test, each run plainly, under valgrind memcheck and built with
-# -fsanitize=address,undefined; the nightly billing example; `make install` and a pkg-config build
-# against the installed copy; the decode benchmark against the Rust core.
+# -fsanitize=address,undefined; the nightly billing example; `make install` into a scratch prefix,
+# then programs built against it with pkg-config (shared and static) and with CMake's
+# find_package (shared and static); the decode benchmark against the Rust core.
 
 TEST_TARGETS += test-c
 BENCH_TARGETS += bench-c
 SETUP_TARGETS += setup-c
 
-.PHONY: setup-c test-c bench-c install install-c c-lib c-header-check c-rust-test c-build \
-	c-run c-valgrind c-sanitizers c-install-check
+.PHONY: setup-c test-c bench-c install install-c install-c-files c-install-lib c-lib \
+	c-header-check c-rust-test c-build c-run c-valgrind c-sanitizers c-install-check
 
 C_DIR := bindings/c
 C_TARGET := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
@@ -20,9 +21,12 @@ C_CARGO_PROFILE = $(if $(filter release,$(C_PROFILE)),--release,)
 C_LIBDIR = $(C_TARGET)/$(C_PROFILE)
 C_BUILD = $(C_TARGET)/c/$(C_PROFILE)
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-C_MAJOR := $(firstword $(subst ., ,$(C_VERSION)))
+C_MAJOR := $(word 1,$(subst ., ,$(C_VERSION)))
+C_MINOR := $(word 2,$(subst ., ,$(C_VERSION)))
 # What a program linking libcrmnf.a also needs (rustc --print native-static-libs).
 C_NATIVE_LIBS := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+C_EMPTY :=
+C_NATIVE_LIBS_CMAKE := $(subst $(C_EMPTY) $(C_EMPTY),;,$(C_NATIVE_LIBS))
 
 C_WARN := -Wall -Wextra -Werror -Wpedantic
 C_CFLAGS := -std=c11 -g -O1 $(C_WARN) -I$(C_DIR)/include -I$(C_DIR)/tests/c
@@ -38,10 +42,24 @@ C_VECTORS := spec/vectors
 C_TESTS_C := $(C_DIR)/tests/c/test_api.c $(C_DIR)/tests/c/test_vectors.c
 C_JSON := $(C_DIR)/tests/c/json.c
 
-# A fresh machine of this kind has gcc; valgrind and pkg-config are installed when missing.
+# A fresh machine of this kind has gcc and g++; the tools the C tests need besides are installed
+# with apt-get when missing, saying which and why.
+C_TOOLS := valgrind:valgrind:"memcheck runs of the C and C++ tests" \
+	pkg-config:pkg-config:"the build against the installed copy with pkg-config" \
+	cmake:cmake:"the build against the installed copy with find_package(crmnf)"
 setup-c:
-	@command -v valgrind >/dev/null && command -v pkg-config >/dev/null || \
-		{ apt-get update && apt-get install -y valgrind pkg-config; }
+	@missing=; for tool in $(C_TOOLS); do \
+		IFS=: read -r cmd package why <<< "$$tool"; \
+		if ! command -v "$$cmd" >/dev/null; then \
+			echo "setup-c: installing $$package with apt-get, for $$why"; missing="$$missing $$package"; \
+		fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
+	else \
+		echo "setup-c: valgrind, pkg-config and cmake are installed"; \
+	fi
 
 test-c: C_PROFILE := debug
 test-c: setup-c c-header-check c-rust-test c-run c-valgrind c-sanitizers c-install-check
@@ -63,6 +81,7 @@ c-header-check:
 		{ echo "$(C_DIR)/include/crmnf.h is stale: run 'cargo run -p crmcom-netflix-c --example generate_header' and commit it"; exit 1; }
 	@echo "header check: $(C_DIR)/include/crmnf.h is current"
 	$(C_DIR)/tests/check_coverage.sh $(C_DIR)/include/crmnf.h $(C_DIR)/tests/c/test_api.c
+	$(C_DIR)/tests/check_coverage.sh --referenced $(C_DIR)/include/crmnf.h $(C_DIR)/include/crmnf.hpp
 
 # The boundary's own Rust tests (panics caught, statuses named).
 c-rust-test: c-header-check
@@ -100,35 +119,67 @@ c-sanitizers: c-valgrind
 	$(C_BUILD)/asan/nightly_billing >/dev/null
 	@echo "sanitizers: address and undefined clean"
 
-# Installs into a scratch prefix, then builds and runs programs against it with pkg-config only.
+# Installs into a scratch prefix (the files of `make install`, from the debug build the tests
+# use), then builds and runs programs against it with no environment variable set at run time:
+# pkg-config's crmnf (shared, found through its rpath) and crmnf-static, and a CMake project with
+# find_package(crmnf), shared and static. The static programs must not need libcrmnf.so.
+C_PREFIX = $(C_BUILD)/prefix
+C_INSTALLED = $(C_BUILD)/installed
+C_CMAKE_TEST := $(C_DIR)/tests/cmake
 c-install-check: c-sanitizers
-	rm -rf $(C_BUILD)/prefix $(C_BUILD)/installed
-	$(MAKE) --no-print-directory install-c PREFIX=$(C_BUILD)/prefix C_PROFILE=$(C_PROFILE)
-	@mkdir -p $(C_BUILD)/installed
-	export PKG_CONFIG_PATH=$(C_BUILD)/prefix/lib/pkgconfig; \
+	rm -rf $(C_PREFIX) $(C_INSTALLED)
+	$(MAKE) --no-print-directory install-c-files PREFIX=$(C_PREFIX) C_PROFILE=$(C_PROFILE)
+	@mkdir -p $(C_INSTALLED)
+	export PKG_CONFIG_PATH=$(C_PREFIX)/lib/pkgconfig; \
 	$(CC) -std=c11 $(C_WARN) $(C_DIR)/tests/install/installed.c $$(pkg-config --cflags --libs crmnf) \
-		-o $(C_BUILD)/installed/installed_c && \
+		-o $(C_INSTALLED)/installed_c && \
 	$(CXX) -std=c++17 $(C_WARN) $(C_DIR)/tests/install/installed.cpp $$(pkg-config --cflags --libs crmnf) \
-		-o $(C_BUILD)/installed/installed_cpp && \
-	$(CC) -std=c11 $(C_WARN) $(C_DIR)/tests/install/installed.c $$(pkg-config --cflags crmnf) \
-		$$(pkg-config --static --libs crmnf | sed 's/-lcrmnf/-l:libcrmnf.a/') \
-		-o $(C_BUILD)/installed/installed_static
-	LD_LIBRARY_PATH=$(C_BUILD)/prefix/lib $(C_BUILD)/installed/installed_c
-	LD_LIBRARY_PATH=$(C_BUILD)/prefix/lib $(C_BUILD)/installed/installed_cpp
-	$(C_BUILD)/installed/installed_static
+		-o $(C_INSTALLED)/installed_cpp && \
+	$(CC) -std=c11 $(C_WARN) $(C_DIR)/tests/install/installed.c $$(pkg-config --cflags --libs crmnf-static) \
+		-o $(C_INSTALLED)/installed_static
+	env -u LD_LIBRARY_PATH $(C_INSTALLED)/installed_c
+	env -u LD_LIBRARY_PATH $(C_INSTALLED)/installed_cpp
+	env -u LD_LIBRARY_PATH $(C_INSTALLED)/installed_static
+	! readelf -d $(C_INSTALLED)/installed_static | grep -q 'NEEDED.*libcrmnf'
+	for how in shared static component; do \
+		cmake -S $(C_CMAKE_TEST) -B $(C_INSTALLED)/cmake-$$how -DCMAKE_PREFIX_PATH=$(C_PREFIX) \
+			-DCHECK=$$how --log-level=WARNING >/dev/null && \
+		cmake --build $(C_INSTALLED)/cmake-$$how >/dev/null && \
+		env -u LD_LIBRARY_PATH ctest --test-dir $(C_INSTALLED)/cmake-$$how --output-on-failure -Q || exit 1; \
+		echo "cmake: find_package(crmnf), crmnf::crmnf ($$how): C and C++ programs built, linked as asked, run"; \
+	done
 
 PREFIX ?= /usr/local
 install: install-c
 
-install-c: c-lib
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+# What `make install` builds: the library alone (no examples, tests or header generator).
+c-install-lib:
+	$(CARGO) build $(C_CARGO_PROFILE) --locked -p crmcom-netflix-c --lib
+
+install-c: c-install-lib
+	$(MAKE) --no-print-directory install-c-files PREFIX=$(PREFIX) C_PROFILE=$(C_PROFILE)
+
+# A program linked with pkg-config's `crmnf` finds the library by its rpath, unless the prefix is
+# /usr, whose lib directory the loader searches anyway.
+C_RPATH = $(if $(filter /usr /usr/,$(PREFIX)),, -Wl,-rpath,$${libdir})
+install-c-files:
+	@case "$(PREFIX)" in /*) ;; *) echo "PREFIX must be an absolute path, not '$(PREFIX)'"; exit 1;; esac
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/lib/cmake/crmnf $(DESTDIR)$(PREFIX)/include
 	install -m 644 $(C_LIBDIR)/libcrmnf.a $(DESTDIR)$(PREFIX)/lib/libcrmnf.a
 	install -m 755 $(C_LIBDIR)/libcrmnf.so $(DESTDIR)$(PREFIX)/lib/libcrmnf.so.$(C_VERSION)
 	ln -sf libcrmnf.so.$(C_VERSION) $(DESTDIR)$(PREFIX)/lib/libcrmnf.so.$(C_MAJOR)
 	ln -sf libcrmnf.so.$(C_MAJOR) $(DESTDIR)$(PREFIX)/lib/libcrmnf.so
 	install -m 644 $(C_DIR)/include/crmnf.h $(C_DIR)/include/crmnf.hpp $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_LIBS@|$(C_NATIVE_LIBS)|' \
-		$(C_DIR)/crmnf.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/crmnf.pc
+		-e 's|@RPATH@|$(C_RPATH)|' $(C_DIR)/crmnf.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/crmnf.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(C_VERSION)|' -e 's|@NATIVE_LIBS@|$(C_NATIVE_LIBS)|' \
+		$(C_DIR)/crmnf-static.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/crmnf-static.pc
+	for f in crmnf-config crmnf-config-version; do \
+		sed -e 's|@VERSION@|$(C_VERSION)|' -e 's|@MAJOR@|$(C_MAJOR)|' -e 's|@MINOR@|$(C_MINOR)|' \
+			-e 's|@NATIVE_LIBS@|$(C_NATIVE_LIBS_CMAKE)|' \
+			$(C_DIR)/cmake/$$f.cmake.in > $(DESTDIR)$(PREFIX)/lib/cmake/crmnf/$$f.cmake; \
+	done
+	@echo "installed libcrmnf $(C_VERSION) into $(DESTDIR)$(PREFIX) (pkg-config: crmnf, crmnf-static; CMake: find_package(crmnf))"
 
 bench-c: c-lib
 	@mkdir -p $(C_BUILD)/bin

@@ -35,8 +35,11 @@ struct Violation {
 /// Every failure of the C API, with the details of its kind.
 class Error : public std::runtime_error {
  public:
+  /// The error a call returned with `status` (`err` may be null when the caller passed no error
+  /// pointer, in which case only the status is known).
   explicit Error(const crmnf_error* err, crmnf_status status)
-      : std::runtime_error(message_of(err, status)), status_(status) {
+      : std::runtime_error(message_of(err, status)),
+        status_(err ? crmnf_error_code(err) : status) {
     if (err == nullptr) {
       return;
     }
@@ -59,8 +62,13 @@ class Error : public std::runtime_error {
   const std::optional<std::string>& api_code() const noexcept { return api_code_; }
   const std::optional<std::string>& api_description() const noexcept { return api_description_; }
   const std::optional<std::string>& api_message() const noexcept { return api_message_; }
-  /// The path of the offending value of a malformed response.
+  /// For `CRMNF_MALFORMED_RESPONSE`, the path of the offending value in the body
+  /// (`data.charges_set[0].amount`), as in every language; `""` when the body as a whole is at
+  /// fault (not JSON, not an object), and then `what()` says `malformed response body: ...`.
+  /// Absent for the other kinds.
   const std::optional<std::string>& path() const noexcept { return path_; }
+  /// Whether the whole body, rather than one value in it, is malformed.
+  bool body_is_malformed() const noexcept { return path_ && path_->empty(); }
 
  private:
   static std::string str(const char* s) { return s ? std::string(s) : std::string(); }
@@ -181,6 +189,12 @@ class Requests {
 /// A wall-clock date and time without a zone.
 using DateTime = crmnf_datetime;
 
+/// What a billing system does with a charge: `CRMNF_BILLING_ACTION_BILL` (approved and priced),
+/// `CRMNF_BILLING_ACTION_RECORD` (declined, bad request, rejected: recorded, not billed) or
+/// `CRMNF_BILLING_ACTION_LEAVE` (pending, a status or currency the SDK does not know). Only
+/// billed or recorded charges may be confirmed for acknowledgement.
+using BillingAction = crmnf_billing_action;
+
 /// A charge, viewed inside the `Charges` it came from (which must outlive it).
 class Charge {
  public:
@@ -212,10 +226,25 @@ class Charge {
     double v = 0;
     return crmnf_charge_amount_raw(c_, &v) ? std::optional<double>(v) : std::nullopt;
   }
+  /// The amount in the local currency, as `amount_minor_units` (absent without one).
   std::optional<std::int64_t> local_currency_amount_minor_units() const {
     std::int64_t v = 0;
     return crmnf_charge_local_currency_amount_minor_units(c_, &v) ? std::optional<std::int64_t>(v)
                                                                   : std::nullopt;
+  }
+  std::optional<std::uint32_t> local_currency_amount_minor_unit_exponent() const {
+    std::uint32_t v = 0;
+    return crmnf_charge_local_currency_amount_minor_unit_exponent(c_, &v)
+               ? std::optional<std::uint32_t>(v)
+               : std::nullopt;
+  }
+  std::optional<std::string_view> local_currency_amount_exact() const {
+    return text(crmnf_charge_local_currency_amount_exact);
+  }
+  std::optional<double> local_currency_amount_raw() const {
+    double v = 0;
+    return crmnf_charge_local_currency_amount_raw(c_, &v) ? std::optional<double>(v)
+                                                          : std::nullopt;
   }
   crmnf_charge_status charge_status() const { return crmnf_charge_charge_status(c_); }
   /// The status as the wire string (an unknown value as sent).
@@ -225,6 +254,8 @@ class Charge {
   bool billable() const { return crmnf_charge_billable(c_); }
   /// What became of a field (its wire name): a value, null, or left out by the `fields_set`.
   crmnf_field field(const std::string& name) const { return crmnf_charge_field(c_, name.c_str()); }
+  /// Bill, record or leave: decides which charges to confirm (see `BillingAction`).
+  BillingAction billing_action() const { return crmnf_charge_billing_action(c_); }
   bool is_final() const { return crmnf_charge_is_final(c_); }
   bool is_pending() const { return crmnf_charge_is_pending(c_); }
   bool redelivered() const { return crmnf_charge_redelivered(c_); }
@@ -451,6 +482,11 @@ class ChargeSync {
 
 /// The library version.
 inline std::string_view version() noexcept { return crmnf_version(); }
+
+/// The name of a status code (`"CRMNF_MALFORMED_RESPONSE"`).
+inline std::string_view status_name(crmnf_status status) noexcept {
+  return crmnf_status_name(static_cast<int32_t>(status));
+}
 
 }  // namespace crmnf
 

@@ -89,11 +89,6 @@ pub use auth::User;
 pub use catalogue::{PromotionSpec, SubscriptionRecord};
 pub use ledger::{ChargeSpec, LedgerCharge};
 
-/// The nightly billing guide (`docs/nightly-billing.md`), whose example runs as a test.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/nightly-billing.md")]
-pub struct NightlyBillingGuide;
-
 /// The default user's name.
 pub const USERNAME: &str = "billing";
 /// The default user's password.

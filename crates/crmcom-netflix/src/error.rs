@@ -109,6 +109,8 @@ impl fmt::Display for Violation {
     }
 }
 
+impl std::error::Error for Violation {}
+
 /// A response whose envelope carried a status code other than `OK`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
@@ -120,6 +122,22 @@ pub struct ApiError {
     pub message: Option<String>,
 }
 
+/// `API error ERROR: description (message)`, leaving out what the server left empty.
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "API error {}", self.code)?;
+        if let Some(d) = self.description.as_deref().filter(|d| !d.is_empty()) {
+            write!(f, ": {d}")?;
+        }
+        if let Some(m) = self.message.as_deref().filter(|m| !m.is_empty()) {
+            write!(f, " ({m})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
 /// A response that does not have the documented shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MalformedResponse {
@@ -129,6 +147,20 @@ pub struct MalformedResponse {
     /// What was wrong.
     pub message: String,
 }
+
+/// `malformed response at PATH: MESSAGE`, or `malformed response body: MESSAGE` when the body as a
+/// whole is at fault (not JSON, not an object), whose path is empty.
+impl fmt::Display for MalformedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "malformed response body: {}", self.message)
+        } else {
+            write!(f, "malformed response at {}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for MalformedResponse {}
 
 /// Every way preparing or decoding can fail.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,24 +212,14 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Api(e) => {
-                write!(f, "API error {}", e.code)?;
-                if let Some(d) = e.description.as_deref().filter(|d| !d.is_empty()) {
-                    write!(f, ": {d}")?;
-                }
-                if let Some(m) = e.message.as_deref().filter(|m| !m.is_empty()) {
-                    write!(f, " ({m})")?;
-                }
-                Ok(())
-            }
-            Error::MalformedResponse(m) => {
-                let path = if m.path.is_empty() { "(body)" } else { &m.path };
-                write!(f, "malformed response at {path}: {}", m.message)
-            }
+            Error::Api(e) => e.fmt(f),
+            Error::MalformedResponse(m) => m.fmt(f),
         }
     }
 }
 
+// The kinds print the same sentence as the `Error` holding them, so none is the other's `source`:
+// a report walking the chain would say it twice.
 impl std::error::Error for Error {}
 
 /// A message of the JSON reader (serde) in the terms of JSON rather than of Rust: `invalid type:

@@ -121,7 +121,74 @@ static void test_decode_and_project() {
     CHECK(false);
   } catch (const crmnf::Error& e) {
     CHECK(e.status() == CRMNF_MALFORMED_RESPONSE && e.path() == std::optional<std::string>(""));
+    CHECK(e.body_is_malformed());
   }
+}
+
+// A body that is not JSON is malformed as a whole: the empty path, and a message that names no
+// path; a bad value inside the body has its path in both.
+static void test_malformed_paths() {
+  try {
+    crmnf::Charges::decode("<html><body>502 Bad Gateway</body></html>");
+    CHECK(false);
+  } catch (const crmnf::Error& e) {
+    CHECK(e.status() == CRMNF_MALFORMED_RESPONSE);
+    CHECK(crmnf::status_name(e.status()) == "CRMNF_MALFORMED_RESPONSE");
+    CHECK(e.path() == std::optional<std::string>(""));
+    CHECK(e.body_is_malformed());
+    CHECK(std::string(e.what()).rfind("malformed response body: ", 0) == 0);
+    CHECK(!e.api_code() && e.violations().empty());
+  }
+  std::string bad = page({charge("I1", 5.5, "USD", "APPROVED")});
+  bad.replace(bad.find(":5.5,"), 5, R"(:"5.5",)");
+  try {
+    crmnf::Charges::decode(bad);
+    CHECK(false);
+  } catch (const crmnf::Error& e) {
+    CHECK(e.path() == std::optional<std::string>("data.charges_set[0].amount"));
+    CHECK(!e.body_is_malformed());
+    CHECK(std::string(e.what()).find("data.charges_set[0].amount") != std::string::npos);
+  }
+  try {
+    crmnf::validate("netflix/charges/list", "{}");
+    CHECK(false);
+  } catch (const crmnf::Error& e) {
+    CHECK(e.status() == CRMNF_INVALID_REQUEST && !e.path() && !e.body_is_malformed());
+  }
+}
+
+// billing_action decides what to confirm: bill approved and priced charges, record declined,
+// bad-request and rejected ones, leave pending, unknown and unpriceable ones on the server.
+static void test_billing_action_and_local_currency() {
+  std::string local = charge("I5", 5.989999771118164, "USD", "APPROVED");
+  local.insert(local.size() - 1, R"(,"local_currency":"KWD","local_currency_amount":1.8346)");
+  crmnf::Charges charges = crmnf::Charges::decode(page({
+      local,
+      charge("I6", 2.99, "USD", "DECLINED"),
+      charge("I7", 2.99, "USD", "BAD_REQUEST"),
+      charge("I8", 2.99, "USD", "REJECTED"),
+      charge("I9", 2.99, "USD", "PENDING"),
+      charge("I10", 2.99, "USD", "SOMETHING_NEW"),
+      charge("I11", 9.989999771118164, "XTS", "APPROVED"),
+  }));
+  const crmnf::BillingAction expected[] = {
+      CRMNF_BILLING_ACTION_BILL,  CRMNF_BILLING_ACTION_RECORD, CRMNF_BILLING_ACTION_RECORD,
+      CRMNF_BILLING_ACTION_RECORD, CRMNF_BILLING_ACTION_LEAVE, CRMNF_BILLING_ACTION_LEAVE,
+      CRMNF_BILLING_ACTION_LEAVE};
+  CHECK(charges.size() == 7);
+  for (std::size_t i = 0; i < charges.size(); ++i) {
+    CHECK(charges[i].billing_action() == expected[i]);
+  }
+  crmnf::Charge c = charges[0];
+  CHECK(c.local_currency() == std::optional<std::string_view>("KWD"));
+  CHECK(c.local_currency_amount_exact() == std::optional<std::string_view>("1.835"));
+  CHECK(c.local_currency_amount_minor_units() == std::optional<std::int64_t>(1835));
+  CHECK(c.local_currency_amount_minor_unit_exponent() == std::optional<std::uint32_t>(3));
+  CHECK(c.local_currency_amount_raw() == std::optional<double>(1.8346));
+  crmnf::Charge unpriced = charges[6];
+  CHECK(!unpriced.billable() && unpriced.is_final());
+  CHECK(!unpriced.local_currency_amount_exact() && !unpriced.local_currency_amount_raw() &&
+        !unpriced.local_currency_amount_minor_unit_exponent());
 }
 
 static void test_charges_and_batches() {
@@ -231,6 +298,8 @@ int main() {
   test_the_c_header_from_cpp();
   test_prepare_and_errors();
   test_decode_and_project();
+  test_malformed_paths();
+  test_billing_action_and_local_currency();
   test_charges_and_batches();
   test_charge_sync();
   std::printf("c++ api: %d passed, %d failed\n", passed, failed);
