@@ -666,6 +666,26 @@ enum crmnf_status crmnf_prepare(const char *method,
                                 struct crmnf_error **err);
 
 /**
+ * Prepares a login with a Web API key (`authentication/web_api_key/token`): the key goes in the
+ * request's `Authorization` header (`crmnf_request_header_name` / `_value`), the body carries
+ * only the unit. Send it, then decode the response with `crmnf_decode` (method
+ * `"authentication/web_api_key/token"`), whose `data.token` is the login token.
+ *
+ * - `api_key`: the key, printable ASCII without spaces or colons; must not be NULL. Never
+ *   echoed in an error.
+ * - `unit`: the unit for the session; NULL for the key's default unit.
+ * - `release`, `out`, `err`: as for `crmnf_prepare`.
+ *
+ * Returns `CRMNF_OK`, `CRMNF_INVALID_REQUEST` (`required` or `invalid_format` at `api_key`),
+ * `CRMNF_NULL_ARGUMENT` or `CRMNF_INVALID_UTF8`. `*out` is written only on success. Thread-safe.
+ */
+enum crmnf_status crmnf_prepare_web_api_key_login(const char *api_key,
+                                                  const char *unit,
+                                                  const char *release,
+                                                  struct crmnf_request **out,
+                                                  struct crmnf_error **err);
+
+/**
  * Checks parameters against a method's rules for a release, without a token (so a missing token
  * is not a violation here).
  *
@@ -765,6 +785,28 @@ const char *crmnf_request_json(const struct crmnf_request *request,
  * NULL request. Owned by the request. Thread-safe.
  */
 const char *crmnf_request_fields_set(const struct crmnf_request *request);
+
+/**
+ * How many HTTP headers the request needs besides `Content-Type` and `Accept`: 1 for a Web API
+ * key login (`Authorization`), 0 for every other method and for NULL. Thread-safe.
+ */
+size_t crmnf_request_header_count(const struct crmnf_request *request);
+
+/**
+ * The name of the `index`-th header (`"Authorization"`), or NULL when `request` is NULL or
+ * `index` is out of range. Owned by the request. Thread-safe.
+ */
+const char *crmnf_request_header_name(const struct crmnf_request *request,
+                                      size_t index);
+
+/**
+ * The value of the `index`-th header, its length in `*len` when `len` is not NULL; NULL (and
+ * `*len` untouched) when `request` is NULL or `index` is out of range. Owned by the request; an
+ * `Authorization` value holds the Web API key: treat it as a secret. Thread-safe.
+ */
+const char *crmnf_request_header_value(const struct crmnf_request *request,
+                                       size_t index,
+                                       size_t *len);
 
 /**
  * The full URL of the request under `base` (such as `"https://host/crmapi/rest/v2"`), with the

@@ -148,6 +148,17 @@ class RequestView {
     const char* s = crmnf_request_json(r_, &len);
     return std::string_view(s, len);
   }
+  /// The HTTP headers to send besides `Content-Type` and `Accept` (`Authorization` of a Web API
+  /// key login, a secret), as (name, value) pairs.
+  std::vector<std::pair<std::string_view, std::string_view>> headers() const {
+    std::vector<std::pair<std::string_view, std::string_view>> out;
+    for (std::size_t i = 0; i < crmnf_request_header_count(r_); ++i) {
+      std::size_t len = 0;
+      const char* value = crmnf_request_header_value(r_, i, &len);
+      out.emplace_back(crmnf_request_header_name(r_, i), std::string_view(value, len));
+    }
+    return out;
+  }
   /// The comma-separated `fields_set` sent, for decoding the response.
   std::optional<std::string> fields_set() const {
     const char* s = crmnf_request_fields_set(r_);
@@ -339,6 +350,19 @@ inline Request prepare(const std::string& method, const std::string& params_json
   crmnf_error* err = nullptr;
   detail::check(crmnf_prepare(method.c_str(), params_json.c_str(), detail::c_str(token),
                               detail::c_str(release), &out, &err),
+                &err);
+  return Request(out);
+}
+
+/// Prepares a Web API key login (`authentication/web_api_key/token`); the key goes in the
+/// request's `Authorization` header.
+inline Request prepare_web_api_key_login(const std::string& api_key,
+                                         const std::optional<std::string>& unit = {},
+                                         const std::optional<std::string>& release = {}) {
+  crmnf_request* out = nullptr;
+  crmnf_error* err = nullptr;
+  detail::check(crmnf_prepare_web_api_key_login(api_key.c_str(), detail::c_str(unit),
+                                                detail::c_str(release), &out, &err),
                 &err);
   return Request(out);
 }

@@ -2,7 +2,9 @@
 
 use std::ffi::c_char;
 
-use crmcom_netflix::{prepare_batch_json, prepare_json, validate_json, FieldsSet, PreparedRequest};
+use crmcom_netflix::{
+    prepare_batch_json, prepare_json, validate_json, FieldsSet, Method, PreparedRequest,
+};
 
 use crate::boundary::{
     fallible, free_box, guarded, opt_str_arg, out_arg, owned_string, ref_arg, str_arg, text_out,
@@ -27,6 +29,7 @@ pub struct crmnf_request {
     body: Option<Text>,
     json: Text,
     fields_set: Option<Text>,
+    headers: Vec<(Text, Text)>,
 }
 
 impl crmnf_request {
@@ -43,6 +46,11 @@ impl crmnf_request {
                 .fields_set
                 .as_ref()
                 .map(|names| Text::new(&FieldsSet::<()>::new(names.iter()).to_query_value())),
+            headers: prepared
+                .headers
+                .iter()
+                .map(|(k, v)| (Text::new(k), Text::new(v)))
+                .collect(),
             prepared,
         }
     }
@@ -103,6 +111,48 @@ pub unsafe extern "C" fn crmnf_prepare(
         let token = opt_str_arg(token, "token")?;
         let release = opt_str_arg(release, "release")?;
         let prepared = prepare_json(method, params_json, token, release)?;
+        *out = crmnf_request::boxed(prepared);
+        Ok(())
+    })
+}
+
+/// Prepares a login with a Web API key (`authentication/web_api_key/token`): the key goes in the
+/// request's `Authorization` header (`crmnf_request_header_name` / `_value`), the body carries
+/// only the unit. Send it, then decode the response with `crmnf_decode` (method
+/// `"authentication/web_api_key/token"`), whose `data.token` is the login token.
+///
+/// - `api_key`: the key, printable ASCII without spaces or colons; must not be NULL. Never
+///   echoed in an error.
+/// - `unit`: the unit for the session; NULL for the key's default unit.
+/// - `release`, `out`, `err`: as for `crmnf_prepare`.
+///
+/// Returns `CRMNF_OK`, `CRMNF_INVALID_REQUEST` (`required` or `invalid_format` at `api_key`),
+/// `CRMNF_NULL_ARGUMENT` or `CRMNF_INVALID_UTF8`. `*out` is written only on success. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_prepare_web_api_key_login(
+    api_key: *const c_char,
+    unit: *const c_char,
+    release: *const c_char,
+    out: *mut *mut crmnf_request,
+    err: *mut *mut crmnf_error,
+) -> crmnf_status {
+    fallible("crmnf_prepare_web_api_key_login", err, || {
+        let out = out_arg(out, "out")?;
+        let api_key = str_arg(api_key, "api_key")?;
+        let unit = opt_str_arg(unit, "unit")?;
+        let release = opt_str_arg(release, "release")?;
+        let mut params = serde_json::Map::new();
+        params.insert("api_key".into(), api_key.into());
+        if let Some(unit) = unit {
+            params.insert("unit".into(), unit.into());
+        }
+        let params = serde_json::Value::Object(params).to_string();
+        let prepared = prepare_json(
+            Method::AuthenticationWebApiKeyToken.name(),
+            &params,
+            None,
+            release,
+        )?;
         *out = crmnf_request::boxed(prepared);
         Ok(())
     })
@@ -291,6 +341,41 @@ pub unsafe extern "C" fn crmnf_request_json(
 pub unsafe extern "C" fn crmnf_request_fields_set(request: *const crmnf_request) -> *const c_char {
     with_request(request, std::ptr::null(), |r| {
         text_out(r.fields_set.as_ref(), std::ptr::null_mut())
+    })
+}
+
+/// How many HTTP headers the request needs besides `Content-Type` and `Accept`: 1 for a Web API
+/// key login (`Authorization`), 0 for every other method and for NULL. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_request_header_count(request: *const crmnf_request) -> usize {
+    with_request(request, 0, |r| r.headers.len())
+}
+
+/// The name of the `index`-th header (`"Authorization"`), or NULL when `request` is NULL or
+/// `index` is out of range. Owned by the request. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_request_header_name(
+    request: *const crmnf_request,
+    index: usize,
+) -> *const c_char {
+    with_request(request, std::ptr::null(), |r| {
+        r.headers
+            .get(index)
+            .map_or(std::ptr::null(), |(name, _)| name.ptr())
+    })
+}
+
+/// The value of the `index`-th header, its length in `*len` when `len` is not NULL; NULL (and
+/// `*len` untouched) when `request` is NULL or `index` is out of range. Owned by the request; an
+/// `Authorization` value holds the Web API key: treat it as a secret. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_request_header_value(
+    request: *const crmnf_request,
+    index: usize,
+    len: *mut usize,
+) -> *const c_char {
+    with_request(request, std::ptr::null(), |r| {
+        text_out(r.headers.get(index).map(|(_, value)| value), len)
     })
 }
 

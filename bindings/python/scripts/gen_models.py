@@ -152,7 +152,7 @@ def visit(
             if enums[nested] != values:
                 sys.exit(f"enum {nested} has two value lists")
             kind, ann, init_ann = "enum", f"{nested} | str", f"{nested} | str"
-        elif "x-fields-set" in prop:
+        elif "x-fields-set" in prop or any("x-fields-set" in b for b in prop.get("anyOf", [])):
             kind, ann, init_ann = "fields_set", "Sequence[str] | str", "Sequence[str] | str"
         elif t == "object":
             nested = NESTED.get((name, field))

@@ -7,7 +7,7 @@ use crmcom_netflix::{
     AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus, CreateSubscription,
     DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest, Method,
     NetflixState, ProjectedChargesPage, ReleaseToken, ShowSubscriptions, SuspendSubscription,
-    UnsuspendSubscription,
+    UnsuspendSubscription, WebApiKeyLogin,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
@@ -255,6 +255,11 @@ fn decode_typed(
         Method::AuthenticationToken => wrap::<PyLoginResult, _>(
             py,
             core_decode::<LoginRequest>(body, fields).py_err(py)?,
+            None,
+        ),
+        Method::AuthenticationWebApiKeyToken => wrap::<PyLoginResult, _>(
+            py,
+            core_decode::<WebApiKeyLogin>(body, fields).py_err(py)?,
             None,
         ),
         Method::ChargesAcknowledge => wrap::<PyFailedCharges, _>(

@@ -9,8 +9,8 @@ use crate::convert::{req_str, to_py};
 /// A request ready to send: `verb`, `path` relative to `{server}/crmapi/rest/v2/`, `query` pairs
 /// (GET) or a JSON `body` (POST), and the `fields_set` that decoding the response needs.
 ///
-/// `repr()` hides the token and the password; `to_dict()`, `url()` and `body_bytes()` carry them,
-/// since they are what goes on the wire.
+/// `repr()` hides the token, the password and the `Authorization` header; `to_dict()`, `url()`,
+/// `body_bytes()` and `headers` carry them, since they are what goes on the wire.
 #[pyclass(frozen, eq, module = "crmcom_netflix", name = "PreparedRequest")]
 #[derive(PartialEq)]
 pub struct PyPreparedRequest(pub PreparedRequest);
@@ -52,6 +52,17 @@ impl PyPreparedRequest {
             Some(b) => to_py(py, b),
             None => Ok(py.None()),
         }
+    }
+
+    /// HTTP headers to send besides `Content-Type` and `Accept`, as (name, value) pairs:
+    /// `Authorization` for `authentication/web_api_key/token` (a secret), none otherwise.
+    #[getter]
+    fn headers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        let list = PyList::empty(py);
+        for (k, v) in &self.0.headers {
+            list.append((k.as_str(), v.as_str()))?;
+        }
+        Ok(list.unbind())
     }
 
     /// The `fields_set` sent, which decoding the response needs; `None` when none was.

@@ -165,6 +165,9 @@ impl PySimulator {
     /// The default user's organisation.
     #[classattr]
     const ORGANISATION: &'static str = crmcom_netflix_sim::ORGANISATION;
+    /// The default Web API key (of `ORGANISATION`).
+    #[classattr]
+    const API_KEY: &'static str = crmcom_netflix_sim::API_KEY;
     /// A login token's lifetime in seconds (two hours).
     #[classattr]
     const TOKEN_LIFETIME_SECONDS: i64 = crmcom_netflix_sim::TOKEN_LIFETIME_SECONDS;
@@ -190,8 +193,10 @@ impl PySimulator {
     }
 
     /// Handles a request given as HTTP parts: verb, path relative to `.../crmapi/rest/v2/`,
-    /// decoded query pairs and body bytes.
-    #[pyo3(signature = (verb, path, query, body, now))]
+    /// decoded query pairs and body bytes, and the request's headers as (name, value) pairs
+    /// (`Authorization` carries a Web API key).
+    #[pyo3(signature = (verb, path, query, body, now, *, headers = Vec::new()))]
+    #[allow(clippy::too_many_arguments)]
     fn handle_http<'py>(
         &mut self,
         py: Python<'py>,
@@ -200,10 +205,12 @@ impl PySimulator {
         query: Vec<(String, String)>,
         body: Option<Vec<u8>>,
         now: i64,
+        headers: Vec<(String, String)>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let out = self.sim.handle_http(
+        let out = self.sim.handle_http_with_headers(
             &req_str(verb, "verb")?,
             &req_str(path, "path")?,
+            &headers,
             &query,
             body.as_deref(),
             now,

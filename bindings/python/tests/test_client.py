@@ -423,3 +423,73 @@ def test_no_doc_or_example_acknowledges_charges_by_is_final() -> None:
                 if re.search(r"is_final", call):
                     offending.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offending == []
+
+
+def test_the_client_logs_in_with_a_web_api_key() -> None:
+    fake = crm()
+    fake.add_charge("pci1", "5.99")
+    with fake.client(api_key=fake.API_KEY) as client:
+        page = client.list_charges(charge_status=nf.ChargeStatusFilter.PROCESSED)
+        assert [c.amount for c in page.charges_set] == [Decimal("5.99")]
+        assert client.logins == 1
+        assert fake.API_KEY not in repr(client)
+    assert fake.requests[0] == ("POST", "authentication/web_api_key/token")
+
+
+def test_a_wrong_web_api_key_is_an_api_error_and_never_shown() -> None:
+    fake = crm()
+    client = fake.client(api_key="NOT-THE-KEY-42")
+    with pytest.raises(nf.ApiError) as e:
+        client.list_promotions()
+    assert e.value.message == "INVALID_LOGIN"
+    text = repr(client) + str(e.value) + repr(e.value)
+    assert "NOT-THE-KEY-42" not in text
+
+
+def test_a_client_takes_a_key_or_a_user_not_both() -> None:
+    with pytest.raises(TypeError):
+        nf.Client("https://crm.example/crmapi/rest/v2", api_key="K", username="u")
+    with pytest.raises(TypeError):
+        nf.Client("https://crm.example/crmapi/rest/v2", username="u", password="p")
+
+
+def test_a_web_api_key_login_over_real_http_sends_basic_authentication() -> None:
+    fake = crm()
+    fake.add_charge("pci1", "5.99")
+    with fake.serve_http() as base_url:
+        with nf.Client(
+            base_url,
+            api_key=fake.API_KEY,
+            clock=fake.now,
+            timeout=10,
+            transport=nf.UrllibTransport(proxies={}),
+        ) as client:
+            page = client.list_charges(charge_status="PROCESSED")
+            assert [c.number for c in page.charges_set] == ["I00000001"]
+
+
+def test_a_prepared_web_api_key_login_hides_the_key() -> None:
+    prepared = nf.WebApiKeyLogin(api_key="K3Y-SECRET").prepare()
+    assert prepared.body == {}
+    assert [name for name, _ in prepared.headers] == ["Authorization"]
+    value = prepared.headers[0][1]
+    assert value.startswith("Basic ")
+    assert "K3Y-SECRET" not in repr(prepared) and value not in repr(prepared)
+    assert "K3Y-SECRET" not in repr(nf.WebApiKeyLogin(api_key="K3Y-SECRET"))
+    with pytest.raises(nf.ValidationError) as e:
+        nf.WebApiKeyLogin(api_key="K3Y:SECRET").prepare()
+    assert e.value.errors[0]["loc"] == ("api_key",) and e.value.errors[0]["type"] == "invalid_format"
+    assert "SECRET" not in str(e.value)
+
+
+def test_a_transport_error_quoting_the_web_api_key_header_is_redacted() -> None:
+    class Quoting:
+        def send(self, request: nf.HttpRequest) -> nf.HttpResponse:
+            raise OSError(f"refused: {dict(request.headers)}")
+
+    client = nf.Client("https://crm.example/crmapi/rest/v2", api_key="K3Y-SECRET", transport=Quoting())
+    with pytest.raises(nf.TransportError) as e:
+        client.login()
+    header = nf.WebApiKeyLogin(api_key="K3Y-SECRET").prepare().headers[0][1]
+    text = str(e.value) + repr(e.value)
+    assert "K3Y-SECRET" not in text and header.split()[1] not in text

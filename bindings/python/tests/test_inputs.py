@@ -64,7 +64,7 @@ def test_nan_is_not_a_number_the_api_takes() -> None:
 
 @pytest.mark.parametrize(
     "offset, bounds",
-    [(2**64, "between 0 and 18446744073709551615, not 18446744073709551616"), (10**30, "between 0 and 18446744073709551615, not 1e30")],
+    [(2**64, "between 0 and 2147483647, not 18446744073709551616"), (10**30, "between 0 and 2147483647, not 1e30")],
 )
 def test_an_offset_beyond_64_bits_says_out_of_range(offset: int, bounds: str) -> None:
     with pytest.raises(nf.ValidationError) as e:
@@ -72,8 +72,8 @@ def test_an_offset_beyond_64_bits_says_out_of_range(offset: int, bounds: str) ->
     assert e.value.errors == [{"loc": ("offset",), "type": "out_of_range", "msg": f"must be {bounds}"}]
 
 
-def test_a_floor_beyond_a_64_bit_signed_integer_says_out_of_range() -> None:
-    for floor in (2**63, 2**64, -(2**63) - 1):
+def test_a_floor_beyond_a_32_bit_signed_integer_says_out_of_range() -> None:
+    for floor in (2**31, 2**63, 2**64, -(2**31) - 1, -(2**63) - 1):
         with pytest.raises(nf.ValidationError) as e:
             nf.validate(
                 "netflix/subscriptions/create",
@@ -86,7 +86,7 @@ def test_a_floor_beyond_a_64_bit_signed_integer_says_out_of_range() -> None:
         assert "not a decimal number" not in str(e.value)
     nf.validate(
         "netflix/subscriptions/create",
-        {"billing_system_customer_identifier": "p", "customer_address": {"type": "HOME", "floor": 2**63 - 1}},
+        {"billing_system_customer_identifier": "p", "customer_address": {"type": "HOME", "floor": 2**31 - 1}},
     )
 
 

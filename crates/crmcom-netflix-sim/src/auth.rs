@@ -1,7 +1,8 @@
-//! `authentication/token` and `authentication/token/release`: users, JWT login tokens that expire
-//! two hours after issue, and the token check every other method makes.
+//! `authentication/token`, `authentication/web_api_key/token` and `authentication/token/release`:
+//! users, Web API keys, JWT login tokens that expire two hours after issue, and the token check
+//! every other method makes.
 
-use crmcom_netflix::LoginRequest;
+use crmcom_netflix::{LoginRequest, WebApiKeyLogin};
 use serde_json::{json, Value};
 
 use crate::wire::{base64url, SplitMix64};
@@ -32,6 +33,28 @@ impl User {
     }
 }
 
+/// A Web API key that can log in (`authentication/web_api_key/token`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    /// The key.
+    pub key: String,
+    /// The organisation it belongs to.
+    pub organisation: String,
+    /// Units it may choose with `unit`; any unit when empty.
+    pub units: Vec<String>,
+}
+
+impl ApiKey {
+    /// A key of any unit.
+    pub fn new(key: &str, organisation: &str) -> ApiKey {
+        ApiKey {
+            key: key.to_owned(),
+            organisation: organisation.to_owned(),
+            units: Vec::new(),
+        }
+    }
+}
+
 /// A token the simulator issued.
 #[derive(Debug, Clone)]
 pub(crate) struct Issued {
@@ -53,20 +76,43 @@ impl Sim {
                 "Invalid username, password or organisation",
             ));
         };
-        if let Some(unit) = &request.unit {
-            if !user.units.is_empty() && !user.units.contains(unit) {
-                return Err(Refusal::new(
-                    codes::INVALID_LOGIN,
-                    format!("The user cannot log into unit `{unit}`"),
-                ));
-            }
-        }
+        let (usr, org) = (user.username.clone(), user.organisation.clone());
+        check_unit(&user.units, request.unit.as_deref(), "user")?;
+        Ok(self.issue(&usr, &org, request.unit.as_deref(), now))
+    }
+
+    /// `authentication/web_api_key/token`: the key (read from the `Authorization` header by the
+    /// core's rule) must be one of the simulator's keys.
+    pub(crate) fn login_with_api_key(
+        &mut self,
+        request: WebApiKeyLogin,
+        now: i64,
+    ) -> Result<Value, Refusal> {
+        let Some(key) = self
+            .api_keys
+            .iter()
+            .find(|k| k.key == request.api_key.expose())
+        else {
+            return Err(Refusal::new(codes::INVALID_LOGIN, "Invalid Web API key"));
+        };
+        let org = key.organisation.clone();
+        check_unit(&key.units, request.unit.as_deref(), "Web API key")?;
+        Ok(self.issue("webapikey", &org, request.unit.as_deref(), now))
+    }
+
+    /// Adds a Web API key that can log in.
+    pub fn add_api_key(&mut self, key: ApiKey) {
+        self.api_keys.push(key);
+    }
+
+    /// Issues a login token for a user (or key) of an organisation.
+    fn issue(&mut self, usr: &str, org: &str, unit: Option<&str>, now: i64) -> Value {
         self.issued += 1;
         let expires_at = now + TOKEN_LIFETIME_SECONDS;
         let claims = json!({
-            "usr": user.username,
-            "org": user.organisation,
-            "oun": request.unit.as_deref().unwrap_or("DEFAULT"),
+            "usr": usr,
+            "org": org,
+            "oun": unit.unwrap_or("DEFAULT"),
             "exp": expires_at.to_string(),
             "iat": now.to_string(),
             "jti": format!("{:016x}", SplitMix64(self.issued).next_u64()),
@@ -89,7 +135,7 @@ impl Sim {
                 expired: false,
             },
         );
-        Ok(json!({ "token": token }))
+        json!({ "token": token })
     }
 
     pub(crate) fn release_token(&mut self, token: &str) -> Result<Value, Refusal> {
@@ -130,5 +176,16 @@ impl Sim {
         for t in self.tokens.values_mut() {
             t.expired = true;
         }
+    }
+}
+
+/// Refuses a unit the user or key may not choose.
+fn check_unit(units: &[String], unit: Option<&str>, who: &str) -> Result<(), Refusal> {
+    match unit {
+        Some(unit) if !units.is_empty() && !units.iter().any(|u| u == unit) => Err(Refusal::new(
+            codes::INVALID_LOGIN,
+            format!("The {who} cannot log into unit `{unit}`"),
+        )),
+        _ => Ok(()),
     }
 }

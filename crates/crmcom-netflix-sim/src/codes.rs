@@ -14,7 +14,8 @@ pub const INVALID_REQUEST: &str = "INVALID_REQUEST";
 pub const UNKNOWN_METHOD: &str = "UNKNOWN_METHOD";
 /// The method exists but not with this HTTP verb.
 pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-/// `authentication/token`: wrong user name, password, organisation or unit.
+/// `authentication/token` and `authentication/web_api_key/token`: wrong user name, password,
+/// organisation, Web API key or unit, or an `Authorization` header that is not HTTP Basic.
 pub const INVALID_LOGIN: &str = "INVALID_LOGIN";
 /// The token was never issued or has been released.
 pub const INVALID_TOKEN: &str = "INVALID_TOKEN";

@@ -16,9 +16,11 @@
 //! # What it models
 //!
 //! - `authentication/token`: users (one by default: [`USERNAME`], [`PASSWORD`],
-//!   [`ORGANISATION`]); each login issues a JWT whose `iat` and `exp` claims are strings of epoch
-//!   seconds, two hours apart, as in the documentation. A token is refused with `TOKEN_EXPIRED`
-//!   from `exp` on, and with `INVALID_TOKEN` once released by `authentication/token/release`.
+//!   [`ORGANISATION`]); `authentication/web_api_key/token`: Web API keys ([`API_KEY`] by default)
+//!   read from the `Authorization: Basic` header. Each login issues a JWT whose `iat` and `exp`
+//!   claims are strings of epoch seconds, two hours apart, as in the documentation. A token is
+//!   refused with `TOKEN_EXPIRED` from `exp` on, and with `INVALID_TOKEN` once released by
+//!   `authentication/token/release`.
 //! - `promotions/list`: the promotions added with [`Sim::add_promotion`] that have not expired.
 //! - `subscriptions/create`: one subscription per customer at a time (unless cancelled); an
 //!   optional promotion must exist and be in effect. The response carries `netflix_token` and
@@ -85,7 +87,7 @@ use crmcom_netflix::{prepare_value, Method, PreparedRequest, Release, Verb};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-pub use auth::User;
+pub use auth::{ApiKey, User};
 pub use catalogue::{PromotionSpec, SubscriptionRecord};
 pub use ledger::{ChargeSpec, LedgerCharge};
 
@@ -95,6 +97,8 @@ pub const USERNAME: &str = "billing";
 pub const PASSWORD: &str = "secret";
 /// The default user's organisation.
 pub const ORGANISATION: &str = "NETFLIXOP";
+/// The default Web API key (of [`ORGANISATION`]), for `authentication/web_api_key/token`.
+pub const API_KEY: &str = "3F2504E04F8911D39A0C0305E82C3301";
 /// A login token's lifetime: two hours from issue, used or not (R12.0.0 onwards).
 pub const TOKEN_LIFETIME_SECONDS: i64 = 7200;
 /// The Netflix token's lifetime when `validity_duration` is absent (undocumented; the maximum).
@@ -167,6 +171,7 @@ struct Faults {
 pub struct Sim {
     release: Release,
     users: Vec<User>,
+    api_keys: Vec<ApiKey>,
     tokens: HashMap<String, auth::Issued>,
     issued: u64,
     promotions: Vec<PromotionSpec>,
@@ -191,6 +196,7 @@ impl Sim {
         Sim {
             release,
             users: vec![User::new(USERNAME, PASSWORD, ORGANISATION)],
+            api_keys: vec![ApiKey::new(API_KEY, ORGANISATION)],
             tokens: HashMap::new(),
             issued: 0,
             promotions: Vec::new(),
@@ -220,6 +226,11 @@ impl Sim {
         }
     }
 
+    /// The login parameters of the default Web API key.
+    pub fn api_key_login_request() -> crmcom_netflix::WebApiKeyLogin {
+        crmcom_netflix::WebApiKeyLogin::new(crmcom_netflix::Secret::new(API_KEY))
+    }
+
     /// Adds a user who can log in.
     pub fn add_user(&mut self, user: User) {
         self.users.push(user);
@@ -247,15 +258,36 @@ impl Sim {
             Verb::Get => Input::Query(&request.query),
             Verb::Post => Input::Body(request.body.clone()),
         };
-        self.serve(request.verb.as_str(), request.path, input, now)
+        self.serve(
+            request.verb.as_str(),
+            request.path,
+            &request.headers,
+            input,
+            now,
+        )
     }
 
     /// Handles a request given as HTTP parts: verb, path relative to `.../crmapi/rest/v2/`,
-    /// decoded query pairs (GET) and body bytes (POST).
+    /// decoded query pairs (GET) and body bytes (POST), without headers (see
+    /// [`Sim::handle_http_with_headers`]).
     pub fn handle_http(
         &mut self,
         verb: &str,
         path: &str,
+        query: &[(String, String)],
+        body: Option<&[u8]>,
+        now: i64,
+    ) -> Vec<u8> {
+        self.handle_http_with_headers(verb, path, &[], query, body, now)
+    }
+
+    /// [`Sim::handle_http`] with the request's headers (name, value): the `Authorization` header
+    /// carries the key of `authentication/web_api_key/token`; other headers are ignored.
+    pub fn handle_http_with_headers(
+        &mut self,
+        verb: &str,
+        path: &str,
+        headers: &[(String, String)],
         query: &[(String, String)],
         body: Option<&[u8]>,
         now: i64,
@@ -269,17 +301,24 @@ impl Sim {
         } else {
             Input::Query(query)
         };
-        self.serve(verb, path, input, now)
+        self.serve(verb, path, headers, input, now)
     }
 
-    fn serve(&mut self, verb: &str, path: &str, input: Input<'_>, now: i64) -> Vec<u8> {
+    fn serve(
+        &mut self,
+        verb: &str,
+        path: &str,
+        headers: &[(String, String)],
+        input: Input<'_>,
+        now: i64,
+    ) -> Vec<u8> {
         self.stats.requests += 1;
         if let Some(arrivals) = self.faults.scheduled.remove(&self.stats.requests) {
             for spec in arrivals {
                 self.add_charge(spec, now);
             }
         }
-        let result = self.answer(verb, path, input, now);
+        let result = self.answer(verb, path, headers, input, now);
         match result {
             Ok(data) => wire::ok(data),
             Err(refusal) => {
@@ -296,6 +335,7 @@ impl Sim {
         &mut self,
         verb: &str,
         path: &str,
+        headers: &[(String, String)],
         input: Input<'_>,
         now: i64,
     ) -> Result<Value, Refusal> {
@@ -317,11 +357,14 @@ impl Sim {
                 format!("{name} takes {}, not {verb}", method.verb()),
             ));
         }
-        let (token, params) = match input {
+        let (token, mut params) = match input {
             Input::Query(pairs) => self.params_from_query(method, pairs)?,
             Input::Body(body) => params_from_body(body)?,
             Input::BadBody(message) => return Err(Refusal::new(codes::INVALID_REQUEST, message)),
         };
+        if let Some(name) = method.authorization_parameter() {
+            authorization_into_params(name, headers, &mut params)?;
+        }
         if let Err(e) = prepare_value(method, &params, token.as_deref(), self.release) {
             let listed: Vec<String> = e.violations().iter().map(ToString::to_string).collect();
             let description = if listed.is_empty() {
@@ -338,6 +381,7 @@ impl Sim {
         match method {
             Method::AuthenticationToken => self.login(typed(params)?, now),
             Method::AuthenticationTokenRelease => self.release_token(&token),
+            Method::AuthenticationWebApiKeyToken => self.login_with_api_key(typed(params)?, now),
             Method::PromotionsList => self.list_promotions(typed(params)?, now),
             Method::SubscriptionsShow => self.show_subscriptions(typed(params)?, now),
             Method::SubscriptionsCreate => {
@@ -442,6 +486,43 @@ fn params_from_body(body: Option<Value>) -> Result<(Option<String>, Value), Refu
         )),
         None => Err(Refusal::new(codes::INVALID_REQUEST, "the body is missing")),
     }
+}
+
+/// Puts the key an `Authorization: Basic` header carries among the parameters, where the core's
+/// rules check it. A key in the body, or a header that is not Basic with an empty password, is
+/// refused; a missing header leaves the key missing, which the core reports as `required`.
+fn authorization_into_params(
+    name: &str,
+    headers: &[(String, String)],
+    params: &mut Value,
+) -> Result<(), Refusal> {
+    let Value::Object(map) = params else {
+        return Ok(());
+    };
+    if map.contains_key(name) {
+        return Err(Refusal::new(
+            codes::INVALID_REQUEST,
+            format!("{name}: the key goes in the Authorization header, not in the body"),
+        ));
+    }
+    let Some((_, value)) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+    else {
+        return Ok(());
+    };
+    let key =
+        crmcom_netflix::methods::authentication_web_api_key_token::api_key_from_authorization(
+            value,
+        )
+        .ok_or_else(|| {
+            Refusal::new(
+                codes::INVALID_LOGIN,
+                "The Authorization header is not HTTP Basic with a key and an empty password",
+            )
+        })?;
+    map.insert(name.to_owned(), Value::String(key.expose().to_owned()));
+    Ok(())
 }
 
 /// Typed parameters, once the core has accepted them.

@@ -13,8 +13,8 @@ use outcome::{charges_outcome, error_outcome};
 use crmcom_netflix::{
     decode, decode_json, prepare, AcceptCharges, AcceptedCharge, AcknowledgeCharges,
     AcknowledgedCharge, ApiRequest, ChargeStatus, ChargeStatusFilter, CreateSubscription, Error,
-    FieldsSet, ListCharges, LoginRequest, Method, PreparedRequest, Release, ShowSubscriptions,
-    SuspendSubscription, Token,
+    FieldsSet, ListCharges, LoginRequest, Method, PreparedRequest, Release, Secret,
+    ShowSubscriptions, SuspendSubscription, Token, WebApiKeyLogin,
 };
 use crmcom_netflix_sim::{epoch_seconds, ChargeSpec, PromotionSpec, Sim};
 use rust_decimal::Decimal;
@@ -259,6 +259,33 @@ fn vectors() -> Vec<Vector> {
         release: None,
         fields_set: None,
         body: send(&mut sim, &SuspendSubscription::new("pci150"), &t),
+    });
+
+    let mut sim = Sim::new(Release::LATEST);
+    let login = prepare(&Sim::api_key_login_request(), None, Release::LATEST).unwrap();
+    out.push(Vector {
+        name: "authentication.web_api_key.token--sim-login",
+        description: "A Web API key login from the simulator: data holds a JWT login token, as \
+                      authentication/token's does.",
+        method: Method::AuthenticationWebApiKeyToken,
+        release: None,
+        fields_set: None,
+        body: sim.handle(&login, now()),
+    });
+    let wrong = prepare(
+        &WebApiKeyLogin::new(Secret::new("NOT-A-KEY")),
+        None,
+        Release::LATEST,
+    )
+    .unwrap();
+    out.push(Vector {
+        name: "authentication.web_api_key.token--sim-invalid-key",
+        description: "A key the simulator does not know: an API error with INVALID_LOGIN in \
+                      message, data null.",
+        method: Method::AuthenticationWebApiKeyToken,
+        release: None,
+        fields_set: None,
+        body: sim.handle(&wrong, now()),
     });
     out
 }

@@ -152,6 +152,19 @@ impl<'de> Deserialize<'de> for Date {
     }
 }
 
+/// The dates [`Date::parse`] reads, as a regular expression that ECMA-262, Python's `re` and
+/// Rust's `regex` read alike: a real calendar day of years 0001 to 9999 (leap years included),
+/// a time of day, optional fractional seconds and an optional zone. `[0-9]` rather than `\d`,
+/// which is Unicode-wide in Python and Rust.
+pub const DATE_PATTERN: &str = concat!(
+    "^(?:",
+    "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-",
+    "(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29",
+    ")T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
+    "(?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9])?$"
+);
+
 impl schemars::JsonSchema for Date {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Date".into()
@@ -159,7 +172,7 @@ impl schemars::JsonSchema for Date {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}$",
+            "pattern": DATE_PATTERN,
             "x-date": true
         })
     }
@@ -178,6 +191,27 @@ mod tests {
         ] {
             assert_eq!(Date::parse(s).unwrap().to_string(), s);
         }
+    }
+
+    /// The pattern the schema publishes says what `parse` reads (years 1 to 9999).
+    #[test]
+    fn date_pattern_and_parse_agree() {
+        let pattern = regex::Regex::new(DATE_PATTERN).unwrap();
+        let mut checked = 0;
+        for year in [1, 4, 100, 400, 1900, 2000, 2016, 2017, 2100, 2400, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for tail in ["", ".5", "Z", "+02:00", "-0530", "+24:00", "x", "."] {
+                        for time in ["00:00:00", "23:59:59", "24:00:00", "12:60:00", "12:00:60"] {
+                            let s = format!("{year:04}-{month:02}-{day:02}T{time}{tail}");
+                            assert_eq!(pattern.is_match(&s), Date::parse(&s).is_some(), "{s}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 40_000);
     }
 
     #[test]

@@ -51,7 +51,7 @@ pub use batch::{
     batch, items_from_charges, prepare_batch_json, try_batch, ChargeSetItem, ChargeSetRequest,
     MAX_SET_ITEMS,
 };
-pub use date::Date;
+pub use date::{Date, DATE_PATTERN};
 pub use decode::{decode, decode_json, decode_projected, ItemCheck, ResponseData};
 pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};

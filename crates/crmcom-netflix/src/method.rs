@@ -44,6 +44,8 @@ pub enum Method {
     AuthenticationToken,
     /// `POST authentication/token/release`: invalidate a token.
     AuthenticationTokenRelease,
+    /// `POST authentication/web_api_key/token`: log in with a Web API key, get a token.
+    AuthenticationWebApiKeyToken,
     /// `GET netflix/promotions/list`.
     PromotionsList,
     /// `GET netflix/subscriptions/show`.
@@ -66,9 +68,10 @@ pub enum Method {
 
 impl Method {
     /// Every method, in the order of the reference.
-    pub const ALL: [Method; 11] = [
+    pub const ALL: [Method; 12] = [
         Method::AuthenticationToken,
         Method::AuthenticationTokenRelease,
+        Method::AuthenticationWebApiKeyToken,
         Method::PromotionsList,
         Method::SubscriptionsShow,
         Method::SubscriptionsCreate,
@@ -85,6 +88,7 @@ impl Method {
         match self {
             Method::AuthenticationToken => "authentication/token",
             Method::AuthenticationTokenRelease => "authentication/token/release",
+            Method::AuthenticationWebApiKeyToken => "authentication/web_api_key/token",
             Method::PromotionsList => "netflix/promotions/list",
             Method::SubscriptionsShow => "netflix/subscriptions/show",
             Method::SubscriptionsCreate => "netflix/subscriptions/create",
@@ -118,9 +122,24 @@ impl Method {
         }
     }
 
-    /// Whether the method takes the login token (every method but `authentication/token`).
+    /// Whether the method takes the login token (every method but the two logins,
+    /// `authentication/token` and `authentication/web_api_key/token`).
     pub const fn takes_token(self) -> bool {
-        !matches!(self, Method::AuthenticationToken)
+        !matches!(
+            self,
+            Method::AuthenticationToken | Method::AuthenticationWebApiKeyToken
+        )
+    }
+
+    /// The parameter that travels in the `Authorization` header rather than the query or the
+    /// body: `api_key` of `authentication/web_api_key/token`.
+    pub const fn authorization_parameter(self) -> Option<&'static str> {
+        match self {
+            Method::AuthenticationWebApiKeyToken => {
+                Some(crate::methods::authentication_web_api_key_token::API_KEY_PARAMETER)
+            }
+            _ => None,
+        }
     }
 
     /// Whether the method takes a `fields_set`.
@@ -136,6 +155,7 @@ impl Method {
         match self {
             Method::AuthenticationToken => schema_of::<LoginRequest>(),
             Method::AuthenticationTokenRelease => schema_of::<ReleaseToken>(),
+            Method::AuthenticationWebApiKeyToken => schema_of::<WebApiKeyLogin>(),
             Method::PromotionsList => schema_of::<ListPromotions>(),
             Method::SubscriptionsShow => schema_of::<ShowSubscriptions>(),
             Method::SubscriptionsCreate => schema_of::<CreateSubscription>(),
@@ -159,6 +179,7 @@ impl Method {
         match self {
             Method::AuthenticationToken => of::<LoginRequest>(),
             Method::AuthenticationTokenRelease => of::<ReleaseToken>(),
+            Method::AuthenticationWebApiKeyToken => of::<WebApiKeyLogin>(),
             Method::PromotionsList => of::<ListPromotions>(),
             Method::SubscriptionsShow => of::<ShowSubscriptions>(),
             Method::SubscriptionsCreate => of::<CreateSubscription>(),
@@ -173,7 +194,8 @@ impl Method {
 
     /// The compiled request rules, built once.
     pub(crate) fn request_node(self) -> &'static Node {
-        static NODES: [OnceLock<Node>; 11] = [const { OnceLock::new() }; 11];
+        static NODES: [OnceLock<Node>; Method::ALL.len()] =
+            [const { OnceLock::new() }; Method::ALL.len()];
         let i = Method::ALL.iter().position(|m| *m == self).unwrap_or(0);
         NODES[i].get_or_init(|| compile(&self.request_schema()))
     }
@@ -201,6 +223,7 @@ impl Method {
         match self {
             Method::AuthenticationToken => go::<LoginRequest>(body, fields_set),
             Method::AuthenticationTokenRelease => go::<ReleaseToken>(body, fields_set),
+            Method::AuthenticationWebApiKeyToken => go::<WebApiKeyLogin>(body, fields_set),
             Method::PromotionsList => go::<ListPromotions>(body, fields_set),
             Method::SubscriptionsShow => go::<ShowSubscriptions>(body, fields_set),
             Method::SubscriptionsCreate => go::<CreateSubscription>(body, fields_set),

@@ -30,6 +30,9 @@ pub struct FieldInfo {
     pub presence: Presence,
     /// Release that introduced it, when later than R12.0.0.
     pub since: Option<Release>,
+    /// The `pattern` its wire rule gives it in the schema (an identifier's: no control
+    /// character), if any.
+    pub pattern: Option<&'static str>,
 }
 
 /// What became of one field of a decoded object ([`ResponseObject::field_state`]).
@@ -146,7 +149,10 @@ pub(crate) fn missing_error(path: &Path<'_>, field: &str) -> Error {
     )
 }
 
-/// Builds the JSON Schema of a response object from its field declarations.
+/// Builds the JSON Schema of a response object from its field declarations: a nullable field
+/// admits `null`; a required field with aliases (`netflix_state` or `netflix_sate`) must come
+/// under one of its names (`anyOf` of `required`) and not under two (`dependentSchemas`), each
+/// name a property of its own.
 pub(crate) fn object_schema(
     doc: &str,
     fields: &[FieldInfo],
@@ -154,18 +160,58 @@ pub(crate) fn object_schema(
 ) -> schemars::Schema {
     let mut properties = serde_json::Map::new();
     let mut required = Vec::new();
+    let mut any_of = Vec::new();
+    // A field under two of its names is the field twice (malformed): its name excludes its aliases.
+    let mut dependent = serde_json::Map::new();
     for (i, f) in fields.iter().enumerate() {
         let mut schema = property(i).to_value();
+        if let (Some(pattern), Value::Object(map)) = (f.pattern, &mut schema) {
+            // The wire rule of an identifier (no control character), where a pattern can say it:
+            // on a string, or on the open branch of an enum.
+            if map.get("type").is_some_and(|t| t == "string") && !map.contains_key("pattern") {
+                map.insert("pattern".into(), pattern.into());
+            }
+        }
+        if f.presence == Presence::Nullable {
+            schema = nullable(schema);
+        }
         if let Value::Object(map) = &mut schema {
             if let Some(since) = f.since {
                 map.insert("x-since".into(), since.as_str().into());
             }
+        }
+        if !f.aliases.is_empty() {
+            let aliases: serde_json::Map<String, Value> = f
+                .aliases
+                .iter()
+                .map(|a| ((*a).to_owned(), Value::Bool(false)))
+                .collect();
+            dependent.insert(
+                f.name.to_owned(),
+                serde_json::json!({ "properties": aliases }),
+            );
+        }
+        for alias in f.aliases {
+            let mut alias_schema = schema.clone();
+            alias_schema["x-alias-of"] = f.name.into();
+            properties.insert((*alias).to_owned(), alias_schema);
+        }
+        if let Value::Object(map) = &mut schema {
             if !f.aliases.is_empty() {
                 map.insert("x-aliases".into(), f.aliases.to_vec().into());
             }
         }
-        if f.presence == Presence::Required {
-            required.push(Value::from(f.name));
+        match (f.presence, f.aliases.is_empty()) {
+            (Presence::Required, true) => required.push(Value::from(f.name)),
+            (Presence::Required, false) => {
+                let names = std::iter::once(&f.name).chain(f.aliases);
+                any_of.push(Value::Array(
+                    names
+                        .map(|n| serde_json::json!({"required": [n]}))
+                        .collect(),
+                ));
+            }
+            _ => {}
         }
         properties.insert(f.name.to_owned(), schema);
     }
@@ -176,8 +222,37 @@ pub(crate) fn object_schema(
     }
     schema.insert("properties".into(), Value::Object(properties));
     schema.insert("required".into(), Value::Array(required));
+    match any_of.len() {
+        0 => {}
+        1 => {
+            schema.insert("anyOf".into(), any_of.remove(0));
+        }
+        _ => {
+            let all: Vec<Value> = any_of
+                .into_iter()
+                .map(|a| serde_json::json!({ "anyOf": a }))
+                .collect();
+            schema.insert("allOf".into(), Value::Array(all));
+        }
+    }
+    if !dependent.is_empty() {
+        schema.insert("dependentSchemas".into(), Value::Object(dependent));
+    }
     schema.insert("additionalProperties".into(), true.into());
     schemars::Schema::try_from(Value::Object(schema)).unwrap_or_default()
+}
+
+/// The schema admitting `null` as well: `null` added to `type`, or the schema put in an `anyOf`
+/// with `{"type": "null"}`.
+fn nullable(schema: Value) -> Value {
+    match schema {
+        Value::Object(mut map) if map.get("type").is_some_and(Value::is_string) => {
+            let ty = map.remove("type").unwrap_or_default();
+            map.insert("type".into(), serde_json::json!([ty, "null"]));
+            Value::Object(map)
+        }
+        other => serde_json::json!({"anyOf": [other, {"type": "null"}]}),
+    }
 }
 
 /// Declares a response object: a struct whose documented non-nullable fields are plain values and
@@ -292,6 +367,7 @@ macro_rules! response_object {
                 aliases: &[$($alias)?],
                 presence: Presence::$presence,
                 since: $crate::object::response_object!(@since $($since)?),
+                pattern: $crate::object::response_object!(@pattern $($rule)?),
             }),*];
 
             #[allow(non_camel_case_types)]
@@ -485,6 +561,8 @@ macro_rules! response_object {
             }
         }
     };
+    (@pattern) => { None };
+    (@pattern identifier) => { Some($crate::schema::TEXT_PATTERN) };
     (@since) => { None };
     (@since $since:ident) => { Some($crate::release::Release::$since) };
     // The type of a field: plain when required in the full form, an `Option` otherwise.
@@ -612,9 +690,13 @@ macro_rules! wire_enum {
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
                 let mut since = serde_json::Map::new();
                 $( $( since.insert($wire.into(), $crate::release::Release::$since.as_str().into()); )? )*
+                // Open: a value this SDK does not know decodes too (and is kept), so the known
+                // values are one branch of an `anyOf` whose other branch is any string.
                 let mut schema = schemars::json_schema!({
-                    "type": "string",
-                    "enum": Self::KNOWN,
+                    "anyOf": [
+                        {"type": "string", "enum": Self::KNOWN},
+                        {"type": "string", "pattern": $crate::schema::TEXT_PATTERN},
+                    ],
                     "x-forward-compatible": true
                 });
                 if !since.is_empty() {

@@ -9,10 +9,11 @@ use crate::error::{Error, Violation, ViolationCode, Violations};
 use crate::method::{method_names, ApiRequest, Method, Verb};
 use crate::release::{release_names, Release};
 use crate::schema::{check, is_secret};
-use crate::token::Token;
+use crate::token::{Token, SECRET_HEADERS};
 
 /// A request ready to send: verb, path relative to `{server}/crmapi/rest/v2/`, query pairs (GET)
-/// or JSON body (POST). `Debug` redacts the token and the password.
+/// or JSON body (POST), and the HTTP headers the method needs. `Debug` redacts the token, the
+/// password and the `Authorization` header.
 #[derive(Clone, PartialEq)]
 pub struct PreparedRequest {
     /// The method.
@@ -25,6 +26,9 @@ pub struct PreparedRequest {
     pub query: Vec<(String, String)>,
     /// JSON body of a POST, token first; `None` for a GET.
     pub body: Option<Value>,
+    /// HTTP headers to send besides `Content-Type` and `Accept`: `Authorization` for
+    /// `authentication/web_api_key/token`, none for the other methods. Secret.
+    pub headers: Vec<(String, String)>,
     /// The `fields_set` sent, which decoding the response needs.
     pub fields_set: Option<Vec<String>>,
 }
@@ -59,8 +63,16 @@ impl PreparedRequest {
         url
     }
 
-    /// The same request with every secret value (the token, the password) replaced by
-    /// `<redacted>`: what may be shown to a person or written to a log.
+    /// The value of a header the request carries (the name is case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The same request with every secret value (the token, the password, the `Authorization`
+    /// header) replaced by `<redacted>`: what may be shown to a person or written to a log.
     pub fn redacted(&self) -> PreparedRequest {
         PreparedRequest {
             query: self
@@ -72,12 +84,21 @@ impl PreparedRequest {
                 })
                 .collect(),
             body: self.body.as_ref().map(redact),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| {
+                    let v = if is_secret_header(k) { "<redacted>" } else { v };
+                    (k.clone(), v.to_owned())
+                })
+                .collect(),
             ..self.clone()
         }
     }
 
-    /// The secret values the request carries (the token, the password), so that a shell can
-    /// scrub them from any text it did not write itself, such as an HTTP library's error.
+    /// The secret values the request carries (the token, the password, the `Authorization`
+    /// header's value), so that a shell can scrub them from any text it did not write itself, such
+    /// as an HTTP library's error.
     pub fn secret_values(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self
             .query
@@ -92,19 +113,36 @@ impl PreparedRequest {
                     .filter_map(|(_, v)| v.as_str()),
             );
         }
+        out.extend(
+            self.headers
+                .iter()
+                .filter(|(k, _)| is_secret_header(k))
+                .map(|(_, v)| v.as_str()),
+        );
         out.retain(|s| !s.is_empty());
         out
     }
 
-    /// The request as JSON (`{"verb", "path", "query", "body"}`), secrets included: the form the
-    /// by-name APIs return and the vectors compare.
+    /// The request as JSON (`{"verb", "path", "query", "body"}`, plus `"headers"` as
+    /// `[[name, value], ...]` when there are any), secrets included: the form the by-name APIs
+    /// return and the vectors compare.
     pub fn to_json(&self) -> Value {
-        serde_json::json!({
+        let pairs = |pairs: &[(String, String)]| -> Vec<Vec<String>> {
+            pairs
+                .iter()
+                .map(|(k, v)| vec![k.clone(), v.clone()])
+                .collect()
+        };
+        let mut json = serde_json::json!({
             "verb": self.verb.as_str(),
             "path": self.path,
-            "query": self.query.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect::<Vec<_>>(),
+            "query": pairs(&self.query),
             "body": self.body,
-        })
+        });
+        if !self.headers.is_empty() {
+            json["headers"] = serde_json::json!(pairs(&self.headers));
+        }
+        json
     }
 }
 
@@ -130,13 +168,20 @@ fn redact(value: &Value) -> Value {
 impl fmt::Debug for PreparedRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shown = self.redacted();
-        f.debug_struct("PreparedRequest")
-            .field("verb", &shown.verb)
+        let mut d = f.debug_struct("PreparedRequest");
+        d.field("verb", &shown.verb)
             .field("path", &shown.path)
             .field("query", &shown.query)
-            .field("body", &shown.body)
-            .finish()
+            .field("body", &shown.body);
+        if !shown.headers.is_empty() {
+            d.field("headers", &shown.headers);
+        }
+        d.finish()
     }
+}
+
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s))
 }
 
 fn percent_encode(s: &str, out: &mut String) {
@@ -277,7 +322,17 @@ fn check_params(method: Method, params: &Value, release: Release, out: &mut Viol
     check(method.request_node(), params, release, "", out)
 }
 
-fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
+fn build(method: Method, mut params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
+    let headers = match method
+        .authorization_parameter()
+        .and_then(|name| params.remove(name))
+    {
+        Some(Value::String(key)) => vec![(
+            "Authorization".to_owned(),
+            crate::methods::authentication_web_api_key_token::authorization(&key),
+        )],
+        _ => Vec::new(),
+    };
     let fields_set = params
         .get("fields_set")
         .and_then(Value::as_array)
@@ -312,6 +367,7 @@ fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> Pre
                 path: method.name(),
                 query,
                 body: None,
+                headers,
                 fields_set,
             }
         }
@@ -327,6 +383,7 @@ fn build(method: Method, params: Map<String, Value>, token: Option<&str>) -> Pre
                 path: method.name(),
                 query: Vec::new(),
                 body: Some(Value::Object(body)),
+                headers,
                 fields_set,
             }
         }

@@ -121,6 +121,18 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+impl validator::ValidateLength<u64> for Secret {
+    fn length(&self) -> Option<u64> {
+        Some(self.0.chars().count() as u64)
+    }
+}
+
+impl validator::ValidateRegex for Secret {
+    fn validate_regex(&self, regex: impl validator::AsRegex) -> bool {
+        self.0.validate_regex(regex)
+    }
+}
+
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "Secret".into()
@@ -131,7 +143,33 @@ impl schemars::JsonSchema for Secret {
 }
 
 /// Names of parameters whose values are secrets: never echoed in messages or `Debug`.
-pub(crate) const SECRET_PARAMETERS: [&str; 2] = ["token", "password"];
+pub(crate) const SECRET_PARAMETERS: [&str; 3] = ["token", "password", "api_key"];
+
+/// Names of HTTP headers whose values are secrets.
+pub(crate) const SECRET_HEADERS: [&str; 1] = ["authorization"];
+
+/// Standard base64 with padding (RFC 4648 section 4), as HTTP Basic authentication writes it.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n =
+            chunk.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes standard or URL-safe base64, padded or not; `None` for any other character.
+pub(crate) fn base64_decode(input: &str) -> Option<Vec<u8>> {
+    base64url_decode(input)
+}
 
 fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(input.len() * 3 / 4);
@@ -189,6 +227,22 @@ mod tests {
         assert!(!format!("{t}").contains("SECRET"));
         let s = Secret::new("hunter2");
         assert!(!format!("{s:?} {s}").contains("hunter2"));
+    }
+
+    #[test]
+    fn base64_encodes_as_rfc_4648_and_reads_back() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+            ("K3Y:", "SzNZOg=="),
+        ] {
+            assert_eq!(base64_encode(plain.as_bytes()), encoded);
+            assert_eq!(base64_decode(encoded).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(base64_encode(&[0xfb, 0xff]), "+/8=");
     }
 
     #[test]

@@ -31,6 +31,14 @@ fn prepared_request_of_every_method() {
         Some(&token()),
     );
     snapshot(
+        "authentication_web_api_key_token",
+        &WebApiKeyLogin {
+            api_key: Secret::new("3F2504E04F8911D39A0C0305E82C3301"),
+            unit: Some("EE63A82C4FEBE02FF34E90DD1EBA5ABE".into()),
+        },
+        None,
+    );
+    snapshot(
         "promotions_list",
         &ListPromotions {
             fields_set: Some(FieldsSet::new(["code", "name"])),
@@ -120,4 +128,25 @@ fn debug_of_a_prepared_login_never_shows_the_password_or_token() {
     let text = format!("{prepared:?}");
     assert!(!text.contains("737C2CC4"), "{text}");
     insta::assert_snapshot!("debug_redacted_release", text);
+}
+
+#[test]
+fn debug_of_a_web_api_key_login_never_shows_the_key() {
+    let login = WebApiKeyLogin::new(Secret::new("K3Y-VERY-SECRET"));
+    let prepared = prepare(&login, None, Release::LATEST).unwrap();
+    let header = prepared.header("authorization").unwrap().to_owned();
+    assert!(header.starts_with("Basic "));
+    let text = format!("{login:?} {prepared:?}");
+    assert!(!text.contains("K3Y-VERY-SECRET"), "{text}");
+    assert!(!text.contains(&header["Basic ".len()..]), "{text}");
+    assert!(text.contains("<redacted>"), "{text}");
+    // A violation never echoes the key either.
+    let err = prepare_json(
+        "authentication/web_api_key/token",
+        r#"{"api_key": "K3Y:VERY-SECRET"}"#,
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("VERY-SECRET"));
 }

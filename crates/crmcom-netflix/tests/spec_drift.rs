@@ -1,6 +1,8 @@
 //! Fails when `spec/openapi.yaml` and the Rust types disagree, in either direction: operations,
-//! object property names, requiredness, enum values, bounds, release marks and the SDK's rule keys.
-//! The Rust side's schemas are derived by `schemars` from the types themselves.
+//! object property names, requiredness (alternative names included), nullability, enum values,
+//! bounds, lengths, formats and patterns, release marks and the SDK's rule keys. The Rust side's
+//! schemas are derived by `schemars` from the types themselves (bounds and patterns from their
+//! `validator` attributes).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -20,6 +22,7 @@ fn rust_components() -> BTreeMap<&'static str, Value> {
     let mut m = BTreeMap::new();
     m.insert("LoginRequest", schema_of::<LoginRequest>());
     m.insert("ReleaseToken", schema_of::<ReleaseToken>());
+    m.insert("WebApiKeyLogin", schema_of::<WebApiKeyLogin>());
     m.insert("ListPromotions", schema_of::<ListPromotions>());
     m.insert("ShowSubscriptions", schema_of::<ShowSubscriptions>());
     m.insert("CreateSubscription", schema_of::<CreateSubscription>());
@@ -52,6 +55,13 @@ fn rust_components() -> BTreeMap<&'static str, Value> {
     m
 }
 
+/// Whether a branch only says which properties must be there (`{"required": [...]}`).
+fn is_required_only(branch: &Value) -> bool {
+    branch
+        .as_object()
+        .is_some_and(|m| m.len() == 1 && m.contains_key("required"))
+}
+
 /// Follows `$ref`s and the non-null branch of `anyOf`/`oneOf`/`allOf`, merging what each level says.
 fn resolve<'a>(schema: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
     out.push(schema);
@@ -69,6 +79,12 @@ fn resolve<'a>(schema: &'a Value, root: &'a Value, out: &mut Vec<&'a Value>) {
             let non_null: Vec<&Value> = branches
                 .iter()
                 .filter(|b| b.get("type").and_then(Value::as_str) != Some("null"))
+                .filter(|b| {
+                    !is_required_only(b)
+                        && b.get("anyOf").is_none_or(|a| {
+                            !a.as_array().is_some_and(|a| a.iter().all(is_required_only))
+                        })
+                })
                 .collect();
             let all_const = non_null.iter().all(|b| b.get("const").is_some());
             if !all_const || non_null.is_empty() {
@@ -85,12 +101,42 @@ fn facts(schema: &Value, root: &Value) -> BTreeMap<String, Value> {
     let mut levels = Vec::new();
     resolve(schema, root, &mut levels);
     let mut f = BTreeMap::new();
+    let nullable = levels.iter().any(|level| {
+        let null_type = |t: &Value| match t {
+            Value::String(s) => s == "null",
+            Value::Array(ts) => ts.iter().any(|t| t == "null"),
+            _ => false,
+        };
+        level.get("type").is_some_and(null_type)
+            || ["anyOf", "oneOf"].iter().any(|k| {
+                level
+                    .get(*k)
+                    .and_then(Value::as_array)
+                    .is_some_and(|bs| bs.iter().any(|b| b.get("type").is_some_and(null_type)))
+            })
+    });
+    if nullable {
+        f.insert("nullable".to_owned(), Value::Bool(true));
+    }
     for level in &levels {
+        if let Some(items) = level.get("items") {
+            for key in ["enum", "x-enum-since"] {
+                if let Some(v) = items.get(key) {
+                    f.entry(format!("items.{key}")).or_insert(v.clone());
+                }
+            }
+        }
         for key in [
             "minimum",
             "maximum",
             "minItems",
             "maxItems",
+            "minLength",
+            "maxLength",
+            "format",
+            "pattern",
+            "x-in",
+            "x-alias-of",
             "x-since",
             "x-free-text",
             "x-required-since",
@@ -133,7 +179,37 @@ fn facts(schema: &Value, root: &Value) -> BTreeMap<String, Value> {
 struct Shape {
     properties: BTreeMap<String, BTreeMap<String, Value>>,
     required: BTreeSet<String>,
+    /// Groups of names of which one must be present (`anyOf` of `required`).
+    required_any: BTreeSet<BTreeSet<String>>,
     one_of_required: Value,
+}
+
+/// The `anyOf` groups of a level whose branches only list required names.
+fn required_groups(level: &Value, out: &mut BTreeSet<BTreeSet<String>>) {
+    let mut group = |branches: &Vec<Value>| {
+        if !branches.is_empty() && branches.iter().all(is_required_only) {
+            out.insert(
+                branches
+                    .iter()
+                    .flat_map(|b| b["required"].as_array().cloned().unwrap_or_default())
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect(),
+            );
+        }
+    };
+    if let Some(bs) = level.get("anyOf").and_then(Value::as_array) {
+        group(bs);
+    }
+    for item in level
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(bs) = item.get("anyOf").and_then(Value::as_array) {
+            group(bs);
+        }
+    }
 }
 
 fn shape(schema: &Value, root: &Value) -> Shape {
@@ -141,8 +217,10 @@ fn shape(schema: &Value, root: &Value) -> Shape {
     resolve(schema, root, &mut levels);
     let mut properties = BTreeMap::new();
     let mut required = BTreeSet::new();
+    let mut required_any = BTreeSet::new();
     let mut one_of_required = Value::Null;
     for level in levels {
+        required_groups(level, &mut required_any);
         if let Some(props) = level.get("properties").and_then(Value::as_object) {
             for (name, p) in props {
                 let f = facts(p, root);
@@ -162,14 +240,31 @@ fn shape(schema: &Value, root: &Value) -> Shape {
     Shape {
         properties,
         required,
+        required_any,
         one_of_required,
     }
 }
+
+/// The response objects: their nullability is compared. A request's `Option` field admits `null`
+/// in Rust (the SDK drops it), while the spec describes the request as sent, without `null`.
+const RESPONSE_OBJECTS: [&str; 10] = [
+    "Promotion",
+    "Subscription",
+    "Price",
+    "SubscriptionCreated",
+    "Charge",
+    "ChargesPage",
+    "FailedCharge",
+    "FailedCharges",
+    "LoginResult",
+    "Empty",
+];
 
 fn differences(spec: &Value) -> Vec<String> {
     let mut out = Vec::new();
     let components = &spec["components"]["schemas"];
     for (name, rust) in rust_components() {
+        let response = RESPONSE_OBJECTS.contains(&name);
         let Some(yaml) = components.get(name) else {
             out.push(format!("{name}: in Rust, missing from the spec"));
             continue;
@@ -185,7 +280,11 @@ fn differences(spec: &Value) -> Vec<String> {
             out.push(format!("{name}.{n}: in Rust, not in the spec"));
         }
         for n in names_a.intersection(&names_b) {
-            let (fa, fb) = (&a.properties[*n], &b.properties[*n]);
+            let (mut fa, mut fb) = (a.properties[*n].clone(), b.properties[*n].clone());
+            if !response {
+                fa.remove("nullable");
+                fb.remove("nullable");
+            }
             if fa != fb {
                 out.push(format!("{name}.{n}: spec says {fa:?}, Rust says {fb:?}"));
             }
@@ -194,6 +293,12 @@ fn differences(spec: &Value) -> Vec<String> {
             out.push(format!(
                 "{name}: required in the spec {:?}, in Rust {:?}",
                 a.required, b.required
+            ));
+        }
+        if a.required_any != b.required_any {
+            out.push(format!(
+                "{name}: one-of-the-names groups in the spec {:?}, in Rust {:?}",
+                a.required_any, b.required_any
             ));
         }
         if a.one_of_required != b.one_of_required {
@@ -274,4 +379,26 @@ fn drift_is_caught_when_requiredness_changes_in_the_spec_only() {
     assert!(diffs
         .iter()
         .any(|d| d.starts_with("AcknowledgedCharge: required")));
+}
+
+#[test]
+fn drift_is_caught_when_nullability_or_a_pattern_changes_in_the_spec_only() {
+    let mut spec = openapi();
+    spec["components"]["schemas"]["FailedCharge"]["properties"]["error_description"]["type"] =
+        Value::from("string");
+    spec["components"]["schemas"]["Charge"]["properties"]["local_currency"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pattern");
+    let diffs = differences(&spec);
+    assert!(
+        diffs
+            .iter()
+            .any(|d| d.starts_with("FailedCharge.error_description")),
+        "{diffs:?}"
+    );
+    assert!(
+        diffs.iter().any(|d| d.starts_with("Charge.local_currency")),
+        "{diffs:?}"
+    );
 }

@@ -201,6 +201,48 @@ static void test_prepare_get_and_post(void) {
   CHECK(crmnf_request_url(r, BAD_UTF8, &out, NULL) == CRMNF_INVALID_UTF8 && out == SENTINEL);
   crmnf_request_free(r);
 
+  /* A Web API key login: the key in the Authorization header, the unit in the body. */
+  r = NULL;
+  CHECK(crmnf_request_header_count(r) == 0);
+  CHECK(crmnf_prepare_web_api_key_login("K3Y", "U1", NULL, &r, &err) == CRMNF_OK);
+  CHECK_STR(crmnf_request_path(r), "authentication/web_api_key/token");
+  CHECK_STR(crmnf_request_body(r, NULL), "{\"unit\":\"U1\"}");
+  CHECK(crmnf_request_header_count(r) == 1);
+  CHECK_STR(crmnf_request_header_name(r, 0), "Authorization");
+  len = 0;
+  CHECK_STR(crmnf_request_header_value(r, 0, &len), "Basic SzNZOg==");
+  CHECK(len == strlen("Basic SzNZOg=="));
+  CHECK(crmnf_request_header_name(r, 1) == NULL);
+  len = 777;
+  CHECK(crmnf_request_header_value(r, 1, &len) == NULL && len == 777);
+  crmnf_request_free(r);
+  r = NULL;
+  CHECK(crmnf_prepare("authentication/web_api_key/token", "{\"api_key\":\"K3Y\"}", NULL, NULL,
+                      &r, &err) == CRMNF_OK);
+  CHECK_STR(crmnf_request_body(r, NULL), "{}");
+  CHECK_STR(crmnf_request_header_value(r, 0, NULL), "Basic SzNZOg==");
+  crmnf_request_free(r);
+  r = SENTINEL;
+  CHECK(crmnf_prepare_web_api_key_login("K3Y:SECRET", NULL, NULL, &r, &err) ==
+        CRMNF_INVALID_REQUEST);
+  CHECK(r == SENTINEL);
+  CHECK(crmnf_error_violation_count(err) == 1);
+  CHECK_STR(crmnf_error_violation_path(err, 0), "api_key");
+  CHECK_STR(crmnf_error_violation_code(err, 0), "invalid_format");
+  CHECK(strstr(crmnf_error_message(err), "SECRET") == NULL);
+  crmnf_error_free(err);
+  err = NULL;
+  CHECK(crmnf_prepare_web_api_key_login(NULL, NULL, NULL, &r, &err) == CRMNF_NULL_ARGUMENT);
+  CHECK(r == SENTINEL);
+  crmnf_error_free(err);
+  err = NULL;
+  CHECK(crmnf_prepare_web_api_key_login("K3Y", NULL, "R99.0.0", &r, &err) ==
+        CRMNF_INVALID_REQUEST);
+  CHECK_STR(crmnf_error_violation_path(err, 0), "release");
+  crmnf_error_free(err);
+  err = NULL;
+  r = NULL;
+
   /* Accessors of a NULL request. */
   CHECK(crmnf_request_verb(NULL) == NULL);
   CHECK(crmnf_request_path(NULL) == NULL);
@@ -208,6 +250,9 @@ static void test_prepare_get_and_post(void) {
   CHECK(crmnf_request_body(NULL, &len) == NULL);
   CHECK(crmnf_request_json(NULL, NULL) == NULL);
   CHECK(crmnf_request_fields_set(NULL) == NULL);
+  CHECK(crmnf_request_header_count(NULL) == 0);
+  CHECK(crmnf_request_header_name(NULL, 0) == NULL);
+  CHECK(crmnf_request_header_value(NULL, 0, &len) == NULL);
 }
 
 static void test_prepare_violations(void) {

@@ -72,6 +72,14 @@ static void test_prepare_and_errors() {
                                        R"({"billing_system_customer_identifier":"pci1"})",
                                        std::string("T"), std::string("R12.0.0"));
   CHECK(post.body() && *post.body() == R"({"token":"T","billing_system_customer_identifier":"pci1"})");
+  CHECK(post.headers().empty());
+
+  crmnf::Request key_login = crmnf::prepare_web_api_key_login("K3Y");
+  CHECK(key_login.path() == "authentication/web_api_key/token");
+  CHECK(key_login.body() && *key_login.body() == "{}");
+  CHECK(key_login.headers().size() == 1);
+  CHECK(key_login.headers()[0].first == "Authorization");
+  CHECK(key_login.headers()[0].second == "Basic SzNZOg==");
 
   try {
     crmnf::prepare("netflix/subscriptions/create", R"({"validity_duration":0,"chanel":"X"})",

@@ -64,6 +64,7 @@ from ._models import (
     ShowSubscriptions,
     SuspendSubscription,
     UnsuspendSubscription,
+    WebApiKeyLogin,
 )
 from .client import (
     ChargeSetItem,
@@ -158,6 +159,7 @@ __all__ = [
     "Params",
     "Request",
     "LoginRequest",
+    "WebApiKeyLogin",
     "ReleaseToken",
     "ListPromotions",
     "ShowSubscriptions",

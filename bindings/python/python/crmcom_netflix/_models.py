@@ -13,6 +13,7 @@ from ._enums import AddressType, Channel, ChargeStatusFilter, EmailType, PhoneTy
 __all__ = [
     "LoginRequest",
     "ReleaseToken",
+    "WebApiKeyLogin",
     "ListPromotions",
     "ShowSubscriptions",
     "CreateSubscription",
@@ -81,6 +82,35 @@ class ReleaseToken(Request):
 
     def __init__(self) -> None:
         self._set()
+
+
+class WebApiKeyLogin(Request):
+    """Parameters of `authentication/web_api_key/token`. The key never shows in `repr()`."""
+
+    __slots__ = ("api_key", "unit")
+    METHOD: ClassVar[str] = "authentication/web_api_key/token"
+    _WITHIN = ("authentication/web_api_key/token", "")
+    _FIELDS = (
+        ("api_key", "str", None, True),
+        ("unit", "str", None, False),
+    )
+
+    api_key: str
+    """The Web API key, sent as the HTTP Basic user name with an empty password. Printable ASCII
+    without spaces or colons (a colon would end the Basic user name)."""
+    unit: str | None
+    """Unit to use for the session; the key's default unit when absent."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        unit: str | None = None,
+    ) -> None:
+        self._set(
+            api_key=api_key,
+            unit=unit,
+        )
 
 
 class ListPromotions(Request):
@@ -249,7 +279,7 @@ class Address(Params):
     street_number: str | None
     """Street number."""
     floor: int | None
-    """Floor."""
+    """Floor: -2147483648 to 2147483647 (CRM.COM's integers are taken to be 32-bit)."""
     apartment_number: str | None
     """Apartment number."""
     area: str | None
@@ -660,7 +690,8 @@ class ListCharges(Request):
     number_of_results: int
     """Page size: 1 to 50."""
     offset: int
-    """Charges to skip: 0 on the first call."""
+    """Charges to skip: 0 on the first call; at most 2147483647 (CRM.COM's integers are taken
+    to be 32-bit, and a larger value would not survive a double either)."""
     charge_status: ChargeStatusFilter | str | None
     """Status filter: not in R12.0.0, mandatory from R14.1.0."""
     fields_set: Sequence[str] | str | None
@@ -847,4 +878,4 @@ class DeclinedCharge(Params):
         )
 
 
-Params._CLASSES.update({"LoginRequest": LoginRequest, "ReleaseToken": ReleaseToken, "ListPromotions": ListPromotions, "ShowSubscriptions": ShowSubscriptions, "CreateSubscription": CreateSubscription, "Address": Address, "CountryIdentifier": CountryIdentifier, "Email": Email, "Phone": Phone, "SuspendSubscription": SuspendSubscription, "UnsuspendSubscription": UnsuspendSubscription, "ListCharges": ListCharges, "AcknowledgeCharges": AcknowledgeCharges, "AcknowledgedCharge": AcknowledgedCharge, "AcceptCharges": AcceptCharges, "AcceptedCharge": AcceptedCharge, "DeclineCharges": DeclineCharges, "DeclinedCharge": DeclinedCharge})
+Params._CLASSES.update({"LoginRequest": LoginRequest, "ReleaseToken": ReleaseToken, "WebApiKeyLogin": WebApiKeyLogin, "ListPromotions": ListPromotions, "ShowSubscriptions": ShowSubscriptions, "CreateSubscription": CreateSubscription, "Address": Address, "CountryIdentifier": CountryIdentifier, "Email": Email, "Phone": Phone, "SuspendSubscription": SuspendSubscription, "UnsuspendSubscription": UnsuspendSubscription, "ListCharges": ListCharges, "AcknowledgeCharges": AcknowledgeCharges, "AcknowledgedCharge": AcknowledgedCharge, "AcceptCharges": AcceptCharges, "AcceptedCharge": AcceptedCharge, "DeclineCharges": DeclineCharges, "DeclinedCharge": DeclinedCharge})

@@ -192,6 +192,8 @@ class PreparedRequest:
     @property
     def fields_set(self) -> Optional[List[str]]: ...
     @property
+    def headers(self) -> List[Tuple[str, str]]: ...
+    @property
     def query_string(self) -> str: ...
     def body_bytes(self) -> Optional[bytes]: ...
     def url(self, base: str) -> str: ...
@@ -661,6 +663,7 @@ class Simulator:
     USERNAME: ClassVar[str]
     PASSWORD: ClassVar[str]
     ORGANISATION: ClassVar[str]
+    API_KEY: ClassVar[str]
     TOKEN_LIFETIME_SECONDS: ClassVar[int]
 
     def __new__(cls, release: Optional[str] = None) -> Simulator: ...
@@ -674,6 +677,8 @@ class Simulator:
         query: Sequence[Tuple[str, str]],
         body: Optional[bytes],
         now: int,
+        *,
+        headers: Sequence[Tuple[str, str]] = ...,
     ) -> bytes: ...
     def add_charge(
         self,

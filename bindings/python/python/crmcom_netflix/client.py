@@ -67,6 +67,7 @@ from ._models import (
     ShowSubscriptions,
     SuspendSubscription,
     UnsuspendSubscription,
+    WebApiKeyLogin,
 )
 from ._native import (
     Charge,
@@ -116,12 +117,14 @@ USER_AGENT = f"crmcom-netflix-python/{_native.VERSION}"
 
 REDACTED = "<redacted>"
 
-# `token=...` in any URL text, and `"token": "..."` / `"password": "..."` in any JSON text: a
+# `token=...` in any URL text, `"token": "..."` / `"password": "..."` / `"api_key": "..."` in any
+# JSON text, and the credentials of an `Authorization: Basic` header: a
 # library's error message may quote the request it failed on, with a token this client never saw
 # (an earlier one) or in an encoding it did not expect.
 _SECRET_IN_TEXT = (
     re.compile(r"(?i)(\btoken=)[^&#\s'\"<>]*"),
-    re.compile(r'(?i)("(?:token|password)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+    re.compile(r'(?i)("(?:token|password|api_key)"\s*:\s*)"(?:[^"\\]|\\.)*"'),
+    re.compile(r"(?i)(\bBasic\s+)[A-Za-z0-9+/=_-]+"),
 )
 
 
@@ -288,23 +291,28 @@ _Response = Union[
 class Client:
     """A blocking client for one CRM.COM server.
 
-    `base_url` is the Web API root, `https://host/crmapi/rest/v2`. The client logs in on first
-    use and again shortly before the token expires (a JWT's `exp`, or `token_lifetime` seconds
+    `base_url` is the Web API root, `https://host/crmapi/rest/v2`. It logs in with a user
+    (`username`, `password`, `organisation`) or with a Web API key (`api_key`, sent by
+    `authentication/web_api_key/token` as HTTP Basic authentication); `unit` applies to either.
+    The client logs in on first use and again shortly before the token expires (a JWT's `exp`, or `token_lifetime` seconds
     after login for an opaque token), retries GET calls up to `retries` times on network failures
     and 5xx/429 answers (POSTs are never retried), and targets `release` (the newest by default).
 
         with Client("https://crm.example/crmapi/rest/v2", username="u", password="p",
                     organisation="ORG") as client:
             page = client.list_charges(charge_status=ChargeStatusFilter.PROCESSED)
+
+        client = Client("https://crm.example/crmapi/rest/v2", api_key=os.environ["CRM_API_KEY"])
     """
 
     def __init__(
         self,
         base_url: str,
         *,
-        username: str,
-        password: str,
-        organisation: str,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        organisation: Optional[str] = None,
+        api_key: Optional[str] = None,
         unit: Optional[str] = None,
         release: Optional[str] = None,
         transport: Optional[Transport] = None,
@@ -330,9 +338,17 @@ class Client:
         self.relogin_on_api_error = relogin_on_api_error
         self._clock = clock
         self._sleep = sleep
-        self._login = LoginRequest(
-            username=username, password=password, organisation=organisation, unit=unit
-        )
+        self._login: Union[LoginRequest, WebApiKeyLogin]
+        if api_key is not None:
+            if username is not None or password is not None or organisation is not None:
+                raise TypeError("give either api_key or username, password and organisation")
+            self._login = WebApiKeyLogin(api_key=api_key, unit=unit)
+        elif username is None or password is None or organisation is None:
+            raise TypeError("username, password and organisation are needed (or api_key)")
+        else:
+            self._login = LoginRequest(
+                username=username, password=password, organisation=organisation, unit=unit
+            )
         self._token: Optional[Token] = None
         self._issued_at = 0.0
         # Threads sharing the client share its token: one login serves every thread that found
@@ -342,6 +358,8 @@ class Client:
         """How many times the client has logged in (renewals included)."""
 
     def __repr__(self) -> str:
+        if isinstance(self._login, WebApiKeyLogin):
+            return f"Client({self.base_url!r}, api_key=<redacted>)"
         return (
             f"Client({self.base_url!r}, username={self._login.username!r}, "
             f"organisation={self._login.organisation!r})"
@@ -414,12 +432,13 @@ class Client:
         try:
             self.logout()
         except Exception as e:  # noqa: BLE001 - closing must not fail
-            log.warning("releasing the token failed: %s", _describe(e, [self._login.password]))
+            log.warning("releasing the token failed: %s", _describe(e, [self._login_secret()]))
 
     # -- calls -------------------------------------------------------------------------------
 
     def _http_request(self, prepared: PreparedRequest) -> HttpRequest:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers.update(prepared.headers)  # the Authorization of a Web API key login
         body = prepared.body_bytes()
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -432,8 +451,14 @@ class Client:
             prepared=prepared,
         )
 
+    def _login_secret(self) -> str:
+        """The password, or the Web API key."""
+        if isinstance(self._login, WebApiKeyLogin):
+            return self._login.api_key
+        return self._login.password
+
     def _secrets(self, prepared: PreparedRequest) -> List[str]:
-        secrets = prepared.secret_values() + [self._login.password]
+        secrets = prepared.secret_values() + [self._login_secret()]
         token = self._token
         if token is not None:
             secrets.append(token.expose())
@@ -522,7 +547,7 @@ class Client:
     @overload
     def call(self, request: Union[AcknowledgeCharges, AcceptCharges, DeclineCharges]) -> FailedCharges: ...
     @overload
-    def call(self, request: LoginRequest) -> LoginResult: ...
+    def call(self, request: Union[LoginRequest, WebApiKeyLogin]) -> LoginResult: ...
     @overload
     def call(self, request: Request) -> Any: ...
 

@@ -31,7 +31,7 @@ import urllib.parse
 from datetime import datetime, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from ._enums import ChargeStatus
 from ._native import Simulator, Token
@@ -78,6 +78,7 @@ class FakeCrm:
     USERNAME: str = Simulator.USERNAME
     PASSWORD: str = Simulator.PASSWORD
     ORGANISATION: str = Simulator.ORGANISATION
+    API_KEY: str = Simulator.API_KEY
 
     def __init__(
         self,
@@ -151,25 +152,35 @@ class FakeCrm:
         return 200
 
     def handle_http(
-        self, verb: str, path: str, query: List[Tuple[str, str]], body: Optional[bytes]
+        self,
+        verb: str,
+        path: str,
+        query: List[Tuple[str, str]],
+        body: Optional[bytes],
+        headers: Sequence[Tuple[str, str]] = (),
     ) -> Tuple[int, bytes]:
-        """Answers a request given as HTTP parts (`path` relative to `.../crmapi/rest/v2/`)."""
+        """Answers a request given as HTTP parts (`path` relative to `.../crmapi/rest/v2/`);
+        `headers` carry the `Authorization` of a Web API key login."""
         if self.latency:
             time.sleep(self.latency)
         with self._lock:
             self.requests.append((verb, path))
             if self._http_statuses:
                 return self._http_statuses.pop(0), b"<html><body>Bad gateway</body></html>"
-            out = self.sim.handle_http(verb, path, query, body, int(self.now()))
+            out = self.sim.handle_http(
+                verb, path, query, body, int(self.now()), headers=list(headers)
+            )
             if self._manual:
                 self._now += self.tick
         return self._status_of(out), out
 
     def client(self, **options: Any) -> Client:
-        """A `Client` logged in as the default user through this fake, on its clock."""
-        options.setdefault("username", self.USERNAME)
-        options.setdefault("password", self.PASSWORD)
-        options.setdefault("organisation", self.ORGANISATION)
+        """A `Client` logged in as the default user through this fake, on its clock (with
+        `api_key=fake.API_KEY`, by the default Web API key instead)."""
+        if options.get("api_key") is None:
+            options.setdefault("username", self.USERNAME)
+            options.setdefault("password", self.PASSWORD)
+            options.setdefault("organisation", self.ORGANISATION)
         options.setdefault("transport", self)
         options.setdefault("clock", self.now)
         if self._manual:
@@ -194,7 +205,7 @@ class FakeCrm:
                 query = urllib.parse.parse_qsl(url.query, keep_blank_values=True)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
-                status, out = fake.handle_http(verb, path, query, body)
+                status, out = fake.handle_http(verb, path, query, body, list(self.headers.items()))
                 self._reply(status, out)
 
             def _reply(self, status: int, out: bytes) -> None:

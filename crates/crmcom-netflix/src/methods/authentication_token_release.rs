@@ -7,7 +7,9 @@ use crate::method::{ApiRequest, Method};
 use crate::methods::objects::Empty;
 
 /// Parameters of `authentication/token/release`: only the token itself.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseToken {}
 

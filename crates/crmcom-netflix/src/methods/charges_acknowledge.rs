@@ -1,6 +1,9 @@
 //! `POST netflix/charges/acknowledge` (R12.0.0): tells CRM.COM the operator has taken the listed
 //! charges; acknowledged charges drop out of later `charges/list` results. At most 50 per call.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use crate::decode::ResponseData;
 use crate::Error;
 

@@ -1,6 +1,9 @@
 //! `GET netflix/charges/list` (R12.0.0, revised): the operator's Netflix charges not yet
 //! acknowledged, oldest first, at most 50 per call.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -26,18 +29,22 @@ pub enum ChargeStatusFilter {
 ///
 /// Acknowledged charges drop out of later lists: a client that acknowledges each page before the
 /// next keeps `offset` at the number of charges it left in place (see `ChargeSync`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "crate::schema::extension_rules"))]
 pub struct ListCharges {
     /// Page size: 1 to 50.
-    #[schemars(range(min = 1, max = 50))]
+    #[validate(range(min = 1, max = 50))]
     pub number_of_results: u32,
-    /// Charges to skip: 0 on the first call.
+    /// Charges to skip: 0 on the first call; at most 2147483647 (CRM.COM's integers are taken
+    /// to be 32-bit, and a larger value would not survive a double either).
+    #[validate(range(min = 0, max = 2_147_483_647))]
     pub offset: u64,
     /// Status filter: not in R12.0.0, mandatory from R14.1.0.
     #[schemars(extend("x-since" = "R14.1.0", "x-required-since" = "R14.1.0"))]
     pub charge_status: Option<ChargeStatusFilter>,
     /// Fields of each charge to return; all when absent.
+    #[validate(nested)]
     pub fields_set: Option<FieldsSet<Charge>>,
 }
 
@@ -66,7 +73,7 @@ crate::object::wire_enum! {
     /// Status of a Netflix charge.
     pub enum ChargeStatus {
         /// Received, not yet processed by CRM.COM: must not be billed yet.
-        Pending = "PENDING" since R14_1_0,
+        Pending = "PENDING",
         /// Approved: bill the customer.
         Approved = "APPROVED",
         /// Declined; the Netflix subscription will be terminated.

@@ -2,6 +2,7 @@
 
 pub mod authentication_token;
 pub mod authentication_token_release;
+pub mod authentication_web_api_key_token;
 pub mod charges_accept;
 pub mod charges_acknowledge;
 pub mod charges_decline;
@@ -15,6 +16,7 @@ pub mod subscriptions_unsuspend;
 
 pub use authentication_token::{LoginRequest, LoginResult};
 pub use authentication_token_release::ReleaseToken;
+pub use authentication_web_api_key_token::WebApiKeyLogin;
 pub use charges_accept::{AcceptCharges, AcceptedCharge};
 pub use charges_acknowledge::{
     AcknowledgeCharges, AcknowledgedCharge, FailedCharge, FailedCharges,

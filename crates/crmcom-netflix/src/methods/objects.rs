@@ -1,6 +1,9 @@
 //! Objects shared by several methods: the Address, Email, Phone and Country identifier parameters
 //! of `subscriptions/create`, `fields_set`, and the empty response data.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use std::marker::PhantomData;
 
 use schemars::JsonSchema;
@@ -54,24 +57,32 @@ pub enum PhoneType {
 }
 
 /// A country, named by any one of its identifiers (at least one is mandatory).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "crate::schema::extension_rules"))]
 #[schemars(extend("x-one-of-required" = [["id", "name", "alternative_code", "two_character_code", "three_character_code"]]))]
 pub struct CountryIdentifier {
     /// CRM.COM country ID.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub id: Option<String>,
     /// Country name (`"CYPRUS"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub name: Option<String>,
     /// Alternative code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub alternative_code: Option<String>,
     /// Two-letter code (`"CY"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub two_character_code: Option<String>,
     /// Three-letter code (`"CYP"`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub three_character_code: Option<String>,
 }
 
 /// The customer's address (`customer_address`), in the CRM.COM address format.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Kind of address.
@@ -81,55 +92,79 @@ pub struct Address {
     #[schemars(extend("x-since" = "R16.1.0"))]
     pub is_primary: Option<bool>,
     /// Postal code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub postal_code: Option<String>,
     /// Street name: mandatory before R14.2.0; from R14.2.0 only for the CRM.COM address format,
     /// which the server enforces.
     #[schemars(extend("x-required-until" = "R14.2.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub street_name: Option<String>,
     /// Street number.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub street_number: Option<String>,
-    /// Floor.
+    /// Floor: -2147483648 to 2147483647 (CRM.COM's integers are taken to be 32-bit).
+    #[validate(range(min = -2_147_483_648, max = 2_147_483_647))]
     pub floor: Option<i64>,
     /// Apartment number.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub apartment_number: Option<String>,
     /// Area.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub area: Option<String>,
     /// Town or city.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub town_city: Option<String>,
     /// District.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub district: Option<String>,
     /// Municipality.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub municipality: Option<String>,
     /// Country.
+    #[validate(nested)]
     pub country_identifier: Option<CountryIdentifier>,
     /// PO box.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub po_box: Option<String>,
     /// PO box postal code.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub po_box_postal_code: Option<String>,
     /// "Care of" person.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub care_of: Option<String>,
     /// Notes: free text, which may hold tabs and line breaks.
     #[schemars(extend("x-free-text" = true))]
+    #[validate(regex(path = *crate::schema::FREE_TEXT))]
     pub notes: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_1: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_2: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_3: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_4: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_5: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_6: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_7: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_8: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_9: Option<String>,
     #[allow(missing_docs)]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub udf_string_10: Option<String>,
 }
 
@@ -169,9 +204,11 @@ impl Address {
 
 /// User-defined fields shared by the Email and Phone parameters.
 macro_rules! contact_object {
-    ($(#[doc = $doc:literal])* $name:ident, $kind:ty, { $($(#[doc = $fdoc:literal])* $field:ident : $fty:ty,)* }) => {
+    // Field types are spelt as identifiers (`Option<CountryIdentifier>`), not a `ty` fragment, so that
+// `#[derive(Validate)]` sees an `Option` and validates what it holds.
+($(#[doc = $doc:literal])* $name:ident, $kind:ty, { $($(#[$fattr:meta])* $field:ident : $fty:ident $(<$fin:ident>)?,)* }) => {
         $(#[doc = $doc])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
             /// Kind.
@@ -180,17 +217,26 @@ macro_rules! contact_object {
             /// Whether this is the primary one (from R16.1.0; its condition is undocumented).
             #[schemars(extend("x-since" = "R16.1.0"))]
             pub is_primary: Option<bool>,
-            $($(#[doc = $fdoc])* pub $field: $fty,)*
+            $($(#[$fattr])* pub $field: $fty $(<$fin>)?,)*
             /// Notes: free text, which may hold tabs and line breaks.
             #[schemars(extend("x-free-text" = true))]
+            #[validate(regex(path = *crate::schema::FREE_TEXT))]
             pub notes: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_1: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_2: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_3: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_4: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_5: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_6: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_7: Option<String>,
+            #[validate(regex(path = *crate::schema::TEXT))]
             #[allow(missing_docs)] pub udf_string_8: Option<String>,
             #[allow(missing_docs)] pub udf_float_1: Option<f64>,
             #[allow(missing_docs)] pub udf_float_2: Option<f64>,
@@ -208,6 +254,7 @@ contact_object!(
     /// The customer's email (`customer_email`).
     Email, EmailType, {
         /// The email address.
+        #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
         email_address: String,
     }
 );
@@ -216,10 +263,13 @@ contact_object!(
     /// The customer's phone (`customer_phone`).
     Phone, PhoneType, {
         /// The phone number (unconstrained format).
+        #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
         number: String,
         /// Area code.
+        #[validate(regex(path = *crate::schema::TEXT))]
         area_code: Option<String>,
         /// Country of the phone.
+        #[validate(nested)]
         country_identifier: Option<CountryIdentifier>,
     }
 );
@@ -262,7 +312,9 @@ contact_new!(Email, EmailType, email_address, {});
 contact_new!(Phone, PhoneType, number, { area_code, country_identifier });
 
 /// The names of the fields a GET method should return, checked against the response object `T`.
-/// Sent as one comma-separated query value; given as a list or as a comma-separated string.
+/// Sent as one comma-separated query value. Given as a list of names, or as one string of names
+/// separated by commas, where spaces (U+0020) around a name and empty names (`"a,,b,"`) are
+/// ignored; nothing else is trimmed.
 ///
 /// ```
 /// use crmcom_netflix::{Charge, FieldsSet};
@@ -273,6 +325,15 @@ contact_new!(Phone, PhoneType, number, { area_code, country_identifier });
 pub struct FieldsSet<T> {
     names: Vec<String>,
     item: PhantomData<fn() -> T>,
+}
+
+/// The names of a comma-separated `fields_set` string: spaces around each name and empty names
+/// dropped.
+pub(crate) fn split_fields_set(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split(',')
+        .map(|n| n.trim_matches(' '))
+        .filter(|n| !n.is_empty())
 }
 
 impl<T> FieldsSet<T> {
@@ -291,8 +352,8 @@ impl<T> FieldsSet<T> {
     pub fn to_query_value(&self) -> String {
         self.names.join(",")
     }
-    /// Reads a comma-separated value (`"number, amount"`); blanks around names and empty names are
-    /// dropped.
+    /// Reads a comma-separated value (`"number, amount"`); spaces around names and empty names
+    /// are dropped.
     ///
     /// ```
     /// use crmcom_netflix::{Charge, FieldsSet};
@@ -300,7 +361,7 @@ impl<T> FieldsSet<T> {
     /// assert_eq!(fields.names(), ["number", "amount"]);
     /// ```
     pub fn from_query_value(value: &str) -> Self {
-        FieldsSet::new(value.split(',').map(str::trim).filter(|n| !n.is_empty()))
+        FieldsSet::new(split_fields_set(value))
     }
 }
 
@@ -325,25 +386,87 @@ impl<'de, T> Deserialize<'de> for FieldsSet<T> {
     }
 }
 
+/// Every name a `fields_set` of `T` may carry (aliases included), with its release.
+fn field_names<T: ResponseObject>() -> impl Iterator<Item = (&'static str, Option<crate::Release>)>
+{
+    T::fields().iter().flat_map(|f| {
+        std::iter::once(f.name)
+            .chain(f.aliases.iter().copied())
+            .map(move |name| (name, f.since))
+    })
+}
+
+/// The names are checked as [`crate::validate`] checks them for the newest release: at least
+/// one, each a field of `T`. A broken rule is a struct-level error whose `params["path"]` is
+/// the index (`[2]`).
+impl<T: ResponseObject> validator::Validate for FieldsSet<T> {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        let mut errors = validator::ValidationErrors::new();
+        let mut fail = |code: &'static str, path: String, message: String| {
+            let mut e = validator::ValidationError::new(code);
+            e.message = Some(message.into());
+            e.add_param("path".into(), &path);
+            errors.add("__all__", e);
+        };
+        if self.names.is_empty() {
+            fail(
+                "too_few_items",
+                String::new(),
+                "must name at least one field".into(),
+            );
+        }
+        for (i, name) in self.names.iter().enumerate() {
+            if !field_names::<T>().any(|(n, _)| n == name) {
+                fail(
+                    "invalid_enum",
+                    format!("[{i}]"),
+                    format!("`{name}` is not a field of the result"),
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A list of names or one comma-separated string, each name one of `T`'s fields (`enum` on the
+/// items, `x-enum-since` for names a later release added); the string's `pattern` accepts
+/// exactly what [`FieldsSet::from_query_value`] splits into valid names.
 impl<T: ResponseObject> JsonSchema for FieldsSet<T> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "FieldsSet".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut listed = Vec::new();
         let mut names = Vec::new();
-        for f in T::fields() {
-            for name in std::iter::once(&f.name).chain(f.aliases) {
-                names.push(serde_json::json!({
-                    "name": name,
-                    "since": f.since.map(crate::Release::as_str),
-                }));
+        let mut since = serde_json::Map::new();
+        for (name, release) in field_names::<T>() {
+            listed.push(
+                serde_json::json!({"name": name, "since": release.map(crate::Release::as_str)}),
+            );
+            names.push(name);
+            if let Some(r) = release {
+                since.insert(name.into(), r.as_str().into());
             }
         }
+        // Longest first, so that an alternation never stops at a name's prefix.
+        let mut alternatives = names.clone();
+        alternatives.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        let name = format!("(?:{})", alternatives.join("|"));
+        let pattern = format!("^(?: *,)* *{name}(?: *,(?: *,)* *{name})*(?: *,)* *$");
+        let mut items = serde_json::json!({"type": "string", "enum": names});
+        if !since.is_empty() {
+            items["x-enum-since"] = serde_json::Value::Object(since);
+        }
         schemars::json_schema!({
-            "type": "array",
-            "items": {"type": "string"},
-            "minItems": 1,
-            "x-fields-set": names,
+            "anyOf": [
+                {"type": "array", "items": items, "minItems": 1},
+                {"type": "string", "pattern": pattern},
+            ],
+            "x-fields-set": listed,
         })
     }
 }
@@ -370,14 +493,17 @@ macro_rules! charge_set_request {
         $request:ident, $item:ident, $set:ident, $method:ident, $item_doc:literal
     ) => {
         #[doc = $item_doc]
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema, validator::Validate)]
         #[serde(deny_unknown_fields)]
         pub struct $item {
             /// CRM.COM charge number.
+            #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
             pub number: String,
             /// The customer's identifier in the operator's billing system; must own the charge.
+            #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
             pub billing_system_customer_identifier: String,
             /// The operator's reconciliation reference; unique per operator when given.
+            #[validate(regex(path = *crate::schema::TEXT))]
             pub reference_number: Option<String>,
         }
 
@@ -393,11 +519,13 @@ macro_rules! charge_set_request {
         }
 
         $(#[doc = $doc])*
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema, validator::Validate)]
         #[serde(deny_unknown_fields)]
+        #[validate(schema(function = "crate::schema::extension_rules"))]
         pub struct $request {
             /// The charges: 1 to 50, no charge number or reference number twice.
-            #[schemars(length(min = 1, max = 50), extend("x-unique-items-by" = ["number", "reference_number"]))]
+            #[validate(length(min = 1, max = 50), nested)]
+            #[schemars(extend("x-unique-items-by" = ["number", "reference_number"]))]
             pub $set: Vec<$item>,
         }
 

@@ -1,5 +1,8 @@
 //! `GET netflix/promotions/list` (R12.0.0): the Netflix promotions that apply to the operator.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -8,10 +11,13 @@ use crate::method::{ApiRequest, Method};
 use crate::methods::objects::FieldsSet;
 
 /// Parameters of `netflix/promotions/list`: no filters, no paging.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ListPromotions {
     /// Fields of each promotion to return; all when absent.
+    #[validate(nested)]
     pub fields_set: Option<FieldsSet<Promotion>>,
 }
 

@@ -1,6 +1,9 @@
 //! `POST netflix/subscriptions/create` (R12.0.0): creates a Netflix subscriber and returns the
 //! Netflix token that sends the subscriber to the Netflix sign-up page.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -36,27 +39,34 @@ pub enum Channel {
 /// let err = prepare(&request, Some(&Token::new("T")), Release::LATEST).unwrap_err();
 /// assert_eq!(err.violations()[0].path, "validity_duration");
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSubscription {
     /// The customer's identifier in the operator's billing system.
+    #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
     pub billing_system_customer_identifier: String,
     /// Promotion to apply at sign-up (a `code` from `promotions/list`).
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub promotion_code: Option<String>,
     /// Sign-up channel.
     pub channel: Option<Channel>,
     /// Lifetime of the returned Netflix token in seconds: 1 to 86400 (24 hours).
-    #[schemars(range(min = 1, max = 86400))]
+    #[validate(range(min = 1, max = 86400))]
     pub validity_duration: Option<u32>,
     /// Customer's first name.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub customer_first_name: Option<String>,
     /// Customer's last name.
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub customer_last_name: Option<String>,
     /// Customer's address (a single object).
+    #[validate(nested)]
     pub customer_address: Option<Address>,
     /// Customer's email (a single object).
+    #[validate(nested)]
     pub customer_email: Option<Email>,
     /// Customer's phone (a single object).
+    #[validate(nested)]
     pub customer_phone: Option<Phone>,
 }
 
@@ -88,7 +98,7 @@ crate::object::response_object! {
     /// `expires_on` are inferred, both may be absent, and every other key is kept in `extra`.
     pub struct SubscriptionCreated {
         /// The Netflix token that sends the subscriber to the Netflix sign-up page.
-        netflix_token: String = "netflix_token", Optional, identifier;
+        netflix_token: String = "netflix_token", Nullable, identifier;
         /// When the Netflix token expires (after `validity_duration`).
         expires_on: Date = "expires_on", Nullable;
     }

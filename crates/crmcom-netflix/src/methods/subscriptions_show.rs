@@ -1,6 +1,9 @@
 //! `GET netflix/subscriptions/show` (R12.0.0, revised): state and billing information of the
 //! Netflix subscriptions of a customer.
 
+// `#[derive(Validate)]` calls `validate()` on nested values: the trait must be in scope.
+use validator::Validate as _;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -12,17 +15,23 @@ use crate::Error;
 
 /// Parameters of `netflix/subscriptions/show`. Before R14.1.0 the billing system identifier is
 /// mandatory; from R14.1.0 (inferred) at least one of the two identifiers is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate,
+)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("x-one-of-required" = [["billing_system_customer_identifier", "netflix_customer_identifier"]]))]
+#[validate(schema(function = "crate::schema::extension_rules"))]
 pub struct ShowSubscriptions {
     /// The customer's identifier in the operator's billing system.
     #[schemars(extend("x-required-until" = "R14.1.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub billing_system_customer_identifier: Option<String>,
     /// The customer's identifier on Netflix (the PAI).
     #[schemars(extend("x-since" = "R14.1.0"))]
+    #[validate(regex(path = *crate::schema::TEXT))]
     pub netflix_customer_identifier: Option<String>,
     /// Fields of each subscription to return; all when absent.
+    #[validate(nested)]
     pub fields_set: Option<FieldsSet<Subscription>>,
 }
 
@@ -62,7 +71,7 @@ crate::object::response_object! {
     /// key is kept in `extra`.
     pub struct Price {
         /// The price with its currency, formatted for display.
-        formatted_price: String = "FormattedPrice", Optional;
+        formatted_price: String = "FormattedPrice", Nullable;
     }
 }
 
@@ -76,9 +85,9 @@ crate::object::response_object! {
         /// Life-cycle state of the CRM.COM subscription.
         life_cycle_state: LifeCycleState = "life_cycle_state", Required;
         /// Promotions redeemed in the last 10 months.
-        promotions_set: Vec<Promotion> = "promotions_set", Optional;
+        promotions_set: Vec<Promotion> = "promotions_set", Nullable;
         /// Netflix prices applied to the subscriber.
-        prices_set: Vec<Price> = "prices_set", Optional;
+        prices_set: Vec<Price> = "prices_set", Nullable;
     }
     projected ProjectedSubscription;
 }

@@ -7,10 +7,11 @@ use crate::method::{ApiRequest, Method};
 use crate::methods::objects::Empty;
 
 /// Parameters of `netflix/subscriptions/suspend`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendSubscription {
     /// The customer's identifier in the operator's billing system.
+    #[validate(length(min = 1), regex(path = *crate::schema::NON_BLANK))]
     pub billing_system_customer_identifier: String,
 }
 
