@@ -164,8 +164,8 @@ typedef enum crmnf_billing_action {
    */
   CRMNF_BILLING_ACTION_RECORD = 1,
   /**
-   * Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
-   * server and comes back (confirming it would lose it).
+   * Pending, an unknown status, or approved but not priceable or negative: do not confirm; it
+   * stays on the server and comes back (confirming it would lose it).
    */
   CRMNF_BILLING_ACTION_LEAVE = 2,
 } crmnf_billing_action;
@@ -431,8 +431,9 @@ const char *crmnf_charge_charge_status_text(const struct crmnf_charge *charge,
 
 /**
  * Whether the customer should be billed: `APPROVED`, with a number and an amount priced in a known
- * currency. Pending, declined, unknown statuses and unpriceable amounts are never billable. False
- * for NULL. Thread-safe.
+ * currency that is not negative (an amount that rounds to zero is billed as zero). Pending,
+ * declined, unknown statuses, unpriceable and negative amounts are never billable. False for
+ * NULL. Thread-safe.
  */
 bool crmnf_charge_billable(const struct crmnf_charge *charge);
 

@@ -50,8 +50,8 @@ pub enum crmnf_billing_action {
     CRMNF_BILLING_ACTION_BILL = 0,
     /// Declined, bad request or rejected: record that it is not billed, then confirm.
     CRMNF_BILLING_ACTION_RECORD = 1,
-    /// Pending, an unknown status, or approved but not priceable: do not confirm; it stays on the
-    /// server and comes back (confirming it would lose it).
+    /// Pending, an unknown status, or approved but not priceable or negative: do not confirm; it
+    /// stays on the server and comes back (confirming it would lose it).
     CRMNF_BILLING_ACTION_LEAVE = 2,
 }
 
@@ -543,8 +543,9 @@ pub unsafe extern "C" fn crmnf_charge_charge_status_text(
 }
 
 /// Whether the customer should be billed: `APPROVED`, with a number and an amount priced in a known
-/// currency. Pending, declined, unknown statuses and unpriceable amounts are never billable. False
-/// for NULL. Thread-safe.
+/// currency that is not negative (an amount that rounds to zero is billed as zero). Pending,
+/// declined, unknown statuses, unpriceable and negative amounts are never billable. False for
+/// NULL. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charge_billable(charge: *const crmnf_charge) -> bool {
     with_charge(charge, false, |c| c.charge().billable())

@@ -1013,7 +1013,8 @@ impl PyCharge {
         self.fields_set.as_deref().map(<[String]>::to_vec)
     }
 
-    /// Whether to bill the customer: `APPROVED`, with an amount priced in a known currency.
+    /// Whether to bill the customer: `APPROVED`, with an amount priced in a known currency that
+    /// is not negative (an amount that rounds to zero is billed as zero).
     #[getter]
     fn billable(&self) -> bool {
         self.inner().billable()
@@ -1021,7 +1022,8 @@ impl PyCharge {
 
     /// What a billing system does with the charge: `"bill"` it, `"record"` it as not billed
     /// (declined, bad request, rejected), or `"leave"` it on the server (pending, an unknown
-    /// status, or approved but not priceable). Only billed or recorded charges may be confirmed.
+    /// status, or approved but not priceable or negative). Only billed or recorded charges may
+    /// be confirmed.
     #[getter]
     fn billing_action(&self) -> &'static str {
         self.inner().billing_action().as_str()

@@ -20,11 +20,11 @@ pub trait ResponseData: Serialize + DeserializeOwned + Sized {
     /// Checks field presence; `named` is the mask of the item fields a `fields_set` named.
     #[doc(hidden)]
     fn check(&self, named: Option<u64>) -> Result<(), Error>;
-    /// Merges items that the server sent twice, identical, after `check` has passed; returns how
-    /// many were dropped (a `charges/list` page: every charge is handed over once).
+    /// After `check`: refuses two different items under one key and merges identical repeats;
+    /// returns how many were dropped (a `charges/list` page: every charge is handed over once).
     #[doc(hidden)]
-    fn merge_repeats(&mut self) -> usize {
-        0
+    fn settle(&mut self) -> Result<usize, Error> {
+        Ok(0)
     }
 }
 
@@ -241,7 +241,7 @@ pub(crate) fn decode_counted<D: ResponseData>(
     };
     let named = fields_set.map(|names| named_mask(D::Item::fields(), names));
     data.check(named)?;
-    let merged = data.merge_repeats();
+    let merged = data.settle()?;
     Ok((data, merged))
 }
 

@@ -144,6 +144,7 @@ pub(crate) fn strict_value(text: &[u8]) -> Result<Value, Error> {
 
 /// Whether a string holds a control character: C0 (U+0000 to U+001F) or DEL (U+007F). A C
 /// program reads a string only up to a NUL, so `"I\u00001"` would be charge `I` there.
+#[inline]
 pub(crate) fn has_control(s: &str) -> bool {
     s.bytes().any(|b| b < 0x20 || b == 0x7f)
 }
@@ -182,6 +183,7 @@ impl WireText for crate::token::Token {
 }
 
 /// The identifier rule of responses: no control character.
+#[inline]
 pub(crate) fn identifier<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), Error> {
     if has_control(value.wire_text()) {
         return Err(Error::malformed(
@@ -190,4 +192,32 @@ pub(crate) fn identifier<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_control;
+
+    #[test]
+    fn control_characters_are_found_at_every_position_of_every_length() {
+        for len in 0..20 {
+            let clean: String = "I0123456789abcdefghi"[..len].to_owned();
+            assert!(!has_control(&clean), "{clean:?}");
+            for at in 0..len {
+                for bad in [0u8, 1, 9, 10, 13, 0x1f, 0x7f] {
+                    let mut bytes = clean.clone().into_bytes();
+                    bytes[at] = bad;
+                    let s = String::from_utf8(bytes).unwrap();
+                    assert!(has_control(&s), "{s:?}");
+                }
+            }
+        }
+        for clean in [
+            "é ü ñ 中文 €",
+            " !~\u{80}\u{a0}\u{ff}",
+            "\u{7ff}\u{800}\u{10ffff}",
+        ] {
+            assert!(!has_control(clean), "{clean:?}");
+        }
+    }
 }

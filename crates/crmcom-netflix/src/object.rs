@@ -666,12 +666,14 @@ macro_rules! wire_enum {
                         f.write_str("a string")
                     }
                     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
-                        if $crate::json::has_control(v) {
+                        let value = $name::from_wire(v);
+                        // Known values hold none; an unknown one is kept, so it must be clean.
+                        if !value.is_known() && $crate::json::has_control(v) {
                             return Err(E::custom(format_args!(
                                 "a {} {}", stringify!($name), $crate::json::CONTROL_MESSAGE
                             )));
                         }
-                        Ok($name::from_wire(v))
+                        Ok(value)
                     }
                 }
                 d.deserialize_str(V)

@@ -581,6 +581,19 @@ impl ChargeSync {
             )]));
         }
         state.options.check()?;
+        // Every charge is tracked under its own number: acknowledgements and confirmations find
+        // charges by number, and a charge filed under another would never be settled.
+        let mut misfiled = Violations::default();
+        for (number, t) in &state.charges {
+            if t.charge.number() != number.as_str() {
+                misfiled.push(
+                    &format!("charges.{number}"),
+                    ViolationCode::InvalidFormat,
+                    "a charge of the state is not filed under its own number",
+                );
+            }
+        }
+        misfiled.into_result()?;
         for t in state.charges.values_mut() {
             if t.stage == Stage::Handed {
                 t.stage = Stage::Ready;
@@ -738,6 +751,7 @@ impl ChargeSync {
                     .next()
                     .map(|i| vec![i]);
             }
+            let mut set_aside = 0;
             for (number, message) in bad {
                 if let Some(t) = self.state.charges.get_mut(&number) {
                     t.attempts = max;
@@ -745,7 +759,12 @@ impl ChargeSync {
                         code: INVALID_REQUEST.to_owned(),
                         description: Some(message),
                     });
+                    set_aside += 1;
                 }
+            }
+            if set_aside == 0 {
+                // Nothing could be set aside: stop here rather than look at the same items again.
+                return None;
             }
         }
     }

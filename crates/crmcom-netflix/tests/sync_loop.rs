@@ -681,3 +681,32 @@ fn an_unconfirmed_charge_is_forgotten_after_keep_unconfirmed_runs_without_a_list
     sync.feed(&page(&["I1"])).unwrap();
     assert_eq!(numbers(&sync.take_charges()), fresh(&["I1"]));
 }
+
+/// A saved state is the sync's own text, but it is read from a file: one whose charges are not
+/// filed under their own numbers (or hold no number) is refused, never run (acknowledging by one
+/// number and tracking by another would never finish).
+#[test]
+fn a_state_whose_charges_are_filed_under_other_numbers_is_refused() {
+    let mut sync = ChargeSync::new(options(3)).unwrap();
+    expect_list(&mut sync, 0);
+    sync.feed(&page(&["I1", "I2"])).unwrap();
+    sync.take_charges();
+    sync.confirm(["I1"]).unwrap();
+    let saved: Value = serde_json::from_str(&sync.state().to_json()).unwrap();
+    let mut moved = saved.clone();
+    let charges = moved["charges"].as_object_mut().unwrap();
+    let i1 = charges.shift_remove("I1").unwrap();
+    charges.insert("I9".into(), i1);
+    let state = SyncState::from_json(&moved.to_string()).unwrap();
+    let err = ChargeSync::from_state(state).unwrap_err();
+    assert_eq!(err.violations()[0].path, "charges.I9");
+    assert_eq!(err.violations()[0].code, ViolationCode::InvalidFormat);
+    let mut blank = saved;
+    blank["charges"]["I2"]["charge"]
+        .as_object_mut()
+        .unwrap()
+        .shift_remove("number");
+    let state = SyncState::from_json(&blank.to_string()).unwrap();
+    let err = ChargeSync::from_state(state).unwrap_err();
+    assert_eq!(err.violations()[0].path, "charges.I2");
+}

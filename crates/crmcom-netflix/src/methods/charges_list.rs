@@ -375,8 +375,8 @@ impl ResponseData for ChargesPage {
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         check_page(&self.charges_set, named)
     }
-    fn merge_repeats(&mut self) -> usize {
-        merge_page(&mut self.charges_set)
+    fn settle(&mut self) -> Result<usize, Error> {
+        settle_page(&mut self.charges_set)
     }
 }
 
@@ -385,8 +385,8 @@ impl ResponseData for ProjectedChargesPage {
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         check_page(&self.charges_set, named)
     }
-    fn merge_repeats(&mut self) -> usize {
-        merge_page(&mut self.charges_set)
+    fn settle(&mut self) -> Result<usize, Error> {
+        settle_page(&mut self.charges_set)
     }
 }
 
@@ -395,56 +395,65 @@ fn check_page<C: PageCharge>(charges: &[C], named: Option<u64>) -> Result<(), Er
     for (i, c) in charges.iter().enumerate() {
         c.check_item(&Path::Index(&set, i), named)?;
     }
-    for (first, again) in repeated_numbers(charges) {
-        if charges[first] != charges[again] {
-            let at = Path::Key(&Path::Index(&set, again), "number");
-            return Err(Error::malformed(
-                at.render(),
-                format!(
-                    "charge `{}` comes twice in the page with different data (first at \
-                     data.charges_set[{first}]): which one to bill is unknown",
-                    charges[again].key().unwrap_or_default()
-                ),
-            ));
-        }
-    }
     Ok(())
 }
 
-/// An identical repeat of a charge is the same charge: it is kept once, where it first came.
-fn merge_page<C: PageCharge>(charges: &mut Vec<C>) -> usize {
-    let mut again: Vec<usize> = repeated_numbers(charges)
-        .into_iter()
-        .map(|(_, again)| again)
-        .collect();
-    if again.is_empty() {
-        return 0;
+/// FNV-1a of a charge number: cheap for short keys; the server gains nothing by making the
+/// numbers of its own page collide.
+fn key_hash(number: &str) -> u64 {
+    number.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A charge number that comes again with the same data is the same charge: it is kept once,
+/// where it first came. With other data, which one to bill is unknown: the page is malformed.
+fn settle_page<C: PageCharge>(charges: &mut Vec<C>) -> Result<usize, Error> {
+    // An open-addressing table of charge indices by number, at most half full: each charge is
+    // looked up once, and a repeat finds its first occurrence. Without a number (a `fields_set`
+    // left it out) a charge has no key.
+    let size = (2 * charges.len()).next_power_of_two().max(8);
+    let mut slots: Vec<usize> = vec![usize::MAX; size];
+    let mut again = Vec::new();
+    for (i, c) in charges.iter().enumerate() {
+        let Some(number) = c.key() else {
+            continue;
+        };
+        let mut slot = key_hash(number) as usize & (size - 1);
+        let first = loop {
+            match slots[slot] {
+                usize::MAX => {
+                    slots[slot] = i;
+                    break None;
+                }
+                j if charges[j].key() == Some(number) => break Some(j),
+                _ => slot = (slot + 1) & (size - 1),
+            }
+        };
+        let Some(first) = first else {
+            continue;
+        };
+        if charges[first] != *c {
+            let set = Path::Key(&Path::Root("data"), "charges_set");
+            let at = Path::Key(&Path::Index(&set, i), "number");
+            return Err(Error::malformed(
+                at.render(),
+                format!(
+                    "charge `{number}` comes twice in the page with different data (first at \
+                     data.charges_set[{first}]): which one to bill is unknown"
+                ),
+            ));
+        }
+        again.push(i);
     }
-    again.sort_unstable();
-    again.dedup();
+    if again.is_empty() {
+        return Ok(0);
+    }
     let mut i = 0;
     charges.retain(|_| {
         let keep = again.binary_search(&i).is_err();
         i += 1;
         keep
     });
-    again.len()
-}
-
-/// Pairs (first index, later index) of charges that share a number; charges without a number
-/// (projected away by a `fields_set`) have no key and are never paired.
-fn repeated_numbers<C: PageCharge>(charges: &[C]) -> Vec<(usize, usize)> {
-    let mut keyed: Vec<(&str, usize)> = charges
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.key().map(|n| (n, i)))
-        .collect();
-    // Sorting by number, then by position, puts each number's first occurrence first.
-    keyed.sort_unstable();
-    let mut out = Vec::new();
-    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-        out.extend(run[1..].iter().map(|&(_, later)| (run[0].1, later)));
-    }
-    out.sort_unstable_by_key(|&(_, later)| later);
-    out
+    Ok(again.len())
 }

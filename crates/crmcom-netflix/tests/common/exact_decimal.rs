@@ -32,8 +32,14 @@ pub fn round_half_away(text: &str, e: u32, max_digits: usize) -> Option<String> 
             if body.is_empty() || !digits_only(body) {
                 return None;
             }
-            // Beyond this the value is far outside any amount; saturate rather than overflow.
-            let magnitude: i64 = body.get(..body.len().min(12))?.parse().ok()?;
+            // Beyond 12 digits the value is far outside any amount (or far below one): saturate
+            // rather than overflow, after the leading zeros (`1E-000000000000000000002`).
+            let body = body.trim_start_matches('0');
+            let magnitude: i64 = match body.len() {
+                0 => 0,
+                1..=12 => body.parse().ok()?,
+                _ => 1_000_000_000_000,
+            };
             if x.starts_with('-') {
                 -magnitude
             } else {
@@ -125,6 +131,8 @@ mod tests {
         assert_eq!(r("0.0049", 2), "0.00");
         assert_eq!(r("0.05", 1), "0.1");
         assert_eq!(r("5e-3", 2), "0.01");
+        assert_eq!(r("-909531E-00000000000000000000000202907371", 0), "0");
+        assert_eq!(r("5E+0000000000000000000000000000000000001", 0), "50");
         assert_eq!(round_half_away("01", 2, 30), None);
         assert_eq!(round_half_away("1.", 2, 30), None);
         assert_eq!(round_half_away("1e400", 2, 30), None);
