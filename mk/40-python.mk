@@ -20,7 +20,7 @@ DEMO_TARGET := demo-python
 .PHONY: setup-python python-wheel test-python bench-python demo-python
 
 $(PY_VENV)/.tools:
-	@echo "setup-python: making the virtualenv $(PY_VENV) with $(PY_TOOLS) from PyPI (to build the wheel, type-check and test it, and benchmark it against msgspec and pydantic)"
+	@echo 'setup-python: making the virtualenv $(PY_VENV) with $(PY_TOOLS) from PyPI (to build the wheel, type-check and test it, and benchmark it against msgspec and pydantic)'
 	$(PYTHON) -m venv $(PY_VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
