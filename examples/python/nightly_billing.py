@@ -164,12 +164,10 @@ def print_report(
 
 def _why_left(c: nf.Charge) -> str:
     status = c.charge_status
-    if status is not None and not status.is_known:
+    if not status.is_known:
         return f"status {status}, unknown to this SDK"
     if not c.is_final:
         return f"status {status}, not processed"
-    if c.amount is None:
-        return "no amount, cannot be priced"
     # The exact decimal, unrounded: with no known minor unit there is nothing to round it to.
     return f"{c.currency} {c.amount:f} (unrounded): currency unknown, cannot be priced"
 

@@ -20,8 +20,9 @@ use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
 use crmcom_netflix::{
-    decode, decode_json as core_decode_json, prepare_json as core_prepare_json, project_json,
-    validate_json, BillingAction, Charge, ChargeSync, Error, ListCharges, Method, SyncState, Token,
+    decode, decode_json as core_decode_json, decode_projected, prepare_json as core_prepare_json,
+    project_json, validate_json, BillingAction, Charge, ChargeSync, Error, ListCharges, Method,
+    ProjectedCharge, ProjectedChargesPage, SyncState, Token,
 };
 use serde_json::Value;
 
@@ -67,6 +68,19 @@ fn has_control(s: &str) -> bool {
 
 /// What must hold of every charge that decoded: nothing a billing system reads later can fail.
 fn check_charge(c: &Charge) {
+    let projected = ProjectedCharge::from(c.clone());
+    check_projected(&projected);
+    assert_eq!(
+        c.billing_action(),
+        projected.billing_action(),
+        "the two forms of a charge disagree on billing"
+    );
+    assert_eq!(c.is_final(), projected.is_final());
+    assert_eq!(c.is_pending(), projected.is_pending());
+}
+
+/// [`check_charge`] on what a `fields_set` left of a charge.
+fn check_projected(c: &ProjectedCharge) {
     for d in [
         c.paid_through_date,
         c.received_on,
@@ -133,17 +147,27 @@ pub fn decode_json(data: &[u8]) {
         assert_eq!(&again, value, "decode, encode, decode is not stable");
     }
     if method == Method::ChargesList {
-        let typed = decode::<ListCharges>(body, fields);
+        // Without a `fields_set` the full form, with one the projected form.
+        let typed: Result<Vec<ProjectedCharge>, Error> = match fields {
+            None => decode::<ListCharges>(body, None).map(|page| {
+                page.charges().iter().for_each(check_charge);
+                ProjectedChargesPage::from(page).charges().to_vec()
+            }),
+            Some(names) => {
+                decode_projected::<ListCharges>(body, names).map(|page| page.charges().to_vec())
+            }
+        };
         assert_eq!(
             typed.is_ok(),
             decoded.is_ok(),
             "typed and by-name decoding disagree"
         );
-        if let Ok(page) = typed {
-            let mut numbers: Vec<&str> = page.charges().iter().map(Charge::number).collect();
-            for c in page.charges() {
-                check_charge(c);
+        if let Ok(charges) = typed {
+            for c in &charges {
+                check_projected(c);
             }
+            let mut numbers: Vec<&str> =
+                charges.iter().filter_map(ProjectedCharge::number).collect();
             numbers.retain(|n| !n.is_empty());
             let count = numbers.len();
             numbers.sort_unstable();
@@ -574,7 +598,7 @@ pub fn money(data: &[u8]) {
     };
     let charge = &page.charges()[0];
     check_charge(charge);
-    let money = charge.amount.expect("an amount");
+    let money = charge.amount;
     let nearest: f64 = text.parse().expect("a JSON number Rust cannot parse");
     assert_eq!(money.raw().to_bits(), nearest.to_bits(), "{text} misread");
     let Some(e) = exponent else {

@@ -90,6 +90,31 @@ typedef enum crmnf_status {
 } crmnf_status;
 
 /**
+ * What became of one field of a charge (`crmnf_charge_field`): the accessors return false or
+ * NULL both for a `null` and for a field that a `fields_set` left out; this tells them apart.
+ */
+typedef enum crmnf_field {
+  /**
+   * The field came with a value: its accessor returns it.
+   */
+  CRMNF_FIELD_VALUE = 0,
+  /**
+   * The field came as `null`, or is absent though it was asked for (a nullable field, or one
+   * that a release after R12.0.0 introduced).
+   */
+  CRMNF_FIELD_NULL = 1,
+  /**
+   * The `fields_set` given to `crmnf_charges_decode` left the field out (and the server did
+   * not send it): reading it is a mistake of the caller, not a property of the charge.
+   */
+  CRMNF_FIELD_NOT_REQUESTED = 2,
+  /**
+   * Not a field of a charge (a wire name such as `"amount"` is expected), or a NULL argument.
+   */
+  CRMNF_FIELD_UNKNOWN = 3,
+} crmnf_field;
+
+/**
  * The status of a charge. A value this library does not know is `CRMNF_CHARGE_STATUS_UNKNOWN`
  * (its wire string is still available from `crmnf_charge_charge_status_text`) and is never
  * billable; `CRMNF_CHARGE_STATUS_ABSENT` means that a `fields_set` left the status out.
@@ -290,6 +315,17 @@ const struct crmnf_charge *crmnf_charges_get(const struct crmnf_charges *charges
  * once, when no other thread is reading the list or one of its charges.
  */
 void crmnf_charges_free(struct crmnf_charges *charges);
+
+/**
+ * What became of the field `field` of the charge (its wire name: `"amount"`,
+ * `"set_as_approved_on"`): `CRMNF_FIELD_VALUE`, `CRMNF_FIELD_NULL`, or
+ * `CRMNF_FIELD_NOT_REQUESTED` when the `fields_set` given to `crmnf_charges_decode` left it out.
+ * `CRMNF_FIELD_UNKNOWN` for a name that is not a field of a charge, invalid UTF-8, or a NULL
+ * argument. Without a `fields_set` every documented non-nullable field is a `CRMNF_FIELD_VALUE`.
+ * Thread-safe.
+ */
+enum crmnf_field crmnf_charge_field(const struct crmnf_charge *charge,
+                                    const char *field);
 
 /**
  * The CRM.COM charge number (the key for acknowledging, accepting and declining), its length in

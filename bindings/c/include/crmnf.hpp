@@ -263,6 +263,8 @@ class Charge {
     return text(crmnf_charge_charge_status_text);
   }
   bool billable() const { return crmnf_charge_billable(c_); }
+  /// What became of a field (its wire name): a value, null, or left out by the `fields_set`.
+  crmnf_field field(const std::string& name) const { return crmnf_charge_field(c_, name.c_str()); }
   /// Bill, record or leave: decides which charges to confirm (see `BillingAction`).
   BillingAction billing_action() const { return crmnf_charge_billing_action(c_); }
   bool is_final() const { return crmnf_charge_is_final(c_); }

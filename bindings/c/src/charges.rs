@@ -6,7 +6,10 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, Timelike};
-use crmcom_netflix::{decode, Charge, ChargeStatus, Date, FieldsSet, ListCharges, Money};
+use crmcom_netflix::{
+    decode, decode_projected, ChargeStatus, Date, FieldState, FieldsSet, ListCharges, Money,
+    ProjectedCharge, ResponseObject,
+};
 
 use crate::boundary::{
     bytes_arg, fallible, free_box, guarded, opt_str_arg, out_arg, put, text_out, Fail, Text,
@@ -50,6 +53,24 @@ pub enum crmnf_billing_action {
     /// Pending, an unknown status, or approved but not priceable or negative: do not confirm; it
     /// stays on the server and comes back (confirming it would lose it).
     CRMNF_BILLING_ACTION_LEAVE = 2,
+}
+
+/// What became of one field of a charge (`crmnf_charge_field`): the accessors return false or
+/// NULL both for a `null` and for a field that a `fields_set` left out; this tells them apart.
+#[repr(C)]
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum crmnf_field {
+    /// The field came with a value: its accessor returns it.
+    CRMNF_FIELD_VALUE = 0,
+    /// The field came as `null`, or is absent though it was asked for (a nullable field, or one
+    /// that a release after R12.0.0 introduced).
+    CRMNF_FIELD_NULL = 1,
+    /// The `fields_set` given to `crmnf_charges_decode` left the field out (and the server did
+    /// not send it): reading it is a mistake of the caller, not a property of the charge.
+    CRMNF_FIELD_NOT_REQUESTED = 2,
+    /// Not a field of a charge (a wire name such as `"amount"` is expected), or a NULL argument.
+    CRMNF_FIELD_UNKNOWN = 3,
 }
 
 /// A date and time as the API carries it: a wall-clock reading without a zone (a zone suffix the
@@ -98,7 +119,9 @@ impl From<Date> for crmnf_datetime {
 pub struct crmnf_charge {
     // Points into the `charges` of the list that owns this view, which never changes after the
     // list is built: decoding hands the core's charges over without moving them.
-    charge: NonNull<Charge>,
+    charge: NonNull<ProjectedCharge>,
+    // The `fields_set` of the list, owned by it like the charge.
+    fields_set: Option<NonNull<[String]>>,
     redelivered: bool,
     // Built on first use, so that decoding costs what the Rust core costs.
     text: OnceLock<Box<ChargeText>>,
@@ -122,9 +145,14 @@ struct ChargeText {
 }
 
 impl crmnf_charge {
-    pub(crate) fn charge(&self) -> &Charge {
+    pub(crate) fn charge(&self) -> &ProjectedCharge {
         // SAFETY: the list owning this view owns the charge and outlives every borrow of the view.
         unsafe { self.charge.as_ref() }
+    }
+
+    fn fields_set(&self) -> Option<&[String]> {
+        // SAFETY: as for `charge`: owned by the list, never changed after it was built.
+        self.fields_set.map(|f| unsafe { f.as_ref() })
     }
 
     fn text(&self) -> &ChargeText {
@@ -152,30 +180,45 @@ pub struct crmnf_charges {
     // Declared first so that the views, which point into `charges`, are dropped first.
     views: Box<[crmnf_charge]>,
     // Owns what the views point to; read only through them.
+    // Charges decoded without a `fields_set` are held in the same form: every field optional,
+    // the documented ones all there.
     #[allow(dead_code)]
-    charges: Vec<Charge>,
+    charges: Vec<ProjectedCharge>,
+    #[allow(dead_code)]
+    fields_set: Option<Box<[String]>>,
 }
 
 impl crmnf_charges {
-    fn new(charges: Vec<Charge>, redelivered: impl Fn(usize) -> bool) -> Self {
+    fn new(
+        charges: Vec<ProjectedCharge>,
+        fields_set: Option<Vec<String>>,
+        redelivered: impl Fn(usize) -> bool,
+    ) -> Self {
+        let fields_set = fields_set.map(Vec::into_boxed_slice);
+        let fields = fields_set.as_deref().map(NonNull::from);
         let views = charges
             .iter()
             .enumerate()
             .map(|(i, c)| crmnf_charge {
                 charge: NonNull::from(c),
+                fields_set: fields,
                 redelivered: redelivered(i),
                 text: OnceLock::new(),
                 json: OnceLock::new(),
             })
             .collect();
-        crmnf_charges { views, charges }
+        crmnf_charges {
+            views,
+            charges,
+            fields_set,
+        }
     }
 
     /// Charges handed over by a `ChargeSync`, with their `redelivered` flags.
     pub(crate) fn delivered(delivered: Vec<crmcom_netflix::DeliveredCharge>) -> Self {
         let flags: Vec<bool> = delivered.iter().map(|d| d.redelivered).collect();
-        let charges = delivered.into_iter().map(|d| d.charge).collect();
-        crmnf_charges::new(charges, |i| flags[i])
+        let charges = delivered.into_iter().map(|d| d.charge.into()).collect();
+        crmnf_charges::new(charges, None, |i| flags[i])
     }
 }
 
@@ -216,10 +259,19 @@ pub unsafe extern "C" fn crmnf_charges_decode(
     fallible("crmnf_charges_decode", err, || {
         let out = out_arg(out, "out")?;
         let body = bytes_arg(body, body_len, "body")?;
-        let fields = opt_str_arg(fields_set, "fields_set")?.map(FieldsSet::<()>::from_query_value);
-        let page = decode::<ListCharges>(body, fields.as_ref().map(FieldsSet::names))
-            .map_err(Fail::Core)?;
-        let charges = crmnf_charges::new(page.charges_set.unwrap_or_default(), |_| false);
+        let fields = opt_str_arg(fields_set, "fields_set")?
+            .map(|f| FieldsSet::<()>::from_query_value(f).names().to_vec());
+        let charges = match fields {
+            Some(fields) => {
+                let page = decode_projected::<ListCharges>(body, &fields).map_err(Fail::Core)?;
+                crmnf_charges::new(page.charges_set, Some(fields), |_| false)
+            }
+            None => {
+                let page = decode::<ListCharges>(body, None).map_err(Fail::Core)?;
+                let charges = page.charges_set.into_iter().map(Into::into).collect();
+                crmnf_charges::new(charges, None, |_| false)
+            }
+        };
         *out = Box::into_raw(Box::new(charges));
         Ok(())
     })
@@ -258,6 +310,31 @@ pub unsafe extern "C" fn crmnf_charges_get(
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_charges_free(charges: *mut crmnf_charges) {
     free_box(charges);
+}
+
+/// What became of the field `field` of the charge (its wire name: `"amount"`,
+/// `"set_as_approved_on"`): `CRMNF_FIELD_VALUE`, `CRMNF_FIELD_NULL`, or
+/// `CRMNF_FIELD_NOT_REQUESTED` when the `fields_set` given to `crmnf_charges_decode` left it out.
+/// `CRMNF_FIELD_UNKNOWN` for a name that is not a field of a charge, invalid UTF-8, or a NULL
+/// argument. Without a `fields_set` every documented non-nullable field is a `CRMNF_FIELD_VALUE`.
+/// Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn crmnf_charge_field(
+    charge: *const crmnf_charge,
+    field: *const c_char,
+) -> crmnf_field {
+    use crmnf_field::*;
+    let Ok(Some(name)) = opt_str_arg(field, "field") else {
+        return CRMNF_FIELD_UNKNOWN;
+    };
+    with_charge(charge, CRMNF_FIELD_UNKNOWN, |c| {
+        match c.charge().field_state(name, c.fields_set()) {
+            Some(FieldState::Value) => CRMNF_FIELD_VALUE,
+            Some(FieldState::Null) => CRMNF_FIELD_NULL,
+            Some(FieldState::NotRequested) => CRMNF_FIELD_NOT_REQUESTED,
+            None => CRMNF_FIELD_UNKNOWN,
+        }
+    })
 }
 
 /// The CRM.COM charge number (the key for acknowledging, accepting and declining), its length in

@@ -1,12 +1,12 @@
-//! Caches of the immutable Python values that decoding hands out: `Decimal`s, `datetime`s and
-//! enum members. Billing data repeats itself (the same plan prices, the same dates within a
-//! page, five statuses), and making these objects costs far more than finding them again.
+//! Caches of the immutable Python values that decoding hands out: `Decimal`s and enum members.
+//! Billing data repeats itself (the same plan prices, five statuses), and making these objects
+//! costs more than finding them again. `datetime`s are not cached: the `datetime` C API makes one
+//! for less than a lookup costs.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::{LazyLock, Mutex};
 
-use chrono::NaiveDateTime;
 use compact_str::CompactString;
 use pyo3::prelude::*;
 
@@ -86,7 +86,5 @@ impl<K: Hash + Eq> ValueCache<K> {
 
 /// `Decimal`s by the wire number and the minor-unit digits they were rounded to.
 pub static DECIMALS: ValueCache<(u64, Option<u32>)> = ValueCache::new();
-/// `datetime`s by their reading.
-pub static DATETIMES: ValueCache<NaiveDateTime> = ValueCache::new();
 /// Enum members by enum and wire value.
 pub static ENUM_MEMBERS: ValueCache<(&'static str, CompactString)> = ValueCache::new();

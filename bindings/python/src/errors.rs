@@ -86,6 +86,22 @@ impl<T> IntoPyResult<T> for Result<T, Error> {
     }
 }
 
+static FIELD_NOT_REQUESTED: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `FieldNotRequested` for reading `attr` of an object that `fields_set` projected.
+pub fn field_not_requested(py: Python<'_>, attr: &str, fields_set: &[String]) -> PyErr {
+    let made = (|| -> PyResult<PyErr> {
+        let names = PyTuple::new(py, fields_set)?;
+        let message = format!(
+            "`{attr}` was not requested: the object was decoded with fields_set={}",
+            names.repr()?
+        );
+        let cls = FIELD_NOT_REQUESTED.import(py, ERRORS, "FieldNotRequested")?;
+        Ok(PyErr::from_value(cls.call1((message, attr, names))?))
+    })();
+    made.unwrap_or_else(|e| e)
+}
+
 /// A malformed-response error built in the binding (object decoding outside an envelope).
 pub fn malformed(py: Python<'_>, path: String, message: String) -> PyErr {
     to_py_err(

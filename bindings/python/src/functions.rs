@@ -2,11 +2,11 @@
 //! date helpers; the schemas the Python request classes are generated from.
 
 use crmcom_netflix::{
-    batch, decode as core_decode, decode_json, items_from_charges, minor_unit_exponent,
-    prepare_json, project, project_data, try_batch, validate_json, AcceptCharges,
-    AcknowledgeCharges, AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus,
-    CreateSubscription, DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest,
-    Method, NetflixState, ReleaseToken, ShowSubscriptions, SuspendSubscription,
+    batch, decode as core_decode, decode_json, decode_projected, minor_unit_exponent, prepare_json,
+    project, project_data, try_batch, validate_json, AcceptCharges, AcknowledgeCharges,
+    AcknowledgedCharge, ChargeSetItem, ChargeSetRequest, ChargeStatus, CreateSubscription,
+    DeclineCharges, LifeCycleState, ListCharges, ListPromotions, LoginRequest, Method,
+    NetflixState, ProjectedChargesPage, ReleaseToken, ShowSubscriptions, SuspendSubscription,
     UnsuspendSubscription, WebApiKeyLogin,
 };
 use pyo3::prelude::*;
@@ -16,8 +16,8 @@ use serde_json::Value;
 use crate::convert::{opt_str, req_str, to_json, to_py, type_error, with_body};
 use crate::errors::IntoPyResult;
 use crate::objects::{
-    wrap, wrap_list, PyCharge, PyEmpty, PyFailedCharges, PyLoginResult, PyPromotion,
-    PySubscription, PySubscriptionCreated,
+    wrap, wrap_list, Fields, PyCharge, PyChargesPage, PyEmpty, PyFailedCharges, PyLoginResult,
+    PyPromotion, PySubscription, PySubscriptionCreated,
 };
 use crate::prepared::PyPreparedRequest;
 use crate::token::PyToken;
@@ -198,50 +198,85 @@ fn decode_typed(
     body: &[u8],
     fields: Option<&[String]>,
 ) -> PyResult<Py<PyAny>> {
+    // With a `fields_set`, the objects it applies to are decoded in the core's projected form
+    // and keep the `fields_set`, so that reading a field it left out says so.
+    let shared: Option<Fields> = fields.map(Into::into);
+    let shared = shared.as_ref();
     match method {
-        Method::ChargesList => {
-            let page = core_decode::<ListCharges>(body, fields).py_err(py)?;
-            Ok(Py::new(py, crate::objects::charges_page(py, page)?)?.into_any())
-        }
-        Method::PromotionsList => {
-            let items = core_decode::<ListPromotions>(body, fields).py_err(py)?;
-            Ok(wrap_list::<PyPromotion>(py, items)?.into_any())
-        }
-        Method::SubscriptionsShow => {
-            let items = core_decode::<ShowSubscriptions>(body, fields).py_err(py)?;
-            Ok(wrap_list::<PySubscription>(py, items.0)?.into_any())
-        }
+        Method::ChargesList => match fields {
+            Some(names) => {
+                let page = decode_projected::<ListCharges>(body, names).py_err(py)?;
+                wrap::<PyChargesPage, _>(py, page, shared)
+            }
+            None => {
+                let page = core_decode::<ListCharges>(body, None).py_err(py)?;
+                wrap::<PyChargesPage, _>(py, ProjectedChargesPage::from(page), None)
+            }
+        },
+        Method::PromotionsList => match fields {
+            Some(names) => {
+                let items = decode_projected::<ListPromotions>(body, names).py_err(py)?;
+                Ok(wrap_list::<PyPromotion, _>(py, items, shared)?.into_any())
+            }
+            None => {
+                let items = core_decode::<ListPromotions>(body, None).py_err(py)?;
+                Ok(wrap_list::<PyPromotion, _>(py, items, None)?.into_any())
+            }
+        },
+        Method::SubscriptionsShow => match fields {
+            Some(names) => {
+                let items = decode_projected::<ShowSubscriptions>(body, names).py_err(py)?;
+                Ok(wrap_list::<PySubscription, _>(py, items.0, shared)?.into_any())
+            }
+            None => {
+                let items = core_decode::<ShowSubscriptions>(body, None).py_err(py)?;
+                Ok(wrap_list::<PySubscription, _>(py, items.0, None)?.into_any())
+            }
+        },
         Method::SubscriptionsCreate => {
             let data = core_decode::<CreateSubscription>(body, fields).py_err(py)?;
-            wrap::<PySubscriptionCreated>(py, data)
+            wrap::<PySubscriptionCreated, _>(py, data, None)
         }
-        Method::SubscriptionsSuspend => wrap::<PyEmpty>(
+        Method::SubscriptionsSuspend => wrap::<PyEmpty, _>(
             py,
             core_decode::<SuspendSubscription>(body, fields).py_err(py)?,
+            None,
         ),
-        Method::SubscriptionsUnsuspend => wrap::<PyEmpty>(
+        Method::SubscriptionsUnsuspend => wrap::<PyEmpty, _>(
             py,
             core_decode::<UnsuspendSubscription>(body, fields).py_err(py)?,
+            None,
         ),
-        Method::AuthenticationTokenRelease => {
-            wrap::<PyEmpty>(py, core_decode::<ReleaseToken>(body, fields).py_err(py)?)
-        }
-        Method::AuthenticationToken => {
-            wrap::<PyLoginResult>(py, core_decode::<LoginRequest>(body, fields).py_err(py)?)
-        }
-        Method::AuthenticationWebApiKeyToken => {
-            wrap::<PyLoginResult>(py, core_decode::<WebApiKeyLogin>(body, fields).py_err(py)?)
-        }
-        Method::ChargesAcknowledge => wrap::<PyFailedCharges>(
+        Method::AuthenticationTokenRelease => wrap::<PyEmpty, _>(
+            py,
+            core_decode::<ReleaseToken>(body, fields).py_err(py)?,
+            None,
+        ),
+        Method::AuthenticationToken => wrap::<PyLoginResult, _>(
+            py,
+            core_decode::<LoginRequest>(body, fields).py_err(py)?,
+            None,
+        ),
+        Method::AuthenticationWebApiKeyToken => wrap::<PyLoginResult, _>(
+            py,
+            core_decode::<WebApiKeyLogin>(body, fields).py_err(py)?,
+            None,
+        ),
+        Method::ChargesAcknowledge => wrap::<PyFailedCharges, _>(
             py,
             core_decode::<AcknowledgeCharges>(body, fields).py_err(py)?,
+            None,
         ),
-        Method::ChargesAccept => {
-            wrap::<PyFailedCharges>(py, core_decode::<AcceptCharges>(body, fields).py_err(py)?)
-        }
-        Method::ChargesDecline => {
-            wrap::<PyFailedCharges>(py, core_decode::<DeclineCharges>(body, fields).py_err(py)?)
-        }
+        Method::ChargesAccept => wrap::<PyFailedCharges, _>(
+            py,
+            core_decode::<AcceptCharges>(body, fields).py_err(py)?,
+            None,
+        ),
+        Method::ChargesDecline => wrap::<PyFailedCharges, _>(
+            py,
+            core_decode::<DeclineCharges>(body, fields).py_err(py)?,
+            None,
+        ),
     }
 }
 
@@ -281,9 +316,20 @@ fn batch_items(items: &Bound<'_, PyAny>) -> PyResult<Vec<AcknowledgedCharge>> {
     for (i, item) in items.try_iter()?.enumerate() {
         let item = item?;
         if let Ok(charge) = item.cast::<PyCharge>() {
-            out.extend(items_from_charges::<AcknowledgedCharge>([charge
-                .get()
-                .inner()]));
+            let c = charge.get().inner();
+            match (&c.number, &c.billing_system_customer_identifier) {
+                (Some(number), Some(customer)) => out.push(AcknowledgedCharge::new_item(
+                    number.to_string(),
+                    customer.to_string(),
+                    None,
+                )),
+                _ => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "items[{i}]: the charge has no number or no \
+                         billing_system_customer_identifier (a fields_set left it out)"
+                    )))
+                }
+            }
             continue;
         }
         let path = format!("items[{i}]");

@@ -139,9 +139,14 @@ impl PyJournal {
     ) -> PyResult<(Py<PyList>, Py<PyList>)> {
         let handover = with_body(body, |bytes| self.with(py, |j| j.feed(bytes, http_status)))??;
         let flags: Vec<bool> = handover.charges.iter().map(|c| c.redelivered).collect();
-        let charges = handover.charges.into_iter().map(|c| c.charge).collect();
-        let taken = PyCharge::all(py, charges, |i| flags[i])?;
-        let left = PyCharge::all(py, handover.left, |_| false)?;
+        let charges = handover
+            .charges
+            .into_iter()
+            .map(|c| c.charge.into())
+            .collect();
+        let taken = PyCharge::all(py, charges, None, |i| flags[i])?;
+        let left = handover.left.into_iter().map(Into::into).collect();
+        let left = PyCharge::all(py, left, None, |_| false)?;
         Ok((
             PyList::new(py, taken)?.unbind(),
             PyList::new(py, left)?.unbind(),
@@ -155,7 +160,9 @@ impl PyJournal {
         for item in numbers.try_iter()? {
             let item = item?;
             if let Ok(charge) = item.cast::<PyCharge>() {
-                taken.push(Taken::new(charge.get().inner().number()));
+                taken.push(Taken::new(
+                    charge.get().inner().number().unwrap_or_default(),
+                ));
             } else if let Ok(s) = item.cast::<PyString>() {
                 taken.push(Taken::new(s.to_cow()?.into_owned()));
             } else {
@@ -170,8 +177,12 @@ impl PyJournal {
     /// `(report, charges)`: the run's report and every charge taken in it, in order.
     fn summary(&self, py: Python<'_>) -> PyResult<(PySyncReport, Py<PyList>)> {
         let summary = self.with(py, |j| j.summary())?;
-        let charges = summary.charges.into_iter().map(|e| e.charge).collect();
-        let list = PyCharge::all(py, charges, |_| false)?;
+        let charges = summary
+            .charges
+            .into_iter()
+            .map(|e| e.charge.into())
+            .collect();
+        let list = PyCharge::all(py, charges, None, |_| false)?;
         Ok((
             PySyncReport(summary.report),
             PyList::new(py, list)?.unbind(),

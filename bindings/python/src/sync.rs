@@ -197,8 +197,8 @@ impl PyChargeSync {
     fn take_charges(&mut self, py: Python<'_>) -> PyResult<Py<PyList>> {
         let delivered = self.sync.take_charges();
         let flags: Vec<bool> = delivered.iter().map(|d| d.redelivered).collect();
-        let charges = delivered.into_iter().map(|d| d.charge).collect();
-        let objects = PyCharge::all(py, charges, |i| flags[i])?;
+        let charges = delivered.into_iter().map(|d| d.charge.into()).collect();
+        let objects = PyCharge::all(py, charges, None, |i| flags[i])?;
         Ok(PyList::new(py, objects)?.unbind())
     }
 
@@ -210,7 +210,7 @@ impl PyChargeSync {
         for (i, item) in numbers.try_iter()?.enumerate() {
             let item = item?;
             if let Ok(charge) = item.cast::<PyCharge>() {
-                list.push(charge.get().inner().number().to_owned());
+                list.push(charge.get().inner().number().unwrap_or_default().to_owned());
             } else if let Ok(s) = item.cast::<PyString>() {
                 list.push(crate::convert::text(s, &format!("numbers[{i}]"))?.into_owned());
             } else {
@@ -233,7 +233,7 @@ impl PyChargeSync {
         reference_number: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         let number = match number.cast::<PyCharge>() {
-            Ok(c) => c.get().inner().number().to_owned(),
+            Ok(c) => c.get().inner().number().unwrap_or_default().to_owned(),
             Err(_) => req_str(number, "number")?,
         };
         let reference = req_str(reference_number, "reference_number")?;

@@ -78,7 +78,17 @@ def test_an_unpriceable_amount_is_shown_as_its_exact_decimal(
     (line,) = [line for line in lines if "cannot be priced" in line]
     assert "XTS 9.989999771118164 (unrounded): currency unknown" in line
     # A tiny or huge amount is written out in full, never in a float's exponent form.
-    charge = nf.Charge.from_dict({"number": "I1", "amount": 1e-7, "currency": "XTS", "charge_status": "APPROVED"})
+    charge = nf.Charge.from_dict(
+        {
+            "number": "I1",
+            "billing_system_customer_identifier": "pci1",
+            "amount": 1e-7,
+            "currency": "XTS",
+            "charge_status": "APPROVED",
+            "paid_through_date": "2017-02-19T02:00:00",
+            "received_on": "2017-02-21T10:07:23",
+        }
+    )
     assert charge.amount == Decimal("1E-7")
     assert "XTS 0.0000001 (unrounded)" in job._why_left(charge)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import copy
 import json
 import pickle
+import runpy
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -63,10 +65,10 @@ def test_amounts_round_to_the_currency_minor_unit() -> None:
     assert [c.billing_action for c in charges] == ["bill", "bill", "leave"]
 
 
-def test_values_are_made_once_and_kept() -> None:
+def test_values_read_twice_are_equal() -> None:
     (c,) = nf.decode("netflix/charges/list", page(CHARGE)).charges_set
-    assert c.amount is c.amount
-    assert c.received_on is c.received_on
+    assert c.amount == c.amount and c.amount is c.amount  # amounts come from a shared cache
+    assert c.received_on == c.received_on
 
 
 def test_bodies_may_be_bytes_bytearray_memoryview_or_str(charges_50: bytes) -> None:
@@ -102,10 +104,75 @@ def test_projected_charges_decode_with_a_fields_set() -> None:
     with pytest.raises(nf.MalformedResponse):
         nf.decode("netflix/charges/list", body)
     (c,) = nf.decode("netflix/charges/list", body, fields_set=["number", "amount"]).charges_set
-    assert c.number == "I1" and c.currency is None and c.received_on is None
+    assert c.number == "I1" and c.amount_raw == 5.99
+    assert c.fields_set == ["number", "amount"]
     assert c.to_dict() == {"number": "I1", "amount": 5.99}
     (c,) = nf.decode("netflix/charges/list", body, fields_set="number, amount").charges_set
     assert c.number == "I1"
+
+
+def test_a_field_the_fields_set_left_out_raises_field_not_requested() -> None:
+    body = page({"number": "I1", "amount": 5.99, "set_as_approved_on": None})
+    fields = ["number", "amount", "set_as_approved_on"]
+    (c,) = nf.decode("netflix/charges/list", body, fields_set=fields).charges_set
+    with pytest.raises(nf.FieldNotRequested) as raised:
+        c.received_on
+    e = raised.value
+    assert isinstance(e, AttributeError) and isinstance(e, nf.Error)
+    assert e.field == "received_on" and e.fields_set == tuple(fields)
+    assert "received_on" in str(e) and "number" in str(e)
+    for attr in ("currency", "charge_status", "local_currency_amount", "local_currency_amount_raw"):
+        assert not hasattr(c, attr), attr
+    assert getattr(c, "received_on", "default") == "default"
+    # A named nullable field that came as null is None, not an error.
+    assert c.set_as_approved_on is None
+    # A field the server sent though it was not named is there.
+    (c,) = nf.decode("netflix/charges/list", page(CHARGE), fields_set=["number"]).charges_set
+    assert c.currency == "USD"
+    assert pickle.loads(pickle.dumps(e)).field == "received_on"
+
+
+def test_projected_charges_keep_their_fields_set_through_repr_pickle_and_from_json() -> None:
+    body = page({"number": "I1", "amount": 5.99, "currency": "USD"})
+    fields = ["number", "amount", "currency"]
+    (c,) = nf.decode("netflix/charges/list", body, fields_set=fields).charges_set
+    assert repr(c) == "Charge(number='I1', amount=Decimal('5.99'), currency='USD')"
+    again = pickle.loads(pickle.dumps(c))
+    assert again == c and again.fields_set == fields
+    with pytest.raises(nf.FieldNotRequested):
+        again.received_on
+    assert nf.Charge.from_json(c.to_json(), fields) == c
+    with pytest.raises(nf.MalformedResponse, match="billing_system_customer_identifier"):
+        nf.Charge.from_json(c.to_json())
+
+
+def test_charges_built_in_python_need_every_documented_field() -> None:
+    with pytest.raises(TypeError, match="mandatory field `billing_system_customer_identifier`"):
+        nf.Charge(number="I1")
+    fields = {k: v for k, v in CHARGE.items() if v is not None}
+    c = nf.Charge(**fields)
+    assert c.number == CHARGE["number"] and c.fields_set is None
+
+
+def test_promotions_and_subscriptions_decoded_with_a_fields_set_raise_for_the_rest() -> None:
+    body = envelope([{"code": "14"}])
+    (p,) = nf.decode("netflix/promotions/list", body, fields_set=["code"])
+    assert p.code == "14"
+    with pytest.raises(nf.FieldNotRequested):
+        p.name
+    with pytest.raises(nf.MalformedResponse):
+        nf.decode("netflix/promotions/list", body)
+    body = envelope([{"subscription_number": "S1"}])
+    (s,) = nf.decode("netflix/subscriptions/show", body, fields_set=["subscription_number"])
+    assert s.subscription_number == "S1"
+    with pytest.raises(nf.FieldNotRequested):
+        s.netflix_state
+    with pytest.raises(nf.FieldNotRequested):
+        s.promotions_set
+
+
+def test_the_typing_test_runs() -> None:
+    runpy.run_path(str(Path(__file__).parent / "typing" / "check_types.py"), run_name="__main__")
 
 
 def test_the_wire_form_round_trips() -> None:
@@ -198,6 +265,8 @@ def test_subscriptions_decode_one_object_or_many_with_nested_objects() -> None:
 def test_nested_lists_hold_objects_and_take_dicts() -> None:
     s = nf.Subscription(
         subscription_number="S1",
+        netflix_state="EFFECTIVE",
+        life_cycle_state="EFFECTIVE",
         promotions_set=[{"code": "P", "name": "N", "effective_from": "2017-01-01T00:00:00"}],
         prices_set=[nf.Price(formatted_price="$1")],
     )

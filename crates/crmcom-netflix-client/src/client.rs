@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use crmcom_netflix::{
     batch, decode, decode_json, prepare, prepare_value, AcceptCharges, AcceptedCharge,
     AcknowledgeCharges, AcknowledgedCharge, ApiRequest, ChargesPage, CreateSubscription,
-    DeclineCharges, DeclinedCharge, Empty, FailedCharge, ListCharges, ListPromotions, LoginRequest,
-    Method, PreparedRequest, Promotion, Release, ReleaseToken, ShowSubscriptions,
-    SubscriptionCreated, Subscriptions, SuspendSubscription, Token, UnsuspendSubscription,
+    DeclineCharges, DeclinedCharge, Empty, FailedCharge, ListCharges, ListPromotions, Method,
+    PreparedRequest, Promotion, Release, ReleaseToken, ShowSubscriptions, SubscriptionCreated,
+    Subscriptions, SuspendSubscription, Token, UnsuspendSubscription,
 };
 use tokio::sync::Mutex;
 use tracing::{debug, info, warn};
@@ -155,6 +155,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 base_url,
+                credential_secrets: self.credentials.secrets(),
                 credentials: self.credentials,
                 release: self.release,
                 timeouts: self.timeouts,
@@ -182,6 +183,8 @@ struct Session {
 struct Inner {
     base_url: String,
     credentials: Credentials,
+    /// What to redact of the credentials (see `Credentials::secrets`).
+    credential_secrets: Vec<String>,
     release: Release,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -279,7 +282,7 @@ impl Client {
 
     /// Logs in now (again, if logged in) and returns the new token.
     pub async fn login(&self) -> Result<Token, Error> {
-        self.bounded(Method::AuthenticationToken, async {
+        self.bounded(self.inner.credentials.login_method(), async {
             let mut session = self.inner.session.lock().await;
             self.login_locked(&mut session).await
         })
@@ -287,20 +290,17 @@ impl Client {
     }
 
     async fn login_locked(&self, session: &mut Option<Session>) -> Result<Token, Error> {
-        let request: LoginRequest = self.inner.credentials.login_request();
-        let prepared = prepare(&request, None, self.inner.release)
-            .map_err(|e| self.core(e, Method::AuthenticationToken, 0))?;
+        let credentials = &self.inner.credentials;
+        let method = credentials.login_method();
+        let prepared = credentials
+            .prepare_login(self.inner.release)
+            .map_err(|e| self.core(e, method, 0))?;
         let answer = self.exchange(&prepared, None).await?;
-        let result = decode::<LoginRequest>(&answer.body, None)
-            .map_err(|e| self.core(e, Method::AuthenticationToken, answer.status))?;
-        let token = result.token.ok_or_else(|| Error::MalformedResponse {
-            method: Method::AuthenticationToken,
-            http_status: answer.status,
-            error: crmcom_netflix::MalformedResponse {
-                path: "data.token".into(),
-                message: "the login answer has no token".into(),
-            },
-        })?;
+        let result = credentials
+            .decode_login(&answer.body)
+            .map_err(|e| self.core(e, method, answer.status))?;
+        // Decoding has checked that the token is there.
+        let token = result.token;
         let now = self.now();
         let margin = self.inner.renew_margin.as_secs() as i64;
         let renew_at = match token.expires_at() {
@@ -378,9 +378,11 @@ impl Client {
     }
 
     /// Calls a method by name with JSON parameters (without the token) and returns the answer's
-    /// normalized `data` as JSON: the form tools and scripts use. `authentication/token` logs
-    /// the client in (with its credentials; `params` are not used) and returns
-    /// `{"token": ...}`.
+    /// normalized `data` as JSON: the form tools and scripts use. The login method of the
+    /// client's credentials (`authentication/token` for a password,
+    /// `authentication/web_api_key/token` for a Web API key) logs the client in (with its
+    /// credentials; `params` are not used) and returns `{"token": ...}`; the other login method
+    /// is an [`Error::Config`], since the client has no credentials for it.
     pub async fn call_json(
         &self,
         method: &str,
@@ -393,7 +395,13 @@ impl Client {
                 crmcom_netflix::UnknownMethod(method.to_owned()).to_string(),
             )]));
         };
-        if m == Method::AuthenticationToken {
+        if !m.takes_token() {
+            let ours = self.inner.credentials.login_method();
+            if m != ours {
+                return Err(Error::Config(format!(
+                    "{m} cannot log in with this client's credentials, which log in with {ours}"
+                )));
+            }
             let token = self.login().await?;
             return Ok(serde_json::json!({ "token": token.expose() }));
         }
@@ -497,7 +505,7 @@ impl Client {
             .unwrap_or_else(|p| p.into_inner())
             .clone();
         let mut secrets: Vec<&str> = tokens.iter().map(Token::expose).collect();
-        secrets.push(self.inner.credentials.secret());
+        secrets.extend(self.inner.credential_secrets.iter().map(String::as_str));
         match &mut e {
             Error::Api { error, .. } => {
                 for text in [&mut error.description, &mut error.message]
@@ -532,7 +540,7 @@ impl Client {
         let secrets: Vec<&str> = token
             .map(Token::expose)
             .into_iter()
-            .chain([self.inner.credentials.secret()])
+            .chain(self.inner.credential_secrets.iter().map(String::as_str))
             .collect();
         let mut attempt = 0u32;
         loop {
@@ -686,12 +694,14 @@ impl Client {
     fn http_request(&self, prepared: &PreparedRequest) -> HttpRequest {
         let body = prepared.body_bytes();
         let mut headers = vec![
-            ("accept", "application/json".to_owned()),
-            ("user-agent", USER_AGENT.to_owned()),
+            ("accept".to_owned(), "application/json".to_owned()),
+            ("user-agent".to_owned(), USER_AGENT.to_owned()),
         ];
         if body.is_some() {
-            headers.push(("content-type", "application/json".to_owned()));
+            headers.push(("content-type".to_owned(), "application/json".to_owned()));
         }
+        // The core's own headers: `Authorization` for a Web API key login.
+        headers.extend(prepared.headers.iter().cloned());
         HttpRequest {
             method: prepared.method,
             verb: prepared.verb,

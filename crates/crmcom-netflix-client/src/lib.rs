@@ -3,7 +3,7 @@
 //! The Rust client of the CRM.COM "netflix" Web API, and the journal of the nightly charge job.
 //!
 //! - [`Client`]: async on tokio, over reqwest with rustls (no OpenSSL). It logs in with user
-//!   name, password and organisation, renews the token before its `exp`, logs in once more
+//!   name, password and organisation (or with a Web API key), renews the token before its `exp`, logs in once more
 //!   after an API error answered to an older token (concurrent calls share one renewal), bounds
 //!   every call by [`Timeouts`] (connect, attempt, whole call) and sends calls again by a
 //!   [`RetryPolicy`] (jittered, capped backoff, `Retry-After` honoured; only where sending again
@@ -13,7 +13,7 @@
 //!   [`SimTransport`] (the simulator in-process), or your own stack.
 //! - [`Error`]: one error type with the core's kinds (invalid request, API error, malformed
 //!   response) and the client's (HTTP status, transport, time-out, journal, billing). No error,
-//!   `Debug` output or log line holds the password or a token.
+//!   `Debug` output or log line holds the password, the Web API key or a token.
 //! - [`Client::sync_charges`]: the nightly job. The core's `ChargeSync` driven end to end with a
 //!   [`Journal`] (SQLite, one transaction per step, one job at a time): each page's charges go to
 //!   your [`Billing`], only what it took is acknowledged, and the run ends with an export.
@@ -40,7 +40,7 @@
 //! .clock(clock)
 //! .build()?;
 //! let page = client.list_charges(&ListCharges::new(Some(ChargeStatusFilter::Processed)))?;
-//! assert_eq!(page.charges()[0].amount.unwrap().to_string(), "5.99");
+//! assert_eq!(page.charges()[0].amount.to_string(), "5.99");
 //! # Ok::<(), crmcom_netflix_client::Error>(())
 //! ```
 

@@ -5,12 +5,16 @@ use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
-use crmcom_netflix::{LoginRequest, Method, Secret, Verb};
+use crmcom_netflix::methods::authentication_web_api_key_token::authorization;
+use crmcom_netflix::{
+    decode, prepare, LoginRequest, Method, PreparedRequest, Release, Secret, Verb, WebApiKeyLogin,
+};
 
 /// How the client logs in.
 ///
-/// Login by Web API key is not a method of the core yet; when it is, it becomes a variant here
-/// and the rest of the client (renewal, re-login) stays as it is.
+/// Either way the rest of the client is the same: the token is renewed before its `exp`, one new
+/// login follows an API error answered to an older token, and the secret (password or key) is
+/// redacted from every error, `Debug` output and log line.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
@@ -23,6 +27,14 @@ pub enum Credentials {
         /// The organisation to log into.
         organisation: String,
         /// The unit; the user's default unit when `None`.
+        unit: Option<String>,
+    },
+    /// `authentication/web_api_key/token` with a Web API key (sent in the `Authorization`
+    /// header, never in a URL or a body), and a unit.
+    ApiKey {
+        /// The Web API key.
+        api_key: Secret,
+        /// The unit; the key's default unit when `None`.
         unit: Option<String>,
     },
 }
@@ -42,43 +54,91 @@ impl Credentials {
         }
     }
 
-    /// The same credentials logging into `unit`.
-    pub fn with_unit(self, unit: impl Into<String>) -> Credentials {
-        match self {
-            Credentials::Password {
-                username,
-                password,
-                organisation,
-                ..
-            } => Credentials::Password {
-                username,
-                password,
-                organisation,
-                unit: Some(unit.into()),
-            },
+    /// A Web API key (the key names its organisation).
+    ///
+    /// ```
+    /// use crmcom_netflix_client::Credentials;
+    /// let c = Credentials::api_key("3F2504E04F8911D39A0C0305E82C3301").with_unit("U1");
+    /// assert_eq!(format!("{c:?}"), r#"ApiKey { api_key: "<redacted>", unit: Some("U1") }"#);
+    /// ```
+    pub fn api_key(api_key: impl Into<String>) -> Credentials {
+        Credentials::ApiKey {
+            api_key: Secret::new(api_key),
+            unit: None,
         }
     }
 
-    pub(crate) fn login_request(&self) -> LoginRequest {
+    /// The same credentials logging into `unit`.
+    pub fn with_unit(mut self, unit: impl Into<String>) -> Credentials {
+        match &mut self {
+            Credentials::Password { unit: u, .. } | Credentials::ApiKey { unit: u, .. } => {
+                *u = Some(unit.into());
+            }
+        }
+        self
+    }
+
+    /// The login method these credentials use.
+    pub fn login_method(&self) -> Method {
+        match self {
+            Credentials::Password { .. } => Method::AuthenticationToken,
+            Credentials::ApiKey { .. } => Method::AuthenticationWebApiKeyToken,
+        }
+    }
+
+    /// The login request, prepared by the core.
+    pub(crate) fn prepare_login(
+        &self,
+        release: Release,
+    ) -> Result<PreparedRequest, crmcom_netflix::Error> {
         match self {
             Credentials::Password {
                 username,
                 password,
                 organisation,
                 unit,
-            } => LoginRequest {
-                username: username.clone(),
-                password: password.clone(),
-                organisation: organisation.clone(),
-                unit: unit.clone(),
-            },
+            } => prepare(
+                &LoginRequest {
+                    username: username.clone(),
+                    password: password.clone(),
+                    organisation: organisation.clone(),
+                    unit: unit.clone(),
+                },
+                None,
+                release,
+            ),
+            Credentials::ApiKey { api_key, unit } => prepare(
+                &WebApiKeyLogin {
+                    api_key: api_key.clone(),
+                    unit: unit.clone(),
+                },
+                None,
+                release,
+            ),
         }
     }
 
-    /// The secrets, for redaction.
-    pub(crate) fn secret(&self) -> &str {
+    /// Reads the login answer with the core's rules of the login method.
+    pub(crate) fn decode_login(
+        &self,
+        body: &[u8],
+    ) -> Result<crmcom_netflix::LoginResult, crmcom_netflix::Error> {
         match self {
-            Credentials::Password { password, .. } => password.expose(),
+            Credentials::Password { .. } => decode::<LoginRequest>(body, None),
+            Credentials::ApiKey { .. } => decode::<WebApiKeyLogin>(body, None),
+        }
+    }
+
+    /// The texts to redact: the secret itself and, for a key, the `Authorization` value that
+    /// carries it (a server may echo either).
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        match self {
+            Credentials::Password { password, .. } => vec![password.expose().to_owned()],
+            Credentials::ApiKey { api_key, .. } => {
+                let header = authorization(api_key.expose());
+                let encoded = header.trim_start_matches("Basic ").to_owned();
+                vec![api_key.expose().to_owned(), encoded]
+            }
         }
     }
 }
@@ -96,6 +156,11 @@ impl fmt::Debug for Credentials {
                 .field("username", username)
                 .field("password", &"<redacted>")
                 .field("organisation", organisation)
+                .field("unit", unit)
+                .finish(),
+            Credentials::ApiKey { unit, .. } => f
+                .debug_struct("ApiKey")
+                .field("api_key", &"<redacted>")
                 .field("unit", unit)
                 .finish(),
         }
@@ -132,7 +197,8 @@ impl Default for Timeouts {
 /// - always when the request did not reach the server (the connection could not be opened);
 /// - for GETs (`charges/list`, `promotions/list`, `subscriptions/show`): they change nothing;
 /// - for the POSTs that are safe to repeat, when `retry_safe_posts` is on (the default):
-///   `authentication/token` (a second login only issues another token),
+///   `authentication/token` and `authentication/web_api_key/token` (a second login only
+///   issues another token),
 ///   `authentication/token/release` (releasing a released token changes nothing) and
 ///   `charges/acknowledge` (a charge already acknowledged is answered in `failed_charges_set`
 ///   with `CHARGE_ALREADY_ACKNOWLEDGED`, which the charge loop counts as done, see
@@ -188,6 +254,7 @@ impl RetryPolicy {
             || matches!(
                 method,
                 Method::AuthenticationToken
+                    | Method::AuthenticationWebApiKeyToken
                     | Method::AuthenticationTokenRelease
                     | Method::ChargesAcknowledge
             )
@@ -296,6 +363,7 @@ mod tests {
             [
                 "authentication/token",
                 "authentication/token/release",
+                "authentication/web_api_key/token",
                 "netflix/promotions/list",
                 "netflix/subscriptions/show",
                 "netflix/charges/list",
@@ -316,5 +384,12 @@ mod tests {
         let text = format!("{c:?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("U1"));
+        let c = Credentials::api_key("K3Y-very-secret").with_unit("U2");
+        let text = format!("{c:?}");
+        assert!(!text.contains("very-secret"), "{text}");
+        assert!(text.contains("U2"));
+        assert_eq!(c.login_method(), Method::AuthenticationWebApiKeyToken);
+        // The key and the header value that carries it are both redacted.
+        assert_eq!(c.secrets(), ["K3Y-very-secret", "SzNZLXZlcnktc2VjcmV0Og=="]);
     }
 }

@@ -13,8 +13,8 @@ use crate::error::redact;
 /// A boxed future, as [`Transport::send`] returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One HTTP exchange for a transport to carry out. `Debug` shows neither the URL's query nor the
-/// body: both carry the token.
+/// One HTTP exchange for a transport to carry out. `Debug` shows neither the URL's query, nor the
+/// body, nor the headers: they carry the token or the Web API key.
 #[derive(Clone)]
 pub struct HttpRequest {
     /// The API method.
@@ -29,8 +29,9 @@ pub struct HttpRequest {
     pub query: Vec<(String, String)>,
     /// The JSON body of a POST (it carries the token), `None` for a GET.
     pub body: Option<Vec<u8>>,
-    /// Headers to send (`Accept`, `User-Agent`, `Content-Type` for a POST).
-    pub headers: Vec<(&'static str, String)>,
+    /// Headers to send, every one of them: `Accept`, `User-Agent`, `Content-Type` for a POST,
+    /// and the core's (`Authorization` carries the Web API key of a key login: a secret).
+    pub headers: Vec<(String, String)>,
     /// How long this attempt may take, connection included. The client enforces it too.
     pub timeout: Duration,
 }
@@ -224,7 +225,7 @@ impl Transport for ReqwestTransport {
                 Verb::Post => self.client.post(&request.url),
             };
             for (name, value) in &request.headers {
-                builder = builder.header(*name, value);
+                builder = builder.header(name.as_str(), value);
             }
             if let Some(body) = &request.body {
                 builder = builder.body(body.clone());
@@ -262,8 +263,8 @@ mod sim {
     use super::{BoxFuture, HttpRequest, HttpResponse, Transport, TransportError};
     use crate::clock::Clock;
 
-    /// The simulator as an in-process server: each request is handled by
-    /// [`Sim::handle_http`] at the clock's time. An answer whose error code is
+    /// The simulator as an in-process server: each request, headers included, is handled by
+    /// [`Sim::handle_http_with_headers`] at the clock's time. An answer whose error code is
     /// `SERVICE_UNAVAILABLE` comes with HTTP 503, as a real server's would; every other answer
     /// with 200.
     #[derive(Clone)]
@@ -307,9 +308,10 @@ mod sim {
         ) -> BoxFuture<'a, Result<HttpResponse, TransportError>> {
             let now = self.clock.now();
             let body = self.with_sim(|sim| {
-                sim.handle_http(
+                sim.handle_http_with_headers(
                     request.verb.as_str(),
                     request.path,
+                    &request.headers,
                     &request.query,
                     request.body.as_deref(),
                     now,

@@ -7,6 +7,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crmcom_netflix::methods::authentication_web_api_key_token::authorization;
 use crmcom_netflix::{
     AcceptedCharge, AcknowledgedCharge, ChargeStatusFilter, CreateSubscription, ListCharges,
     ListPromotions, Method, Release, ShowSubscriptions,
@@ -14,7 +15,7 @@ use crmcom_netflix::{
 use crmcom_netflix_client::{
     blocking, Client, Credentials, Error, ManualClock, RetryPolicy, TimeoutKind, Timeouts,
 };
-use crmcom_netflix_sim::{ChargeSpec, PromotionSpec, TOKEN_LIFETIME_SECONDS};
+use crmcom_netflix_sim::{ApiKey, ChargeSpec, PromotionSpec, API_KEY, TOKEN_LIFETIME_SECONDS};
 use support::{add_charges, credentials, sim_at_start, Fault, Faulty, BASE};
 
 fn client(transport: &Faulty, clock: &Arc<ManualClock>) -> Client {
@@ -316,7 +317,7 @@ async fn an_acknowledgement_whose_answer_was_lost_is_sent_again_and_reported_alr
     assert_eq!(failed.len(), 3);
     assert!(failed
         .iter()
-        .all(|f| f.error_code.as_deref() == Some("CHARGE_ALREADY_ACKNOWLEDGED")));
+        .all(|f| f.error_code == "CHARGE_ALREADY_ACKNOWLEDGED"));
     assert!(c
         .list_charges(&processed())
         .await
@@ -579,4 +580,194 @@ fn bad_settings_are_refused_with_a_clear_error() {
         e.to_string(),
         "client settings: the attempt time-out must not be zero"
     );
+}
+
+// -- login with a Web API key --------------------------------------------------------------
+
+fn key_client(t: &Faulty, clock: &Arc<ManualClock>, credentials: Credentials) -> Client {
+    Client::builder(BASE, credentials)
+        .transport(t.clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_web_api_key_logs_in_through_its_own_method_and_is_renewed_like_a_password() {
+    let (t, clock, _) = setup();
+    let c = key_client(&t, &clock, Credentials::api_key(API_KEY));
+    assert_eq!(
+        c.list_charges(&processed()).await.unwrap().charges().len(),
+        3
+    );
+    assert_eq!(c.logins(), 1);
+    assert_eq!(t.count("authentication/web_api_key/token"), 1);
+    assert_eq!(t.count("authentication/token"), 0);
+
+    // Renewed before its `exp`, with the margin.
+    clock.advance(TOKEN_LIFETIME_SECONDS - 61);
+    c.list_charges(&processed()).await.unwrap();
+    assert_eq!(c.logins(), 1);
+    clock.advance(2);
+    c.list_charges(&processed()).await.unwrap();
+    assert_eq!(c.logins(), 2);
+    assert_eq!(t.with_sim(|s| s.stats().errors), 0);
+
+    // One new login, with the key, after the server refused the token.
+    t.with_sim(|s| s.expire_all_tokens());
+    c.list_charges(&processed()).await.unwrap();
+    assert_eq!(c.logins(), 3);
+    assert_eq!(t.count("authentication/web_api_key/token"), 3);
+
+    // Concurrent calls share one renewal.
+    clock.advance(TOKEN_LIFETIME_SECONDS);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.list_charges(&processed()).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(c.logins(), 4);
+    c.logout().await.unwrap();
+    assert_eq!(t.count("authentication/token/release"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_web_api_key_logs_into_the_unit_asked_for() {
+    let (t, clock, _) = setup();
+    t.with_sim(|s| {
+        s.add_api_key(ApiKey {
+            units: vec!["EU".into()],
+            ..ApiKey::new("UNITKEY0123456789", "NETFLIXOP")
+        })
+    });
+    let c = key_client(
+        &t,
+        &clock,
+        Credentials::api_key("UNITKEY0123456789").with_unit("EU"),
+    );
+    c.list_charges(&processed()).await.unwrap();
+    let c = key_client(
+        &t,
+        &clock,
+        Credentials::api_key("UNITKEY0123456789").with_unit("US"),
+    );
+    let e = c.login().await.unwrap_err();
+    assert_eq!(
+        e.method(),
+        Some(Method::AuthenticationWebApiKeyToken),
+        "{e}"
+    );
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("INVALID_LOGIN")
+    );
+    assert!(!e.to_string().contains("UNITKEY0123456789"), "{e}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_web_api_key_is_an_api_error_that_never_shows_the_key() {
+    let (sim, clock) = sim_at_start();
+    let t = Faulty::new(sim, clock.clone());
+    let key = "WRONGKEY-0123456789";
+    let c = key_client(&t, &clock, Credentials::api_key(key));
+    let e = c.list_charges(&processed()).await.unwrap_err();
+    assert_eq!(e.kind(), "api_error");
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("INVALID_LOGIN")
+    );
+    assert_eq!(
+        e.to_string(),
+        "authentication/web_api_key/token: API error ERROR: Invalid Web API key (INVALID_LOGIN)"
+    );
+    assert_eq!(c.logins(), 0);
+    let header = authorization(key);
+    let encoded = header.trim_start_matches("Basic ");
+    for text in [e.to_string(), format!("{e:?}"), format!("{c:?}")] {
+        assert!(!text.contains(key), "{text}");
+        assert!(!text.contains(encoded), "{text}");
+    }
+    assert!(format!("{c:?}").contains("ApiKey"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_echoes_the_key_or_its_authorization_header_has_both_redacted() {
+    let (t, clock, _) = setup();
+    let c = key_client(&t, &clock, Credentials::api_key(API_KEY));
+    let header = authorization(API_KEY);
+    let encoded = header.trim_start_matches("Basic ").to_owned();
+    let echo = format!(
+        r#"{{"status":{{"code":"ERROR","description":"bad key {API_KEY}","message":"header {header}"}},"data":null}}"#
+    );
+    t.fault(
+        "authentication/web_api_key/token",
+        Fault::Status(200, None, echo.into_bytes()),
+    );
+    let e = c.login().await.unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(!text.contains(API_KEY), "{text}");
+    assert!(!text.contains(&encoded), "{text}");
+    assert!(text.contains("bad key <redacted>"), "{text}");
+    assert!(text.contains("header Basic <redacted>"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_malformed_web_api_key_fails_before_anything_is_sent_and_is_not_quoted() {
+    let (t, clock, _) = setup();
+    for key in ["KEY:WITH-COLON-SECRET", "", "KEY WITH SPACES-SECRET"] {
+        let c = key_client(&t, &clock, Credentials::api_key(key));
+        let e = c.list_charges(&processed()).await.unwrap_err();
+        assert_eq!(e.kind(), "invalid_request", "{key:?}: {e}");
+        assert_eq!(e.violations()[0].path, "api_key", "{e}");
+        let text = format!("{e} {e:?}");
+        assert!(key.is_empty() || !text.contains("SECRET"), "{text}");
+    }
+    assert!(t.seen().is_empty(), "nothing went out");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_login_method_of_the_credentials_is_callable_by_name_and_the_other_is_refused() {
+    let (t, clock, _) = setup();
+    let c = key_client(&t, &clock, Credentials::api_key(API_KEY));
+    let login = c
+        .call_json("authentication/web_api_key/token", &serde_json::json!({}))
+        .await
+        .unwrap();
+    assert!(login["token"].as_str().unwrap().starts_with("eyJ"));
+    let e = c
+        .call_json("authentication/token", &serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "config");
+    assert_eq!(
+        e.to_string(),
+        "client settings: authentication/token cannot log in with this client's credentials, \
+         which log in with authentication/web_api_key/token"
+    );
+    let password = client(&t, &clock);
+    let e = password
+        .call_json("authentication/web_api_key/token", &serde_json::json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "config");
+    assert_eq!(t.count("authentication/token"), 0);
+}
+
+#[test]
+fn the_blocking_client_logs_in_with_a_web_api_key_too() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, clock.now_secs(), 2, "pci");
+    let t = Faulty::new(sim, clock.clone());
+    let c = blocking::Client::builder(BASE, Credentials::api_key(API_KEY))
+        .transport(t.clone())
+        .clock(clock)
+        .build()
+        .unwrap();
+    assert_eq!(c.list_charges(&processed()).unwrap().charges().len(), 2);
+    assert_eq!(t.count("authentication/web_api_key/token"), 1);
+    assert!(!format!("{c:?}").contains(API_KEY));
 }

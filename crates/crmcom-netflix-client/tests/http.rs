@@ -7,8 +7,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use crmcom_netflix::{ChargeStatusFilter, ListCharges, Release, SyncOptions};
-use crmcom_netflix_client::{Client, Error, Journal, RetryPolicy, TimeoutKind, Timeouts};
-use crmcom_netflix_sim::Sim;
+use crmcom_netflix_client::{
+    Client, Credentials, Error, Journal, RetryPolicy, TimeoutKind, Timeouts,
+};
+use crmcom_netflix_sim::{Sim, API_KEY};
 use support::{add_charges, credentials, HttpFault, Ledger, LoopbackServer};
 
 fn server(charges: usize) -> LoopbackServer {
@@ -226,4 +228,40 @@ async fn a_refused_connection_never_reached_the_server_and_shows_no_token() {
     let text = format!("{e} {e:?}");
     assert!(!text.contains(token.expose()), "{text}");
     assert!(!text.contains("token="), "{text}");
+}
+
+#[tokio::test]
+async fn a_web_api_key_goes_in_the_authorization_header_and_nowhere_else() {
+    let s = server(4);
+    let c = Client::builder(&s.base_url, Credentials::api_key(API_KEY))
+        .build()
+        .unwrap();
+    // The simulator reads the key from the `Authorization` header only: the login works
+    // because the header went out.
+    assert_eq!(
+        c.list_charges(&processed()).await.unwrap().charges().len(),
+        4
+    );
+    assert_eq!(c.logins(), 1);
+    let seen = s.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen[0], "POST /crmapi/rest/v2/authentication/web_api_key/token",
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|line| !line.contains(API_KEY)), "{seen:?}");
+    let login = s.with_sim(|sim| sim.stats().requests);
+    assert_eq!(login, 2);
+
+    // A wrong key: the server's refusal, without the key.
+    let key = "NOT-THE-KEY-0123456789";
+    let c = Client::builder(&s.base_url, Credentials::api_key(key))
+        .build()
+        .unwrap();
+    let e = c.list_charges(&processed()).await.unwrap_err();
+    assert_eq!(
+        e.api_error().unwrap().message.as_deref(),
+        Some("INVALID_LOGIN"),
+        "{e}"
+    );
+    assert!(!format!("{e} {e:?} {c:?}").contains(key));
 }

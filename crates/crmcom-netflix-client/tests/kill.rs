@@ -91,13 +91,7 @@ impl crmcom_netflix_client::Billing for FileBilling {
                 .open(&file)
             {
                 Ok(mut f) => {
-                    f.write_all(
-                        c.charge
-                            .amount
-                            .map(|a| a.to_string())
-                            .unwrap_or_default()
-                            .as_bytes(),
-                    )?;
+                    f.write_all(c.charge.amount.to_string().as_bytes())?;
                     f.sync_all()?;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -113,13 +107,7 @@ impl crmcom_netflix_client::Billing for FileBilling {
         let tmp = path.with_extension("tmp");
         let mut f = std::fs::File::create(&tmp)?;
         for c in run.billable() {
-            writeln!(
-                f,
-                "{},{},{}",
-                c.number(),
-                c.amount.unwrap(),
-                c.currency.as_ref().unwrap().code()
-            )?;
+            writeln!(f, "{},{},{}", c.number(), c.amount, c.currency.code())?;
         }
         f.sync_all()?;
         std::fs::rename(tmp, path)?;

@@ -82,12 +82,12 @@
 //! sim.add_charge(ChargeSpec::approved("pci1", "5.99", "USD"), now - 3600);
 //!
 //! let login = prepare(&Sim::login_request(), None, Release::LATEST).unwrap();
-//! let token = decode::<LoginRequest>(&sim.handle(&login, now), None).unwrap().token.unwrap();
+//! let token = decode::<LoginRequest>(&sim.handle(&login, now), None).unwrap().token;
 //!
 //! let list = ListCharges::new(Some(ChargeStatusFilter::Processed));
 //! let request = prepare(&list, Some(&token), Release::LATEST).unwrap();
 //! let page = decode::<ListCharges>(&sim.handle(&request, now), None).unwrap();
-//! assert_eq!(page.charges()[0].amount.unwrap().to_string(), "5.99");
+//! assert_eq!(page.charges()[0].amount.to_string(), "5.99");
 //! ```
 
 #![forbid(unsafe_code)]

@@ -36,20 +36,17 @@ fn print_charges(title: &str, body: &str) -> Result<(), Error> {
         "number", "customer", "amount", "minor", "status", "bill?"
     );
     for c in page.charges().iter().take(12) {
-        let amount = c.amount.as_ref();
         println!(
             "  {:<10} {:<8} {:>6} {:<3} {:>7} {:<12} {:<8}",
-            c.number(),
-            c.billing_system_customer_identifier
-                .as_deref()
-                .unwrap_or(""),
-            amount.map(|m| m.to_string()).unwrap_or_default(),
-            c.currency.as_ref().map(Currency::code).unwrap_or(""),
-            amount
-                .and_then(Money::minor_units)
+            c.number,
+            c.billing_system_customer_identifier,
+            c.amount.to_string(),
+            c.currency.code(),
+            c.amount
+                .minor_units()
                 .map(|m| m.to_string())
                 .unwrap_or_default(),
-            c.charge_status.as_ref().map(|s| s.as_str()).unwrap_or(""),
+            c.charge_status.as_str(),
             if c.billable() {
                 "bill"
             } else if c.is_pending() {
@@ -72,11 +69,7 @@ fn print_charges(title: &str, body: &str) -> Result<(), Error> {
             .filter(|c| c.is_final() && !c.billable())
             .count()
     );
-    let totals = total_by_currency(
-        billable
-            .iter()
-            .filter_map(|c| Some((c.currency.as_ref()?, c.amount.as_ref()?))),
-    );
+    let totals = total_by_currency(billable.iter().map(|c| (&c.currency, &c.amount)));
     for (currency, total) in totals {
         println!("  billable total: {total} {currency}");
     }
@@ -186,9 +179,7 @@ fn main() -> Result<(), Error> {
     for p in promotions.iter() {
         println!(
             "  promotion {} {:?} from {}",
-            p.code.as_deref().unwrap_or(""),
-            p.name.as_deref().unwrap_or(""),
-            p.effective_from.map(|d| d.to_string()).unwrap_or_default()
+            p.code, p.name, p.effective_from
         );
     }
     decode::<SuspendSubscription>(SUSPEND.as_bytes(), None)?;

@@ -222,15 +222,12 @@ pub fn items_from_charges<'a, I: ChargeSetItem>(
 ) -> Vec<I> {
     charges
         .into_iter()
-        .filter_map(|c| {
-            Some(I::new_item(
-                c.number.as_deref()?.to_owned(),
-                c.billing_system_customer_identifier
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_owned(),
+        .map(|c| {
+            I::new_item(
+                c.number.to_string(),
+                c.billing_system_customer_identifier.to_string(),
                 None,
-            ))
+            )
         })
         .collect()
 }

@@ -36,13 +36,35 @@ pub trait ResponseData: Serialize + DeserializeOwned + Sized {
 ///     "effective_from":"2017-01-01T00:00:00","expires_on":null}],
 ///     "status":{"code":"OK","description":"","message":""}}"#;
 /// let promotions = decode::<ListPromotions>(body, None).unwrap();
-/// assert_eq!(promotions[0].code.as_deref(), Some("14"));
+/// assert_eq!(promotions[0].code, "14");
 /// ```
 pub fn decode<R: ApiRequest>(
     body: &[u8],
     fields_set: Option<&[String]>,
 ) -> Result<R::Response, Error> {
     decode_data::<R::Response>(body, fields_set)
+}
+
+/// Decodes a response body of request type `R` that was asked for with a `fields_set`: the
+/// result holds the projected form, where each field a `fields_set` may leave out is an
+/// `Option` (the named ones must have come).
+///
+/// ```
+/// use crmcom_netflix::{decode_projected, ListCharges};
+/// let body = br#"{"status":{"code":"OK","description":"","message":""},
+///     "data":{"charges_set":[{"number":"I00002776","amount":5.989999771118164,"currency":"USD"}]}}"#;
+/// let fields = ["number".to_owned(), "amount".to_owned(), "currency".to_owned()];
+/// let page = decode_projected::<ListCharges>(body, &fields).unwrap();
+/// let charge = &page.charges()[0];
+/// assert_eq!(charge.number(), Some("I00002776"));
+/// assert_eq!(charge.amount.unwrap().to_string(), "5.99");
+/// assert!(charge.received_on.is_none());
+/// ```
+pub fn decode_projected<R: ApiRequest>(
+    body: &[u8],
+    fields_set: &[String],
+) -> Result<R::Projected, Error> {
+    decode_data::<R::Projected>(body, Some(fields_set))
 }
 
 /// Decodes a response body of a method given by name into normalized JSON `data` (dates
@@ -193,7 +215,7 @@ pub(crate) fn decode_counted<D: ResponseData>(
 ) -> Result<(D, usize), Error> {
     // One UTF-8 check of the whole body is cheaper than serde_json's check of every string.
     let Ok(text) = std::str::from_utf8(body) else {
-        return Err(diagnose::<D>(body));
+        return Err(diagnose::<D>(body, fields_set));
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let fast = EnvelopeSeed::<D>(std::marker::PhantomData)
@@ -201,7 +223,7 @@ pub(crate) fn decode_counted<D: ResponseData>(
         .and_then(|env| de.end().map(|()| env));
     let envelope = match fast {
         Ok(envelope) => envelope,
-        Err(_) => return Err(diagnose::<D>(body)),
+        Err(_) => return Err(diagnose::<D>(body, fields_set)),
     };
     let Some(status) = envelope.status else {
         return Err(Error::malformed("status", "the response has no `status`"));
@@ -226,7 +248,7 @@ pub(crate) fn decode_counted<D: ResponseData>(
 /// The slow path, taken only when the fast decode failed: an API error if the status says so
 /// (whatever `data` holds), otherwise the path of the first offending value.
 #[cold]
-fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
+fn diagnose<D: ResponseData>(body: &[u8], fields_set: Option<&[String]>) -> Error {
     // A key twice anywhere makes the whole body malformed, whatever its status says.
     let value = match strict_value(body) {
         Ok(v) => v,
@@ -257,6 +279,15 @@ fn diagnose<D: ResponseData>(body: &[u8]) -> Error {
                 .and_then(|rest| rest.strip_suffix('`'))
             {
                 path = crate::error::join(&path, field);
+                let named = fields_set.is_some_and(|names| names.iter().any(|n| n == field));
+                let message = match fields_set {
+                    Some(_) if !named => format!(
+                        "the mandatory field `{field}` is missing: the `fields_set` left it out, \
+                         and only the projected form (`decode_projected`) may lack it"
+                    ),
+                    _ => format!("the mandatory field `{field}` is missing"),
+                };
+                return Error::malformed(path, message);
             }
             Error::malformed(path, message)
         }

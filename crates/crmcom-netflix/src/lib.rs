@@ -25,7 +25,7 @@
 //! let page = decode::<ListCharges>(body, request.fields_set.as_ref().map(|f| f.names())).unwrap();
 //! let charge = &page.charges()[0];
 //! assert!(charge.billable());
-//! assert_eq!(charge.amount.unwrap().minor_units(), Some(599));
+//! assert_eq!(charge.amount.minor_units(), Some(599));
 //! ```
 
 #![forbid(unsafe_code)]
@@ -52,12 +52,12 @@ pub use batch::{
     MAX_SET_ITEMS,
 };
 pub use date::{Date, DATE_PATTERN};
-pub use decode::{decode, decode_json, ItemCheck, ResponseData};
+pub use decode::{decode, decode_json, decode_projected, ItemCheck, ResponseData};
 pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
-pub use object::{FieldInfo, Path, Presence, ResponseObject};
+pub use object::{FieldInfo, FieldState, Path, Presence, ResponseObject};
 pub use prepare::{
     is_secret_parameter, parse_params, prepare, prepare_json, prepare_value, redact_secrets,
     validate, validate_json, validate_value, PreparedRequest,

@@ -210,8 +210,15 @@ impl Method {
             body: &[u8],
             fields_set: Option<&[String]>,
         ) -> Result<serde_json::Value, crate::Error> {
-            let data = crate::decode::decode_data::<R::Response>(body, fields_set)?;
-            serde_json::to_value(&data).map_err(|e| crate::Error::malformed("data", e.to_string()))
+            let data = match fields_set {
+                Some(_) => serde_json::to_value(crate::decode::decode_data::<R::Projected>(
+                    body, fields_set,
+                )?),
+                None => {
+                    serde_json::to_value(crate::decode::decode_data::<R::Response>(body, None)?)
+                }
+            };
+            data.map_err(|e| crate::Error::malformed("data", e.to_string()))
         }
         match self {
             Method::AuthenticationToken => go::<LoginRequest>(body, fields_set),
@@ -281,8 +288,12 @@ impl<'de> Deserialize<'de> for Method {
 pub trait ApiRequest: Serialize + schemars::JsonSchema {
     /// The method this request is for.
     const METHOD: Method;
-    /// What the response's `data` decodes into.
+    /// What the response's `data` decodes into without a `fields_set`: every documented
+    /// non-nullable field is a plain value.
     type Response: ResponseData;
+    /// What it decodes into with a `fields_set` ([`crate::decode_projected`]): the named fields
+    /// are there and the others absent (`Response` itself for a method without a `fields_set`).
+    type Projected: ResponseData;
     /// The `fields_set` this request asks for, if any (decoding needs it).
     fn fields_set(&self) -> Option<&[String]> {
         None

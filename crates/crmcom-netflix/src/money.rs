@@ -267,35 +267,51 @@ impl Serialize for Money {
     }
 }
 
-/// The shortest decimal that reads back as `x`, as Rust's float formatting writes it.
+/// The shortest decimal that reads back as `x`.
+///
+/// When two decimals of the same, shortest length both read back as `x` (the double lies exactly
+/// halfway between them, as -1380301467726983.25 does between `...983.2` and `...983.3`), the one
+/// with the even last digit is taken: the choice of Ryu, of serde_json's writer and of Python's
+/// `repr`, so that every language prices such a double alike. Rust's own float formatting picks
+/// the other one on these ties and is not used here.
 fn shortest_decimal(x: f64) -> Option<Decimal> {
     if !x.is_finite() {
         return None;
     }
-    struct Buf {
-        bytes: [u8; 400],
-        len: usize,
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(x);
+    match text.split_once('e') {
+        None => Decimal::from_str(text).ok(),
+        // Ryu writes 1e-7 and 1e16 in scientific form; written out in full, digits beyond a
+        // decimal's 28 places round away as they do for any long text.
+        Some((mantissa, exponent)) => Decimal::from_str(&positional(mantissa, exponent)?).ok(),
     }
-    impl fmt::Write for Buf {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            let end = self.len + s.len();
-            if end > self.bytes.len() {
-                return Err(fmt::Error);
-            }
-            self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
-        }
-    }
-    let mut buf = Buf {
-        bytes: [0; 400],
-        len: 0,
+}
+
+/// `mantissa` times ten to `exponent`, written without an exponent (`1.5`, `-7` gives `0.00000015`).
+fn positional(mantissa: &str, exponent: &str) -> Option<String> {
+    let exponent: i32 = exponent.parse().ok()?;
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", mantissa),
     };
-    fmt::write(&mut buf, format_args!("{x}")).ok()?;
-    let text = std::str::from_utf8(&buf.bytes[..buf.len]).ok()?;
-    Decimal::from_str(text)
-        .or_else(|_| Decimal::from_scientific(text))
-        .ok()
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{whole}{fraction}");
+    let point = whole.len() as i32 + exponent;
+    Some(if point <= 0 {
+        format!(
+            "{sign}0.{}{digits}",
+            "0".repeat(point.unsigned_abs() as usize)
+        )
+    } else if point as usize >= digits.len() {
+        format!(
+            "{sign}{digits}{}",
+            "0".repeat(point as usize - digits.len())
+        )
+    } else {
+        let (int, frac) = digits.split_at(point as usize);
+        format!("{sign}{int}.{frac}")
+    })
 }
 
 /// Adds up exact amounts per currency code; used by reports.
@@ -347,6 +363,35 @@ mod tests {
         assert_eq!(exact(0.005, "USD"), ("0.01".into(), Some(1)));
         assert_eq!(exact(-0.005, "USD"), ("-0.01".into(), Some(-1)));
         assert_eq!(exact(2.675, "USD"), ("2.68".into(), Some(268)));
+    }
+
+    #[test]
+    fn a_double_halfway_between_two_shortest_texts_takes_the_even_one() {
+        // 927031709157185.25 reads back from both ...185.2 and ...185.3; Rust's own formatting
+        // writes ...185.3, Ryu and Python write ...185.2.
+        let tie = 927_031_709_157_185.25_f64;
+        assert_eq!(
+            shortest_decimal(tie).unwrap().to_string(),
+            "927031709157185.2"
+        );
+        assert_eq!(exact(tie, "USD").0, "927031709157185.20");
+        assert_eq!(
+            exact(-1_380_301_467_726_983.25, "USD").0,
+            "-1380301467726983.20"
+        );
+    }
+
+    #[test]
+    fn scientific_texts_are_written_out_in_full() {
+        assert_eq!(positional("1.5", "-7").unwrap(), "0.00000015");
+        assert_eq!(positional("-1", "16").unwrap(), "-10000000000000000");
+        assert_eq!(positional("1.2345", "2").unwrap(), "123.45");
+        assert_eq!(shortest_decimal(1e-7).unwrap().to_string(), "0.0000001");
+        assert_eq!(
+            shortest_decimal(1.5e16).unwrap().to_string(),
+            "15000000000000000"
+        );
+        assert!(shortest_decimal(-1e-300).unwrap().is_zero());
     }
 
     #[test]

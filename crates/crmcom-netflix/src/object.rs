@@ -35,6 +35,18 @@ pub struct FieldInfo {
     pub pattern: Option<&'static str>,
 }
 
+/// What became of one field of a decoded object ([`ResponseObject::field_state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldState {
+    /// The field came with a value.
+    Value,
+    /// The field came as `null`, or is absent though it was asked for (a nullable field, or one
+    /// that a release after R12.0.0 introduced).
+    Null,
+    /// A `fields_set` left the field out, and the server did not send it.
+    NotRequested,
+}
+
 /// A decoded response object whose field presence can be checked after decoding.
 pub trait ResponseObject {
     /// The object's documented fields, in documented order.
@@ -42,6 +54,9 @@ pub trait ResponseObject {
     fn field_names() -> Vec<&'static str>;
     #[doc(hidden)]
     fn fields() -> &'static [FieldInfo];
+    /// What became of the field with wire name `field` (an alias works too), given the
+    /// `fields_set` the object was decoded with; `None` for a name that is not one of its fields.
+    fn field_state(&self, field: &str, fields_set: Option<&[String]>) -> Option<FieldState>;
 }
 
 /// A path into a response body, built on the stack while checking and rendered only for an error.
@@ -240,11 +255,70 @@ fn nullable(schema: Value) -> Value {
     }
 }
 
-/// Declares a response object: a struct of `Option` fields plus unknown fields kept in `extra`,
-/// with its decoder, encoder, presence check and schema. A key given twice is malformed. A field
-/// may end with a rule of `crate::json` that its value must pass after decoding
-/// (`, identifier`: no control character).
+/// Declares a response object: a struct whose documented non-nullable fields are plain values and
+/// whose other fields are `Option`s, plus unknown fields kept in `extra`, with its decoder,
+/// encoder, presence check and schema. A key given twice is malformed. A field may end with a
+/// rule of `crate::json` that its value must pass after decoding (`, identifier`: no control
+/// character).
+///
+/// `projected Name;` also declares the form a `fields_set` leaves: the same fields, every one an
+/// `Option` (absent unless named and sent), with conversions between the two forms.
 macro_rules! response_object {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)? $(, $rule:ident)?;
+            )*
+        }
+        projected $pname:ident;
+        $(finish = $finish:path, $pfinish:path;)?
+    ) => {
+        $crate::object::response_object!(@object full [$(#[doc = $doc])*] $name {
+            $( $(#[doc = $fdoc])* $field : $ty = $wire $(| $alias)?, $presence $(since $since)? $(, $rule)?; )*
+        } [$($finish)?]);
+        $crate::object::response_object!(@object projected [
+            #[doc = concat!("A [`", stringify!($name), "`] as a `fields_set` projected it: every field \
+                is an `Option`, present when the `fields_set` named it (or the server sent it anyway). \
+                A named nullable field that came as `null` is `None` too.")]
+        ] $pname {
+            $( $(#[doc = $fdoc])* $field : $ty = $wire $(| $alias)?, $presence $(since $since)? $(, $rule)?; )*
+        } [$($pfinish)?]);
+
+        impl Default for $pname {
+            fn default() -> $pname {
+                $pname {
+                    $( $field: None, )*
+                    extra: serde_json::Map::new(),
+                    explicit_nulls: 0,
+                }
+            }
+        }
+
+        impl From<$name> for $pname {
+            fn from(full: $name) -> $pname {
+                $pname {
+                    $( $field: $crate::object::response_object!(@wrap full $presence full.$field), )*
+                    extra: full.extra,
+                    explicit_nulls: full.explicit_nulls,
+                }
+            }
+        }
+
+        impl TryFrom<$pname> for $name {
+            type Error = $crate::error::Error;
+            /// The full form, if every documented non-nullable field is there; otherwise the
+            /// first missing field as a malformed response.
+            fn try_from(projected: $pname) -> Result<$name, $crate::error::Error> {
+                Ok($name {
+                    $( $field: $crate::object::response_object!(@unwrap $presence projected.$field, $wire), )*
+                    extra: projected.extra,
+                    explicit_nulls: projected.explicit_nulls,
+                })
+            }
+        }
+    };
     (
         $(#[doc = $doc:literal])*
         pub struct $name:ident {
@@ -255,12 +329,24 @@ macro_rules! response_object {
         }
         $(finish = $finish:path;)?
     ) => {
+        $crate::object::response_object!(@object full [$(#[doc = $doc])*] $name {
+            $( $(#[doc = $fdoc])* $field : $ty = $wire $(| $alias)?, $presence $(since $since)? $(, $rule)?; )*
+        } [$($finish)?]);
+    };
+    (
+        @object $mode:ident [$(#[doc = $doc:expr])*] $name:ident {
+            $(
+                $(#[doc = $fdoc:literal])*
+                $field:ident : $ty:ty = $wire:literal $(| $alias:literal)?, $presence:ident $(since $since:ident)? $(, $rule:ident)?;
+            )*
+        } [$($finish:path)?]
+    ) => {
         $(#[doc = $doc])*
-        #[derive(Clone, PartialEq, Default)]
+        #[derive(Clone, PartialEq)]
         pub struct $name {
             $(
                 $(#[doc = $fdoc])*
-                pub $field: Option<$ty>,
+                pub $field: $crate::object::response_object!(@ty $mode $presence $ty),
             )*
             /// Fields the server sent that this SDK does not know, kept in order and written back.
             pub extra: serde_json::Map<String, serde_json::Value>,
@@ -315,7 +401,9 @@ macro_rules! response_object {
                             f.write_str(concat!("a ", stringify!($name), " object"))
                         }
                         fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
-                            let mut out = $name::default();
+                            $( let mut $field: Option<$ty> = None; )*
+                            let mut extra = serde_json::Map::new();
+                            let mut explicit_nulls = 0u64;
                             // A key given twice is an error at its second occurrence, never an
                             // override (a second `amount` or `charge_status` would be billed).
                             let mut seen = 0u64;
@@ -327,18 +415,23 @@ macro_rules! response_object {
                                             return $crate::json::repeated(&mut map, $wire);
                                         }
                                         seen |= bit;
-                                        $crate::object::response_object!(@read $presence, map, out, $field, $ty);
+                                        $crate::object::response_object!(@read $presence, map, explicit_nulls, bit, $field, $ty);
                                     })*
                                     Key::__other(name) => {
-                                        if out.extra.contains_key(&name) {
+                                        if extra.contains_key(&name) {
                                             return $crate::json::repeated(&mut map, &name);
                                         }
                                         let value = map.next_value_seed($crate::json::StrictValue)?;
-                                        out.extra.insert(name, value);
+                                        extra.insert(name, value);
                                     }
                                 }
                             }
-                            $( $finish(&mut out).map_err(serde::de::Error::custom)?; )?
+                            let mut out = $name {
+                                $( $field: $crate::object::response_object!(@take $mode $presence $field, $wire, A::Error), )*
+                                extra,
+                                explicit_nulls,
+                            };
+                            $( $finish(&mut out); )?
                             Ok(out)
                         }
                     }
@@ -351,7 +444,7 @@ macro_rules! response_object {
                     use serde::ser::SerializeMap;
                     let mut map = s.serialize_map(None)?;
                     $(
-                        match &self.$field {
+                        match $crate::object::response_object!(@get $mode $presence self.$field) {
                             Some(v) => map.serialize_entry($wire, v)?,
                             None if self.explicit_nulls & (1 << Index::$field as u32) != 0 => {
                                 map.serialize_entry($wire, &())?
@@ -369,7 +462,11 @@ macro_rules! response_object {
             impl std::fmt::Debug for $name {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     let mut d = f.debug_struct(stringify!($name));
-                    $( if let Some(v) = &self.$field { d.field(stringify!($field), v); } )*
+                    $(
+                        if let Some(v) = $crate::object::response_object!(@get $mode $presence self.$field) {
+                            d.field(stringify!($field), v);
+                        }
+                    )*
                     if !self.extra.is_empty() {
                         d.field("extra", &self.extra);
                     }
@@ -384,13 +481,28 @@ macro_rules! response_object {
                 fn fields() -> &'static [FieldInfo] {
                     FIELDS
                 }
+                fn field_state(&self, field: &str, fields_set: Option<&[String]>) -> Option<$crate::object::FieldState> {
+                    let i = FIELDS.iter().position(|f| f.name == field || f.aliases.contains(&field))?;
+                    let bit = 1u64 << i;
+                    Some(if self.present_mask() & !self.explicit_nulls & bit != 0 {
+                        $crate::object::FieldState::Value
+                    } else if fields_set.is_some_and(|names| $crate::object::named_mask(FIELDS, names) & bit == 0) {
+                        $crate::object::FieldState::NotRequested
+                    } else {
+                        $crate::object::FieldState::Null
+                    })
+                }
             }
 
             impl $name {
                 /// Bit mask of the fields that came (with a value or an explicit `null`).
                 pub(crate) fn present_mask(&self) -> u64 {
                     let mut mask = self.explicit_nulls;
-                    $( if self.$field.is_some() { mask |= 1 << Index::$field as u32; } )*
+                    $(
+                        if $crate::object::response_object!(@get $mode $presence self.$field).is_some() {
+                            mask |= 1 << Index::$field as u32;
+                        }
+                    )*
                     mask
                 }
 
@@ -400,7 +512,7 @@ macro_rules! response_object {
                         return Err($crate::object::missing_error(path, field));
                     }
                     $(
-                        if let Some(v) = &self.$field {
+                        if let Some(v) = $crate::object::response_object!(@get $mode $presence self.$field) {
                             let at = $crate::object::Path::Key(path, $wire);
                             $( $crate::json::$rule(v, &at)?; )?
                             $crate::object::CheckPresence::check_presence(v, &at)?;
@@ -430,35 +542,62 @@ macro_rules! response_object {
                 }
             }
 
-            impl schemars::JsonSchema for $name {
-                fn schema_name() -> std::borrow::Cow<'static, str> {
-                    stringify!($name).into()
-                }
-                fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                    let properties: Vec<schemars::Schema> =
-                        vec![$( generator.subschema_for::<$ty>() ),*];
-                    $crate::object::object_schema(
-                        concat!($($doc, "\n"),*),
-                        FIELDS,
-                        |i| properties[i].clone(),
-                    )
-                }
-            }
+            $crate::object::response_object!(@schema $mode $name [$($doc)*] [$($ty),*]);
         };
+    };
+    (@schema $mode:ident $name:ident [$($doc:expr)*] [$($ty:ty),*]) => {
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                let properties: Vec<schemars::Schema> =
+                    vec![$( generator.subschema_for::<$ty>() ),*];
+                $crate::object::object_schema(
+                    concat!($($doc, "\n"),*),
+                    FIELDS,
+                    |i| properties[i].clone(),
+                )
+            }
+        }
     };
     (@pattern) => { None };
     (@pattern identifier) => { Some($crate::schema::TEXT_PATTERN) };
     (@since) => { None };
     (@since $since:ident) => { Some($crate::release::Release::$since) };
-    (@read Nullable, $map:ident, $out:ident, $field:ident, $ty:ty) => {{
+    // The type of a field: plain when required in the full form, an `Option` otherwise.
+    (@ty full Required $ty:ty) => { $ty };
+    (@ty $mode:ident $presence:ident $ty:ty) => { Option<$ty> };
+    // A field as an `Option<&T>`.
+    (@get full Required $value:expr) => { Some(&$value) };
+    (@get $mode:ident $presence:ident $value:expr) => { $value.as_ref() };
+    // A decoded field into the struct: a required field of the full form must have come.
+    (@take full Required $local:ident, $wire:literal, $error:ty) => {
+        match $local {
+            Some(v) => v,
+            None => return Err(<$error as serde::de::Error>::missing_field($wire)),
+        }
+    };
+    (@take $mode:ident $presence:ident $local:ident, $wire:literal, $error:ty) => { $local };
+    // Full form to projected form and back.
+    (@wrap full Required $value:expr) => { Some($value) };
+    (@wrap full $presence:ident $value:expr) => { $value };
+    (@unwrap Required $value:expr, $wire:literal) => {
+        match $value {
+            Some(v) => v,
+            None => return Err($crate::object::missing_error(&$crate::object::Path::Root(""), $wire)),
+        }
+    };
+    (@unwrap $presence:ident $value:expr, $wire:literal) => { $value };
+    (@read Nullable, $map:ident, $nulls:ident, $bit:ident, $local:ident, $ty:ty) => {{
         let value: Option<$ty> = $map.next_value()?;
         if value.is_none() {
-            $out.explicit_nulls |= 1 << Index::$field as u32;
+            $nulls |= $bit;
         }
-        $out.$field = value;
+        $local = value;
     }};
-    (@read $other:ident, $map:ident, $out:ident, $field:ident, $ty:ty) => {{
-        $out.$field = Some($map.next_value::<$ty>()?);
+    (@read $other:ident, $map:ident, $nulls:ident, $bit:ident, $local:ident, $ty:ty) => {{
+        $local = Some($map.next_value::<$ty>()?);
     }};
 }
 pub(crate) use response_object;

@@ -322,9 +322,7 @@ impl Tracked {
             billing_system_customer_identifier: self
                 .charge
                 .billing_system_customer_identifier
-                .as_deref()
-                .unwrap_or_default()
-                .to_owned(),
+                .to_string(),
             reference_number: self.reference_number.clone(),
         }
     }
@@ -587,7 +585,7 @@ impl ChargeSync {
         // charges by number, and a charge filed under another would never be settled.
         let mut misfiled = Violations::default();
         for (number, t) in &state.charges {
-            if t.charge.number.as_deref() != Some(number.as_str()) {
+            if t.charge.number() != number.as_str() {
                 misfiled.push(
                     &format!("charges.{number}"),
                     ViolationCode::InvalidFormat,
@@ -785,7 +783,7 @@ impl ChargeSync {
             InFlight::List { .. } => {
                 let (page, merged) = decode_counted::<ChargesPage>(body, None)?;
                 self.state.in_flight = None;
-                let charges = page.charges_set.unwrap_or_default();
+                let charges = page.charges_set;
                 // The cursor and the end of the list count what the server sent, identical
                 // repeats included.
                 let sent = (charges.len() + merged) as u64;
@@ -856,23 +854,18 @@ impl ChargeSync {
     ) {
         let s = &mut self.state;
         s.counters.acknowledge_requests += 1;
-        let failed: HashMap<&str, &crate::methods::FailedCharge> = failed
-            .iter()
-            .filter_map(|f| Some((f.number.as_deref()?, f)))
-            .collect();
+        let failed: HashMap<&str, &crate::methods::FailedCharge> =
+            failed.iter().map(|f| (f.number.as_str(), f)).collect();
         for item in items {
-            let refusal = failed.get(item.number.as_str()).filter(|f| {
-                !s.options
-                    .already_acknowledged_codes
-                    .iter()
-                    .any(|c| Some(c.as_str()) == f.error_code.as_deref())
-            });
+            let refusal = failed
+                .get(item.number.as_str())
+                .filter(|f| !s.options.already_acknowledged_codes.contains(&f.error_code));
             match refusal {
                 Some(f) => {
                     if let Some(t) = s.charges.get_mut(&item.number) {
                         t.attempts += 1;
                         t.last_error = Some(AckError {
-                            code: f.error_code.clone().unwrap_or_default(),
+                            code: f.error_code.clone(),
                             description: f.error_description.clone(),
                         });
                     }
@@ -1002,13 +995,11 @@ impl ChargeSync {
         }
         s.counters.confirmed += 1;
         if t.charge.billable() {
-            if let (Some(amount), Some(currency)) = (&t.charge.amount, &t.charge.currency) {
-                s.counters.billable_confirmed += 1;
-                *s.counters
-                    .billable_total
-                    .entry(currency.code().to_owned())
-                    .or_insert(Decimal::ZERO) += amount.exact();
-            }
+            s.counters.billable_confirmed += 1;
+            *s.counters
+                .billable_total
+                .entry(t.charge.currency.code().to_owned())
+                .or_insert(Decimal::ZERO) += t.charge.amount.exact();
         }
         if s.options.mode == SyncMode::ReadOnly {
             s.charges.remove(number);

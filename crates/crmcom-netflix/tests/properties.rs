@@ -175,12 +175,24 @@ proptest! {
             page
         };
         let body = json!({"status": {"code": "OK", "description": "", "message": ""}, "data": data});
-        let first = decode::<ListCharges>(body.to_string().as_bytes(), fields_set).unwrap();
-        let encoded = json!({"status": {"code": "OK"}, "data": first});
-        let second = decode::<ListCharges>(encoded.to_string().as_bytes(), fields_set).unwrap();
-        prop_assert_eq!(&first, &second);
-        let again = json!({"status": {"code": "OK"}, "data": second});
-        prop_assert_eq!(encoded, again);
+        fn round_trip<T: serde::Serialize + PartialEq + std::fmt::Debug>(
+            body: &Value,
+            decode: impl Fn(&[u8]) -> T,
+        ) -> Result<(), TestCaseError> {
+            let first = decode(body.to_string().as_bytes());
+            let encoded = json!({"status": {"code": "OK"}, "data": first});
+            let second = decode(encoded.to_string().as_bytes());
+            prop_assert_eq!(&first, &second);
+            let again = json!({"status": {"code": "OK"}, "data": second});
+            prop_assert_eq!(encoded, again);
+            Ok(())
+        }
+        match fields_set {
+            Some(fields) => round_trip(&body, |b| {
+                crmcom_netflix::decode_projected::<ListCharges>(b, fields).unwrap()
+            })?,
+            None => round_trip(&body, |b| decode::<ListCharges>(b, None).unwrap())?,
+        }
     }
 
     #[test]
@@ -292,12 +304,12 @@ proptest! {
             if !action.confirms() {
                 prop_assert!(c.is_pending() || !c.is_final() || !c.billable());
             }
-            let approved = c.charge_status == Some(crmcom_netflix::ChargeStatus::Approved);
+            let approved = c.charge_status == crmcom_netflix::ChargeStatus::Approved;
             if approved && !c.billable() {
                 // Approved but unpriceable (an unknown currency): acknowledging it would lose it.
                 prop_assert_eq!(action, crmcom_netflix::BillingAction::Leave);
             }
-            if c.is_pending() || !c.charge_status.as_ref().is_some_and(|s| s.is_known()) {
+            if c.is_pending() || !c.charge_status.is_known() {
                 prop_assert_eq!(action, crmcom_netflix::BillingAction::Leave);
             }
         }

@@ -730,6 +730,30 @@ static void test_charges_decode_errors_and_fields_set(void) {
   CHECK(crmnf_charge_billing_system_customer_identifier(c, NULL) == NULL);
   CHECK(!crmnf_charge_received_on(c, NULL));
   CHECK(!crmnf_charge_billable(c));
+  /* The field state tells a field the fields_set left out from one that came as null. */
+  CHECK(crmnf_charge_field(c, "number") == CRMNF_FIELD_VALUE);
+  CHECK(crmnf_charge_field(c, "amount") == CRMNF_FIELD_VALUE);
+  CHECK(crmnf_charge_field(c, "received_on") == CRMNF_FIELD_NOT_REQUESTED);
+  CHECK(crmnf_charge_field(c, "charge_status") == CRMNF_FIELD_NOT_REQUESTED);
+  CHECK(crmnf_charge_field(c, "no_such_field") == CRMNF_FIELD_UNKNOWN);
+  CHECK(crmnf_charge_field(c, "\xff") == CRMNF_FIELD_UNKNOWN);
+  CHECK(crmnf_charge_field(c, NULL) == CRMNF_FIELD_UNKNOWN);
+  CHECK(crmnf_charge_field(NULL, "number") == CRMNF_FIELD_UNKNOWN);
+  crmnf_charges_free(charges);
+
+  /* Without a fields_set, a null is CRMNF_FIELD_NULL and every documented field a value. */
+  const char *full =
+      "{\"data\":{\"charges_set\":[{\"number\":\"I1\",\"billing_system_customer_identifier\":"
+      "\"pci1\",\"amount\":2.5,\"currency\":\"USD\",\"charge_status\":\"APPROVED\","
+      "\"paid_through_date\":\"2017-02-19T02:00:00\",\"received_on\":\"2017-02-21T10:07:23\","
+      "\"set_as_declined_on\":null}]},\"status\":{\"code\":\"OK\"}}";
+  charges = SENTINEL;
+  CHECK(crmnf_charges_decode((const uint8_t *)full, strlen(full), NULL, &charges, &err) ==
+        CRMNF_OK);
+  c = crmnf_charges_get(charges, 0);
+  CHECK(crmnf_charge_field(c, "received_on") == CRMNF_FIELD_VALUE);
+  CHECK(crmnf_charge_field(c, "set_as_declined_on") == CRMNF_FIELD_NULL);
+  CHECK(crmnf_charge_field(c, "local_currency_amount") == CRMNF_FIELD_NULL);
   crmnf_charges_free(charges);
 
   const char *bad_amount =

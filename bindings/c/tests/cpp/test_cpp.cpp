@@ -232,6 +232,13 @@ static void test_charges_and_batches() {
   CHECK(charges[1].billing_system_customer_identifier() ==
         std::optional<std::string_view>("pci-I00000001"));
   CHECK(charges[1].currency() == std::optional<std::string_view>("USD"));
+  CHECK(charges[1].field("amount") == CRMNF_FIELD_VALUE);
+  CHECK(charges[1].field("local_currency") == CRMNF_FIELD_NULL);
+  crmnf::Charges projected = crmnf::Charges::decode(page(list), std::string("number,amount"));
+  CHECK(projected[1].field("number") == CRMNF_FIELD_VALUE);
+  CHECK(projected[1].field("received_on") == CRMNF_FIELD_VALUE);  // sent though not named
+  CHECK(projected[1].field("local_currency") == CRMNF_FIELD_NOT_REQUESTED);
+  CHECK(projected[1].field("nonsense") == CRMNF_FIELD_UNKNOWN);
   auto received = charges[1].received_on();
   CHECK(received && received->year == 2017 && received->second == 23);
   CHECK(charges[1].paid_through_date() && !charges[1].set_as_approved_on() &&

@@ -12,6 +12,7 @@ __all__ = [
     "ValidationError",
     "ApiError",
     "MalformedResponse",
+    "FieldNotRequested",
     "TransportError",
     "JournalError",
     "JournalLocked",
@@ -90,6 +91,30 @@ class MalformedResponse(Error, ValueError):
 
     def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (str(self), self.path, self.message))
+
+
+class FieldNotRequested(Error, AttributeError):
+    """A field was read that the `fields_set` of the decode left out (and the server did not
+    send): `field` names it, `fields_set` is what was asked for. Being an `AttributeError`,
+    `hasattr(charge, "amount")` is false for such a field and `getattr(charge, "amount", None)`
+    gives the default.
+
+    >>> page = crmcom_netflix.decode("netflix/charges/list", body, fields_set=["number"])
+    >>> page.charges_set[0].amount
+    Traceback (most recent call last):
+    crmcom_netflix.FieldNotRequested: `amount` was not requested: ...
+    """
+
+    field: str
+    fields_set: Tuple[str, ...]
+
+    def __init__(self, text: str, field: str, fields_set: Tuple[str, ...]) -> None:
+        super().__init__(text)
+        self.field = field
+        self.fields_set = tuple(fields_set)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (str(self), self.field, self.fields_set))
 
 
 class TransportError(Error):

@@ -26,11 +26,22 @@ def decoding() -> None:
     assert_type(page, nf.ChargesPage)
     charge = page.charges_set[0]
     assert_type(charge, nf.Charge)
-    assert_type(charge.amount, Optional[Decimal])
+    # Decoded without a fields_set: the documented fields are plain values, no casts needed.
+    number: str = charge.number
+    amount: Decimal = charge.amount
+    received_on: datetime = charge.received_on
+    assert number == "I1" and amount == Decimal("5.99") and received_on.year == 2017
+    assert_type(charge.amount, Decimal)
+    assert_type(charge.currency, str)
     assert_type(charge.amount_minor, Optional[int])
-    assert_type(charge.amount_raw, Optional[float])
-    assert_type(charge.received_on, Optional[datetime])
-    assert_type(charge.charge_status, Optional[nf.ChargeStatus])
+    assert_type(charge.amount_raw, float)
+    assert_type(charge.received_on, datetime)
+    assert_type(charge.paid_through_date, datetime)
+    assert_type(charge.charge_status, nf.ChargeStatus)
+    # Nullable fields stay optional.
+    assert_type(charge.set_as_approved_on, Optional[datetime])
+    assert_type(charge.local_currency_amount, Optional[Decimal])
+    assert_type(charge.fields_set, Optional[List[str]])
     assert_type(charge.billable, bool)
     assert_type(charge.to_dict(), Dict[str, Any])
     assert_type(nf.Charge.from_json(charge.to_json()), nf.Charge)
@@ -39,7 +50,34 @@ def decoding() -> None:
     failed = nf.decode("netflix/charges/acknowledge", b"{}")
     assert_type(failed, nf.FailedCharges)
     login = nf.decode("authentication/token", b"{}")
-    assert_type(login.token, Optional[nf.Token])
+    assert_type(login.token, nf.Token)
+    assert_type(promotions[0].code, str)
+    assert_type(promotions[0].expires_on, Optional[datetime])
+
+
+PROJECTED = (
+    b'{"status":{"code":"OK","description":"","message":""},"data":{"charges_set":['
+    b'{"number":"I1","amount":5.989999771118164,"currency":"USD"}]}}'
+)
+
+
+def projected() -> None:
+    page = nf.decode("netflix/charges/list", PROJECTED, fields_set=["number", "amount", "currency"])
+    charge = page.charges_set[0]
+    # Typed as the plain value; a field the fields_set left out raises FieldNotRequested.
+    number: str = charge.number
+    amount: Decimal = charge.amount
+    assert number == "I1" and amount == Decimal("5.99")
+    try:
+        charge.received_on
+    except nf.FieldNotRequested as e:
+        assert_type(e.field, str)
+        assert_type(e.fields_set, tuple[str, ...])
+        assert e.field == "received_on" and e.fields_set == ("number", "amount", "currency")
+    else:
+        raise AssertionError("received_on was not requested")
+    assert not hasattr(charge, "paid_through_date")
+    assert getattr(charge, "charge_status", None) is None
 
 
 def requests() -> None:
@@ -107,5 +145,6 @@ def wrong_set_items(c: nf.Client) -> None:
 
 
 if __name__ == "__main__":
+    projected()
     requests()
     client()

@@ -182,8 +182,8 @@ impl crmcom_netflix_client::Billing for Ledger {
             }
             match c.action {
                 crmcom_netflix::BillingAction::Bill => {
-                    let amount = c.charge.amount.unwrap().to_string();
-                    let currency = c.charge.currency.as_ref().unwrap().code().to_owned();
+                    let amount = c.charge.amount.to_string();
+                    let currency = c.charge.currency.code().to_owned();
                     self.billed
                         .entry(c.idempotency_key().to_owned())
                         .or_insert((amount, currency));
@@ -235,6 +235,8 @@ pub struct LoopbackServer {
     pub sim: Arc<Mutex<Sim>>,
     faults: Arc<Mutex<VecDeque<(String, HttpFault)>>>,
     pub requests: Arc<AtomicU64>,
+    /// Request lines seen ("POST /crmapi/rest/v2/authentication/token").
+    pub seen: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     addr: std::net::SocketAddr,
 }
@@ -248,13 +250,15 @@ impl LoopbackServer {
             sim: Arc::new(Mutex::new(sim)),
             faults: Arc::default(),
             requests: Arc::default(),
+            seen: Arc::default(),
             stop: Arc::default(),
             addr,
         };
-        let (sim, faults, requests, stop) = (
+        let (sim, faults, requests, seen, stop) = (
             server.sim.clone(),
             server.faults.clone(),
             server.requests.clone(),
+            server.seen.clone(),
             server.stop.clone(),
         );
         std::thread::spawn(move || {
@@ -263,8 +267,9 @@ impl LoopbackServer {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (sim, faults, requests) = (sim.clone(), faults.clone(), requests.clone());
-                std::thread::spawn(move || serve(stream, &sim, &faults, &requests));
+                let (sim, faults, requests, seen) =
+                    (sim.clone(), faults.clone(), requests.clone(), seen.clone());
+                std::thread::spawn(move || serve(stream, &sim, &faults, &requests, &seen));
             }
         });
         server
@@ -294,6 +299,7 @@ fn serve(
     sim: &Mutex<Sim>,
     faults: &Mutex<VecDeque<(String, HttpFault)>>,
     requests: &AtomicU64,
+    seen: &Mutex<Vec<String>>,
 ) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -308,6 +314,7 @@ fn serve(
         let verb = parts.next().unwrap_or_default().to_owned();
         let target = parts.next().unwrap_or_default().to_owned();
         let mut length = 0usize;
+        let mut headers: Vec<(String, String)> = Vec::new();
         loop {
             let mut header = String::new();
             if reader.read_line(&mut header).unwrap_or(0) == 0 {
@@ -321,6 +328,7 @@ fn serve(
                 if k.eq_ignore_ascii_case("content-length") {
                     length = v.trim().parse().unwrap_or(0);
                 }
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
             }
         }
         let mut body = vec![0; length];
@@ -328,6 +336,7 @@ fn serve(
             return;
         }
         requests.fetch_add(1, Ordering::SeqCst);
+        seen.lock().unwrap().push(format!("{verb} {target}"));
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let path = path.trim_start_matches("/crmapi/rest/v2/").to_owned();
         let query: Vec<(String, String)> = query
@@ -350,7 +359,7 @@ fn serve(
             let body = (verb == "POST").then_some(&body[..]);
             sim.lock()
                 .unwrap()
-                .handle_http(&verb, &path, &query, body, now)
+                .handle_http_with_headers(&verb, &path, &headers, &query, body, now)
         };
         let (status, retry_after, answer, truncate) = match fault {
             Some(HttpFault::Reset) => {

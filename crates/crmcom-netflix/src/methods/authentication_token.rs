@@ -30,6 +30,7 @@ pub struct LoginRequest {
 impl ApiRequest for LoginRequest {
     const METHOD: Method = Method::AuthenticationToken;
     type Response = LoginResult;
+    type Projected = LoginResult;
 }
 
 crate::object::response_object! {
@@ -52,7 +53,7 @@ impl ResponseData for LoginResult {
         let data = crate::object::Path::Root("data");
         self.check_fields(&data, None)?;
         // An empty token would fail every later call as a missing one.
-        if self.token.as_ref().is_some_and(|t| t.expose().is_empty()) {
+        if self.token.expose().is_empty() {
             return Err(Error::malformed(
                 crate::object::Path::Key(&data, "token").render(),
                 "the token is empty",

@@ -16,4 +16,5 @@ pub struct ReleaseToken {}
 impl ApiRequest for ReleaseToken {
     const METHOD: Method = Method::AuthenticationTokenRelease;
     type Response = Empty;
+    type Projected = Empty;
 }

@@ -54,6 +54,7 @@ impl ApiRequest for WebApiKeyLogin {
     const METHOD: Method = Method::AuthenticationWebApiKeyToken;
     /// The same data as `authentication/token`: `{"token": ...}`.
     type Response = LoginResult;
+    type Projected = LoginResult;
 }
 
 /// The `Authorization` header value that carries a Web API key: `Basic base64(key + ":")`.

@@ -37,11 +37,10 @@ crate::object::response_object! {
     finish = always_a_set;
 }
 
-fn always_a_set(data: &mut FailedCharges) -> Result<(), std::convert::Infallible> {
+fn always_a_set(data: &mut FailedCharges) {
     if data.failed_charges_set.is_none() {
         data.failed_charges_set = Some(Vec::new());
     }
-    Ok(())
 }
 
 impl FailedCharges {

@@ -9,14 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::decode::ResponseData;
-
-/// FNV-1a of a charge number: cheap for short keys; the server gains nothing by making the
-/// numbers of its own page collide.
-fn key_hash(number: &str) -> u64 {
-    number.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 use crate::method::{ApiRequest, Method};
 use crate::methods::objects::FieldsSet;
 use crate::money::{Currency, Money};
@@ -71,6 +63,7 @@ impl ListCharges {
 impl ApiRequest for ListCharges {
     const METHOD: Method = Method::ChargesList;
     type Response = ChargesPage;
+    type Projected = ProjectedChargesPage;
     fn fields_set(&self) -> Option<&[String]> {
         self.fields_set.as_ref().map(FieldsSet::names)
     }
@@ -93,7 +86,8 @@ crate::object::wire_enum! {
 }
 
 crate::object::response_object! {
-    /// A Netflix charge.
+    /// A Netflix charge, decoded without a `fields_set`: every documented non-nullable field is
+    /// there ([`ProjectedCharge`] is the form a `fields_set` leaves).
     pub struct Charge {
         /// CRM.COM charge number: the key for acknowledging, accepting and declining.
         number: compact_str::CompactString = "number", Required, identifier;
@@ -122,23 +116,57 @@ crate::object::response_object! {
         /// When the charge was rejected.
         set_as_rejected_request_on: Date = "set_as_rejected_request_on", Nullable;
     }
-    finish = price_amounts;
+    projected ProjectedCharge;
+    finish = price_amounts, price_projected_amounts;
 }
 
-fn price_amounts(charge: &mut Charge) -> Result<(), std::convert::Infallible> {
+// Decoding reads an amount before it may have seen the currency: pricing is a second step.
+fn price_amounts(charge: &mut Charge) {
+    charge.amount = charge.amount.priced_in(Some(&charge.currency));
+    if let Some(m) = charge.local_currency_amount {
+        charge.local_currency_amount = Some(m.priced_in(charge.local_currency.as_ref()));
+    }
+}
+
+fn price_projected_amounts(charge: &mut ProjectedCharge) {
     if let Some(m) = charge.amount {
         charge.amount = Some(m.priced_in(charge.currency.as_ref()));
     }
     if let Some(m) = charge.local_currency_amount {
         charge.local_currency_amount = Some(m.priced_in(charge.local_currency.as_ref()));
     }
-    Ok(())
+}
+
+/// The billing rules, on what a charge of either form holds.
+fn billing_action_of(
+    has_number: bool,
+    status: Option<&ChargeStatus>,
+    amount: Option<&Money>,
+) -> BillingAction {
+    let approved = status == Some(&ChargeStatus::Approved);
+    if approved && has_number && amount.is_some_and(|m| m.is_priced() && !m.is_negative()) {
+        BillingAction::Bill
+    } else if status.is_some_and(is_final_status) && !approved {
+        BillingAction::Record
+    } else {
+        BillingAction::Leave
+    }
+}
+
+fn is_final_status(status: &ChargeStatus) -> bool {
+    matches!(
+        status,
+        ChargeStatus::Approved
+            | ChargeStatus::Declined
+            | ChargeStatus::BadRequest
+            | ChargeStatus::Rejected
+    )
 }
 
 impl Charge {
-    /// The charge number, or `""` when a `fields_set` left it out.
+    /// The charge number.
     pub fn number(&self) -> &str {
-        self.number.as_deref().unwrap_or("")
+        &self.number
     }
 
     /// Whether the customer should be billed: `APPROVED`, with an amount priced in a known
@@ -147,40 +175,29 @@ impl Charge {
     /// at) are never billable. An amount that rounds to zero is billable as a zero amount.
     ///
     /// ```
-    /// use crmcom_netflix::{Charge, ChargeStatus, Currency, Money};
-    /// let mut charge = Charge::default();
-    /// charge.number = Some("I1".into());
-    /// charge.charge_status = Some(ChargeStatus::Approved);
-    /// charge.amount = Money::new(-5.99, Some(&Currency::new("USD")));
+    /// use crmcom_netflix::{Charge, Currency, Money};
+    /// let mut charge: Charge = serde_json::from_str(r#"{"number":"I1",
+    ///     "billing_system_customer_identifier":"pci1","amount":5.99,"currency":"USD",
+    ///     "paid_through_date":"2017-02-19T02:00:00","charge_status":"APPROVED",
+    ///     "received_on":"2017-02-21T10:07:23"}"#).unwrap();
+    /// assert!(charge.billable());
+    /// charge.amount = Money::new(-5.99, Some(&Currency::new("USD"))).unwrap();
     /// assert!(!charge.billable());
-    /// charge.amount = Money::new(0.001, Some(&Currency::new("USD")));
+    /// charge.amount = Money::new(0.001, Some(&Currency::new("USD"))).unwrap();
     /// assert!(charge.billable());
     /// ```
     pub fn billable(&self) -> bool {
-        self.charge_status == Some(ChargeStatus::Approved)
-            && self
-                .amount
-                .as_ref()
-                .is_some_and(|m| m.is_priced() && !m.is_negative())
-            && self.number.is_some()
+        self.billing_action() == BillingAction::Bill
     }
 
     /// Whether CRM.COM has processed the charge (approved, declined, bad request or rejected).
     pub fn is_final(&self) -> bool {
-        matches!(
-            self.charge_status,
-            Some(
-                ChargeStatus::Approved
-                    | ChargeStatus::Declined
-                    | ChargeStatus::BadRequest
-                    | ChargeStatus::Rejected
-            )
-        )
+        is_final_status(&self.charge_status)
     }
 
     /// Whether the charge still waits for processing (`PENDING`).
     pub fn is_pending(&self) -> bool {
-        self.charge_status == Some(ChargeStatus::Pending)
+        self.charge_status == ChargeStatus::Pending
     }
 
     /// What a billing system does with the charge when it is handed over: bill it, record it as
@@ -191,20 +208,49 @@ impl Charge {
     ///
     /// ```
     /// use crmcom_netflix::{BillingAction, Charge, ChargeStatus};
-    /// let mut charge = Charge::default();
-    /// charge.charge_status = Some(ChargeStatus::Declined);
+    /// let mut charge: Charge = serde_json::from_str(r#"{"number":"I1",
+    ///     "billing_system_customer_identifier":"pci1","amount":5.99,"currency":"XYZ",
+    ///     "paid_through_date":"2017-02-19T02:00:00","charge_status":"DECLINED",
+    ///     "received_on":"2017-02-21T10:07:23"}"#).unwrap();
     /// assert_eq!(charge.billing_action(), BillingAction::Record);
-    /// charge.charge_status = Some(ChargeStatus::Approved); // no priced amount
+    /// charge.charge_status = ChargeStatus::Approved; // an amount no known currency prices
     /// assert_eq!(charge.billing_action(), BillingAction::Leave);
     /// ```
     pub fn billing_action(&self) -> BillingAction {
-        if self.billable() {
-            BillingAction::Bill
-        } else if self.is_final() && self.charge_status != Some(ChargeStatus::Approved) {
-            BillingAction::Record
-        } else {
-            BillingAction::Leave
-        }
+        billing_action_of(true, Some(&self.charge_status), Some(&self.amount))
+    }
+}
+
+impl ProjectedCharge {
+    /// The charge number, if the `fields_set` named it.
+    pub fn number(&self) -> Option<&str> {
+        self.number.as_deref()
+    }
+
+    /// Whether the customer should be billed ([`Charge::billable`]); never without the number,
+    /// the status and the amount.
+    pub fn billable(&self) -> bool {
+        self.billing_action() == BillingAction::Bill
+    }
+
+    /// Whether CRM.COM has processed the charge; `false` without its status.
+    pub fn is_final(&self) -> bool {
+        self.charge_status.as_ref().is_some_and(is_final_status)
+    }
+
+    /// Whether the charge still waits for processing; `false` without its status.
+    pub fn is_pending(&self) -> bool {
+        self.charge_status == Some(ChargeStatus::Pending)
+    }
+
+    /// What a billing system does with the charge ([`Charge::billing_action`]); a charge without
+    /// its number, status or amount is left where it is.
+    pub fn billing_action(&self) -> BillingAction {
+        billing_action_of(
+            self.number.is_some(),
+            self.charge_status.as_ref(),
+            self.amount.as_ref(),
+        )
     }
 }
 
@@ -244,81 +290,170 @@ crate::object::response_object! {
     }
 }
 
+crate::object::response_object! {
+    /// The data of `charges/list` decoded with a `fields_set`: each charge holds the fields named.
+    pub struct ProjectedChargesPage {
+        /// The charges, oldest first.
+        charges_set: Vec<ProjectedCharge> = "charges_set", Required;
+    }
+}
+
+impl From<ChargesPage> for ProjectedChargesPage {
+    fn from(page: ChargesPage) -> Self {
+        let mut out = ProjectedChargesPage::from_parts(
+            page.charges_set.into_iter().map(Into::into).collect(),
+        );
+        out.extra = page.extra;
+        out
+    }
+}
+
+impl TryFrom<ProjectedChargesPage> for ChargesPage {
+    type Error = Error;
+    /// The full form, if every charge has every documented non-nullable field.
+    fn try_from(page: ProjectedChargesPage) -> Result<Self, Error> {
+        let charges = page
+            .charges_set
+            .into_iter()
+            .map(Charge::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = ChargesPage::from_parts(charges);
+        out.extra = page.extra;
+        Ok(out)
+    }
+}
+
 impl ChargesPage {
-    /// The charges (empty when none came).
+    fn from_parts(charges_set: Vec<Charge>) -> Self {
+        ChargesPage {
+            charges_set,
+            extra: serde_json::Map::new(),
+            explicit_nulls: 0,
+        }
+    }
+
+    /// The charges.
     pub fn charges(&self) -> &[Charge] {
-        self.charges_set.as_deref().unwrap_or(&[])
+        &self.charges_set
+    }
+}
+
+impl ProjectedChargesPage {
+    fn from_parts(charges_set: Vec<ProjectedCharge>) -> Self {
+        ProjectedChargesPage {
+            charges_set,
+            extra: serde_json::Map::new(),
+            explicit_nulls: 0,
+        }
+    }
+
+    /// The charges.
+    pub fn charges(&self) -> &[ProjectedCharge] {
+        &self.charges_set
+    }
+}
+
+/// A charge of either form as a page sees it: its number, when it has one.
+trait PageCharge: PartialEq + crate::decode::ItemCheck {
+    fn key(&self) -> Option<&str>;
+}
+
+impl PageCharge for Charge {
+    fn key(&self) -> Option<&str> {
+        Some(&self.number)
+    }
+}
+
+impl PageCharge for ProjectedCharge {
+    fn key(&self) -> Option<&str> {
+        self.number.as_deref()
     }
 }
 
 impl ResponseData for ChargesPage {
     type Item = Charge;
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
-        use crate::decode::ItemCheck;
-        if self.charges_set.is_none() {
-            return Err(crate::object::missing_error(
-                &Path::Root("data"),
-                "charges_set",
+        check_page(&self.charges_set, named)
+    }
+    fn settle(&mut self) -> Result<usize, Error> {
+        settle_page(&mut self.charges_set)
+    }
+}
+
+impl ResponseData for ProjectedChargesPage {
+    type Item = ProjectedCharge;
+    fn check(&self, named: Option<u64>) -> Result<(), Error> {
+        check_page(&self.charges_set, named)
+    }
+    fn settle(&mut self) -> Result<usize, Error> {
+        settle_page(&mut self.charges_set)
+    }
+}
+
+fn check_page<C: PageCharge>(charges: &[C], named: Option<u64>) -> Result<(), Error> {
+    let set = Path::Key(&Path::Root("data"), "charges_set");
+    for (i, c) in charges.iter().enumerate() {
+        c.check_item(&Path::Index(&set, i), named)?;
+    }
+    Ok(())
+}
+
+/// FNV-1a of a charge number: cheap for short keys; the server gains nothing by making the
+/// numbers of its own page collide.
+fn key_hash(number: &str) -> u64 {
+    number.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// A charge number that comes again with the same data is the same charge: it is kept once,
+/// where it first came. With other data, which one to bill is unknown: the page is malformed.
+fn settle_page<C: PageCharge>(charges: &mut Vec<C>) -> Result<usize, Error> {
+    // An open-addressing table of charge indices by number, at most half full: each charge is
+    // looked up once, and a repeat finds its first occurrence. Without a number (a `fields_set`
+    // left it out) a charge has no key.
+    let size = (2 * charges.len()).next_power_of_two().max(8);
+    let mut slots: Vec<usize> = vec![usize::MAX; size];
+    let mut again = Vec::new();
+    for (i, c) in charges.iter().enumerate() {
+        let Some(number) = c.key() else {
+            continue;
+        };
+        let mut slot = key_hash(number) as usize & (size - 1);
+        let first = loop {
+            match slots[slot] {
+                usize::MAX => {
+                    slots[slot] = i;
+                    break None;
+                }
+                j if charges[j].key() == Some(number) => break Some(j),
+                _ => slot = (slot + 1) & (size - 1),
+            }
+        };
+        let Some(first) = first else {
+            continue;
+        };
+        if charges[first] != *c {
+            let set = Path::Key(&Path::Root("data"), "charges_set");
+            let at = Path::Key(&Path::Index(&set, i), "number");
+            return Err(Error::malformed(
+                at.render(),
+                format!(
+                    "charge `{number}` comes twice in the page with different data (first at \
+                     data.charges_set[{first}]): which one to bill is unknown"
+                ),
             ));
         }
-        let set = Path::Key(&Path::Root("data"), "charges_set");
-        for (i, c) in self.charges().iter().enumerate() {
-            c.check_item(&Path::Index(&set, i), named)?;
-        }
-        Ok(())
+        again.push(i);
     }
-
-    /// A charge number that comes again with the same data is the same charge: it is kept once,
-    /// where it first came. With other data, which one to bill is unknown: the page is malformed.
-    fn settle(&mut self) -> Result<usize, Error> {
-        let charges = self.charges();
-        // An open-addressing table of charge indices by number, at most half full: each charge
-        // is looked up once, and a repeat finds its first occurrence. Without a number (a
-        // `fields_set` left it out) a charge has no key.
-        let size = (2 * charges.len()).next_power_of_two().max(8);
-        let mut slots: Vec<usize> = vec![usize::MAX; size];
-        let mut again = Vec::new();
-        for (i, c) in charges.iter().enumerate() {
-            let Some(number) = c.number.as_deref() else {
-                continue;
-            };
-            let mut slot = key_hash(number) as usize & (size - 1);
-            let first = loop {
-                match slots[slot] {
-                    usize::MAX => {
-                        slots[slot] = i;
-                        break None;
-                    }
-                    j if charges[j].number() == number => break Some(j),
-                    _ => slot = (slot + 1) & (size - 1),
-                }
-            };
-            let Some(first) = first else {
-                continue;
-            };
-            if charges[first] != *c {
-                let set = Path::Key(&Path::Root("data"), "charges_set");
-                let at = Path::Key(&Path::Index(&set, i), "number");
-                return Err(Error::malformed(
-                    at.render(),
-                    format!(
-                        "charge `{number}` comes twice in the page with different data (first at \
-                         data.charges_set[{first}]): which one to bill is unknown"
-                    ),
-                ));
-            }
-            again.push(i);
-        }
-        if again.is_empty() {
-            return Ok(0);
-        }
-        let mut i = 0;
-        let set = self.charges_set.get_or_insert_with(Vec::new);
-        set.retain(|_| {
-            let keep = again.binary_search(&i).is_err();
-            i += 1;
-            keep
-        });
-        Ok(again.len())
+    if again.is_empty() {
+        return Ok(0);
     }
+    let mut i = 0;
+    charges.retain(|_| {
+        let keep = again.binary_search(&i).is_err();
+        i += 1;
+        keep
+    });
+    Ok(again.len())
 }

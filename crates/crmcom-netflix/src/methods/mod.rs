@@ -24,14 +24,16 @@ pub use charges_acknowledge::{
 pub use charges_decline::{DeclineCharges, DeclinedCharge};
 pub use charges_list::{
     BillingAction, Charge, ChargeStatus, ChargeStatusFilter, ChargesPage, ListCharges,
+    ProjectedCharge, ProjectedChargesPage,
 };
 pub use objects::{
     Address, AddressType, CountryIdentifier, Email, EmailType, Empty, FieldsSet, Phone, PhoneType,
 };
-pub use promotions_list::{ListPromotions, Promotion};
+pub use promotions_list::{ListPromotions, ProjectedPromotion, Promotion};
 pub use subscriptions_create::{Channel, CreateSubscription, SubscriptionCreated};
 pub use subscriptions_show::{
-    LifeCycleState, NetflixState, Price, ShowSubscriptions, Subscription, Subscriptions,
+    LifeCycleState, NetflixState, Price, ProjectedSubscription, ShowSubscriptions, Subscription,
+    Subscriptions,
 };
 pub use subscriptions_suspend::SuspendSubscription;
 pub use subscriptions_unsuspend::UnsuspendSubscription;

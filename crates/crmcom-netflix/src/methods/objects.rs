@@ -532,6 +532,7 @@ macro_rules! charge_set_request {
         impl $crate::method::ApiRequest for $request {
             const METHOD: $crate::method::Method = $crate::method::Method::$method;
             type Response = $crate::methods::charges_acknowledge::FailedCharges;
+            type Projected = $crate::methods::charges_acknowledge::FailedCharges;
         }
 
         impl $crate::batch::ChargeSetRequest for $request {

@@ -25,6 +25,7 @@ impl ApiRequest for ListPromotions {
     const METHOD: Method = Method::PromotionsList;
     /// The data is a bare array of promotions.
     type Response = Vec<Promotion>;
+    type Projected = Vec<ProjectedPromotion>;
     fn fields_set(&self) -> Option<&[String]> {
         self.fields_set.as_ref().map(FieldsSet::names)
     }
@@ -44,4 +45,5 @@ crate::object::response_object! {
         /// When the promotion ends; `None` when open-ended.
         expires_on: Date = "expires_on", Nullable;
     }
+    projected ProjectedPromotion;
 }

@@ -90,6 +90,7 @@ impl CreateSubscription {
 impl ApiRequest for CreateSubscription {
     const METHOD: Method = Method::SubscriptionsCreate;
     type Response = SubscriptionCreated;
+    type Projected = SubscriptionCreated;
 }
 
 crate::object::response_object! {

@@ -38,6 +38,7 @@ pub struct ShowSubscriptions {
 impl ApiRequest for ShowSubscriptions {
     const METHOD: Method = Method::SubscriptionsShow;
     type Response = Subscriptions;
+    type Projected = Subscriptions<ProjectedSubscription>;
     fn fields_set(&self) -> Option<&[String]> {
         self.fields_set.as_ref().map(FieldsSet::names)
     }
@@ -88,50 +89,58 @@ crate::object::response_object! {
         /// Netflix prices applied to the subscriber.
         prices_set: Vec<Price> = "prices_set", Nullable;
     }
+    projected ProjectedSubscription;
 }
 
 /// The data of `subscriptions/show`: one subscription object or an array of them, always read as
-/// a list (and written back as one).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// a list (and written back as one). `Subscriptions<ProjectedSubscription>` is the data decoded
+/// with a `fields_set`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(transparent)]
-pub struct Subscriptions(
-    pub Vec<Subscription>,
+pub struct Subscriptions<S = Subscription>(
+    pub Vec<S>,
     /// Whether the server sent a single object, so that error paths point into it.
     #[serde(skip)]
     bool,
 );
 
-impl std::ops::Deref for Subscriptions {
-    type Target = Vec<Subscription>;
+impl<S> Default for Subscriptions<S> {
+    fn default() -> Self {
+        Subscriptions(Vec::new(), false)
+    }
+}
+
+impl<S> std::ops::Deref for Subscriptions<S> {
+    type Target = Vec<S>;
     fn deref(&self) -> &Self::Target {
         &self.0
     }
 }
 
-impl<'de> Deserialize<'de> for Subscriptions {
+impl<'de, S: Deserialize<'de>> Deserialize<'de> for Subscriptions<S> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Subscriptions;
+        struct V<S>(std::marker::PhantomData<S>);
+        impl<'de, S: Deserialize<'de>> serde::de::Visitor<'de> for V<S> {
+            type Value = Subscriptions<S>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a subscription object or an array of them")
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 seq: A,
-            ) -> Result<Subscriptions, A::Error> {
-                Vec::<Subscription>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+            ) -> Result<Subscriptions<S>, A::Error> {
+                Vec::<S>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
                     .map(|items| Subscriptions(items, false))
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 map: A,
-            ) -> Result<Subscriptions, A::Error> {
-                Subscription::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            ) -> Result<Subscriptions<S>, A::Error> {
+                S::deserialize(serde::de::value::MapAccessDeserializer::new(map))
                     .map(|s| Subscriptions(vec![s], true))
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -145,8 +154,11 @@ impl JsonSchema for Subscriptions {
     }
 }
 
-impl ResponseData for Subscriptions {
-    type Item = Subscription;
+impl<S> ResponseData for Subscriptions<S>
+where
+    S: crate::object::ResponseObject + ItemCheck + Serialize + serde::de::DeserializeOwned,
+{
+    type Item = S;
     fn check(&self, named: Option<u64>) -> Result<(), Error> {
         let data = crate::object::Path::Root("data");
         for (i, s) in self.0.iter().enumerate() {
@@ -160,8 +172,8 @@ impl ResponseData for Subscriptions {
     }
 }
 
-impl From<Vec<Subscription>> for Subscriptions {
-    fn from(items: Vec<Subscription>) -> Self {
+impl<S> From<Vec<S>> for Subscriptions<S> {
+    fn from(items: Vec<S>) -> Self {
         Subscriptions(items, false)
     }
 }

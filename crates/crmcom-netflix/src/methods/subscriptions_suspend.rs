@@ -28,4 +28,5 @@ impl ApiRequest for SuspendSubscription {
     const METHOD: Method = Method::SubscriptionsSuspend;
     /// No data: `data` is `{}`.
     type Response = Empty;
+    type Projected = Empty;
 }

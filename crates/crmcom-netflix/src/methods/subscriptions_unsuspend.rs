@@ -28,4 +28,5 @@ impl ApiRequest for UnsuspendSubscription {
     const METHOD: Method = Method::SubscriptionsUnsuspend;
     /// No data: `data` is `{}`.
     type Response = Empty;
+    type Projected = Empty;
 }
