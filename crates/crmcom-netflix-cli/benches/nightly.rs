@@ -227,12 +227,7 @@ fn naive_loop(charges: u32) -> Figures {
             .iter()
             .filter(|c| c.billing_action().confirms())
             .map(|c| {
-                AcknowledgedCharge::new(
-                    c.number(),
-                    c.billing_system_customer_identifier
-                        .as_deref()
-                        .unwrap_or_default(),
-                )
+                AcknowledgedCharge::new(c.number(), c.billing_system_customer_identifier.as_str())
             })
             .collect();
         if items.is_empty() {

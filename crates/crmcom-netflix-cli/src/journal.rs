@@ -154,10 +154,10 @@ pub fn report(args: &ReportArgs) -> Outcome {
             .map(|e| {
                 json!({
                     "number": e.charge.number(),
-                    "billing_system_customer_identifier": e.charge.billing_system_customer_identifier.as_ref().map(|s| s.to_string()),
-                    "charge_status": e.charge.charge_status.as_ref().map(|s| s.as_str()),
-                    "amount": e.charge.amount.map(|a| a.to_string()),
-                    "currency": e.charge.currency.as_ref().map(|c| c.code().to_owned()),
+                    "billing_system_customer_identifier": e.charge.billing_system_customer_identifier.as_str(),
+                    "charge_status": e.charge.charge_status.as_str(),
+                    "amount": e.charge.amount.to_string(),
+                    "currency": e.charge.currency.code(),
                     "billed": e.charge.billable(),
                     "reference_number": e.reference_number,
                 })
@@ -192,12 +192,10 @@ pub fn report(args: &ReportArgs) -> Outcome {
         crate::out!(
             "  {} {} {} {} {}",
             c.number(),
-            c.billing_system_customer_identifier
-                .as_deref()
-                .unwrap_or("?"),
-            c.charge_status.as_ref().map_or("?", |s| s.as_str()),
-            c.amount.map(|a| a.to_string()).unwrap_or_default(),
-            c.currency.as_ref().map_or("", |x| x.code())
+            c.billing_system_customer_identifier,
+            c.charge_status.as_str(),
+            c.amount,
+            c.currency.code()
         );
     }
     Ok(Exit::Ok)

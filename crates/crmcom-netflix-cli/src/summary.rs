@@ -8,11 +8,7 @@ use serde_json::Value;
 
 /// The exact total per currency of the billed charges, `{"USD": "12.99", ...}`.
 pub fn billed_totals<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> Value {
-    let totals = total_by_currency(
-        charges
-            .into_iter()
-            .filter_map(|c| Some((c.currency.as_ref()?, c.amount.as_ref()?))),
-    );
+    let totals = total_by_currency(charges.into_iter().map(|c| (&c.currency, &c.amount)));
     Value::Object(
         totals
             .into_iter()
@@ -25,7 +21,7 @@ pub fn billed_totals<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> Value
 pub fn by_status<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
     for c in charges {
-        let status = c.charge_status.as_ref().map_or("UNKNOWN", |s| s.as_str());
+        let status = c.charge_status.as_str();
         *out.entry(status.to_owned()).or_insert(0) += 1;
     }
     out

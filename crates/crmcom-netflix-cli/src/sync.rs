@@ -65,14 +65,14 @@ fn bill_line(entry: &LedgerEntry) -> Value {
     let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
     json!({
         "number": c.number(),
-        "billing_system_customer_identifier": text(c.billing_system_customer_identifier.as_ref().map(|s| s.to_string())),
-        "amount": text(c.amount.map(|a| a.to_string())),
-        "currency": text(c.currency.as_ref().map(|x| x.code().to_owned())),
-        "amount_minor_units": c.amount.and_then(|a| a.minor_units()),
+        "billing_system_customer_identifier": c.billing_system_customer_identifier.as_str(),
+        "amount": c.amount.to_string(),
+        "currency": c.currency.code(),
+        "amount_minor_units": c.amount.minor_units(),
         "local_currency_amount": text(c.local_currency_amount.map(|a| a.to_string())),
         "local_currency": text(c.local_currency.as_ref().map(|x| x.code().to_owned())),
-        "paid_through_date": text(c.paid_through_date.map(|d| d.to_string())),
-        "received_on": text(c.received_on.map(|d| d.to_string())),
+        "paid_through_date": c.paid_through_date.to_string(),
+        "received_on": c.received_on.to_string(),
         "set_as_approved_on": text(c.set_as_approved_on.map(|d| d.to_string())),
         "reference_number": text(entry.reference_number.clone()),
         "run": entry.run,
@@ -202,11 +202,9 @@ impl Progress {
 
 fn why_left(c: &Charge) -> &'static str {
     match &c.charge_status {
-        Some(crmcom_netflix::ChargeStatus::Pending) => "pending: not processed yet",
-        Some(s) if !s.is_known() => "a status this version does not know",
-        _ if c.amount.is_some_and(|a| !a.is_priced())
-            || c.currency.as_ref().is_some_and(|x| !x.is_known()) =>
-        {
+        crmcom_netflix::ChargeStatus::Pending => "pending: not processed yet",
+        s if !s.is_known() => "a status this version does not know",
+        _ if !c.amount.is_priced() || !c.currency.is_known() => {
             "approved with an amount that cannot be priced (unknown currency)"
         }
         _ => "not taken",
@@ -232,7 +230,7 @@ fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
         .map(|c| {
             json!({
                 "number": c.number(),
-                "charge_status": c.charge_status.as_ref().map(|s| s.as_str()),
+                "charge_status": c.charge_status.as_str(),
                 "why": why_left(c),
             })
         })

@@ -52,10 +52,7 @@ fn first_page(base: &str, token: &crmcom_netflix::Token) -> Vec<(String, String)
         .map(|c| {
             (
                 c.number().to_owned(),
-                c.billing_system_customer_identifier
-                    .as_ref()
-                    .unwrap()
-                    .to_string(),
+                c.billing_system_customer_identifier.to_string(),
             )
         })
         .collect()
@@ -201,7 +198,7 @@ fn a_dropped_acknowledgement_is_committed_and_its_retry_is_already_acknowledged(
     let codes: Vec<_> = again
         .failed()
         .iter()
-        .map(|f| f.error_code.clone().unwrap())
+        .map(|f| f.error_code.clone())
         .collect();
     assert_eq!(codes, ["CHARGE_ALREADY_ACKNOWLEDGED"; 2]);
     let log = admin_get(&base, "requests?method=netflix/charges/acknowledge");
@@ -492,15 +489,11 @@ fn fixtures_are_served_as_given() {
     let reply = login_as(&base, "mpadministrator", "1234", "CRMDEMO");
     let token = crmcom_netflix::decode::<crmcom_netflix::LoginRequest>(reply.body(), None)
         .unwrap()
-        .token
-        .unwrap();
+        .token;
     let page = call(&base, &processed(), &token).unwrap();
     let charge = &page.charges()[0];
-    assert_eq!(charge.amount.unwrap().to_string(), "5.99");
-    assert_eq!(
-        charge.received_on.unwrap().to_string(),
-        "2017-02-06T07:18:47"
-    );
+    assert_eq!(charge.amount.to_string(), "5.99");
+    assert_eq!(charge.received_on.to_string(), "2017-02-06T07:18:47");
 }
 
 #[test]

@@ -38,7 +38,6 @@ fn login(sim: &mut Sim, now: i64) -> Token {
     decode::<LoginRequest>(&exchange(sim, &request, now).body, None)
         .unwrap()
         .token
-        .unwrap()
 }
 
 fn list(sim: &mut Sim, token: &Token, offset: u64, now: i64) -> Exchange {
@@ -88,7 +87,7 @@ fn failed_codes(e: &Exchange) -> Vec<String> {
         .unwrap()
         .failed()
         .iter()
-        .map(|f| f.error_code.clone().unwrap_or_default())
+        .map(|f| f.error_code.clone())
         .collect()
 }
 

@@ -165,10 +165,7 @@ pub fn login_as(base_url: &str, username: &str, password: &str, organisation: &s
 /// Logs in as the default user.
 pub fn login(base_url: &str) -> Token {
     let reply = login_as(base_url, "billing", "secret", "NETFLIXOP");
-    decode::<LoginRequest>(reply.body(), None)
-        .unwrap()
-        .token
-        .unwrap()
+    decode::<LoginRequest>(reply.body(), None).unwrap().token
 }
 
 pub fn admin_get(base_url: &str, path: &str) -> Value {
