@@ -10,7 +10,8 @@ use crmcom_netflix_client::{blocking, Credentials, Error, RetryPolicy, Timeouts}
 use crate::exit::{Exit, Failure};
 
 /// Where the server is and who logs in. The password is read from `CRMNF_PASSWORD` or from
-/// `--password-file`, never from a flag's value.
+/// `--password-file`, the Web API key from the variable `--api-key-env` names: never from a
+/// flag's value.
 #[derive(Debug, Args)]
 pub struct Connection {
     /// The server: its root (http://127.0.0.1:8080, as `crmnf mock` prints it) or the API's
@@ -29,8 +30,9 @@ pub struct Connection {
     /// A file whose first line is the password (instead of CRMNF_PASSWORD).
     #[arg(long, env = "CRMNF_PASSWORD_FILE", value_name = "FILE")]
     pub password_file: Option<PathBuf>,
-    /// Log in with the Web API key in this environment variable instead of a password.
-    #[arg(long, value_name = "NAME")]
+    /// Log in with the Web API key held by the environment variable NAME (the variable's name,
+    /// never the key itself) instead of a user name and password; --unit still applies.
+    #[arg(long, env = "CRMNF_API_KEY_ENV", value_name = "NAME")]
     pub api_key_env: Option<String>,
     /// The release the server runs: R12.0.0, R14.1.0, R14.2.0 or R16.1.0.
     #[arg(long, env = "CRMNF_RELEASE", value_parser = crate::parse_release,
@@ -89,23 +91,55 @@ impl Connection {
         }
     }
 
+    /// The Web API key held by the variable `name`. Only the variable's name is ever shown.
+    fn api_key(name: &str) -> Result<String, Failure> {
+        // A value that is no variable's name may be the key itself, given by mistake: it is not
+        // repeated back.
+        let is_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let looks_like_a_key =
+            name.len() >= 16 && name.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if !is_name || looks_like_a_key {
+            return Err(Failure::config(
+                "--api-key-env takes the name of the environment variable that holds the Web API \
+                 key (such as CRMNF_API_KEY), never the key itself",
+            ));
+        }
+        match std::env::var(name) {
+            Ok(key) if !key.trim().is_empty() => Ok(key.trim().to_owned()),
+            Ok(_) => Err(Failure::config(format!(
+                "--api-key-env {name}: the variable {name} is empty"
+            ))),
+            Err(std::env::VarError::NotPresent) => Err(Failure::config(format!(
+                "--api-key-env {name}: the variable {name} is not set"
+            ))),
+            Err(std::env::VarError::NotUnicode(_)) => Err(Failure::config(format!(
+                "--api-key-env {name}: the variable {name} is not valid UTF-8"
+            ))),
+        }
+    }
+
+    /// The credentials: a Web API key when `--api-key-env` is given, else the user's password.
+    fn credentials(&self) -> Result<Credentials, Failure> {
+        let credentials = match &self.api_key_env {
+            Some(name) => Credentials::api_key(Self::api_key(name)?),
+            None => {
+                let username = required(&self.username, "--username", "CRMNF_USERNAME")?;
+                let organisation =
+                    required(&self.organisation, "--organisation", "CRMNF_ORGANISATION")?;
+                Credentials::password(username, self.password()?, organisation)
+            }
+        };
+        Ok(match &self.unit {
+            Some(unit) => credentials.with_unit(unit.clone()),
+            None => credentials,
+        })
+    }
+
     /// The blocking client these settings describe.
     pub fn client(&self) -> Result<blocking::Client, Failure> {
         let base_url = api_root(&required(&self.base_url, "--base-url", "CRMNF_BASE_URL")?);
-        if let Some(name) = &self.api_key_env {
-            // The core has no Web API key login method yet; when it has, the client gains the
-            // credential and this becomes a login like the other.
-            return Err(Failure::config(format!(
-                "--api-key-env {name}: login with a Web API key is not available in this version; \
-                 use --username, --organisation and CRMNF_PASSWORD"
-            )));
-        }
-        let username = required(&self.username, "--username", "CRMNF_USERNAME")?;
-        let organisation = required(&self.organisation, "--organisation", "CRMNF_ORGANISATION")?;
-        let mut credentials = Credentials::password(username, self.password()?, organisation);
-        if let Some(unit) = &self.unit {
-            credentials = credentials.with_unit(unit.clone());
-        }
+        let credentials = self.credentials()?;
         let attempt = Duration::from_secs(self.timeout);
         blocking::Client::builder(base_url, credentials)
             .release(self.release)
@@ -130,7 +164,10 @@ pub fn failure(error: &Error) -> Failure {
         Error::InvalidRequest(_) | Error::MalformedResponse { .. } => Exit::DataErr,
         Error::Api { method, error, .. } => {
             let code = error.message.as_deref().unwrap_or(error.code.as_str());
-            if *method == Method::AuthenticationToken {
+            if matches!(
+                method,
+                Method::AuthenticationToken | Method::AuthenticationWebApiKeyToken
+            ) {
                 Exit::NoPerm
             } else if matches!(code, "SERVICE_UNAVAILABLE" | "TOO_MANY_REQUESTS") {
                 Exit::Unavailable

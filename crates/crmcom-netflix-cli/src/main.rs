@@ -50,7 +50,9 @@ enum Command {
     /// Run the nightly billing job: bill approved charges into one file per run, record the
     /// rest, acknowledge, and print the report.
     #[command(after_help = "\
-The password comes from CRMNF_PASSWORD or --password-file, never from a flag's value. Every step
+The password comes from CRMNF_PASSWORD or --password-file, never from a flag's value; with
+--api-key-env NAME the job logs in with the Web API key held by the variable NAME instead (no user
+name, organisation or password then). Every step
 is saved in the journal before it is acted on: a job killed at any point resumes at its next start
 without losing a charge or billing one twice. The billing file of a run (DIR/run-000001.csv, ...)
 holds its approved charges, written once the run has ended.
@@ -65,7 +67,9 @@ Examples:
   crmnf sync --base-url https://crm.example.com --username billing --organisation NETFLIXOP \\
       --journal /var/lib/billing/netflix.sqlite --out /var/lib/billing/netflix
   crmnf sync --base-url http://127.0.0.1:8080 --username billing --organisation NETFLIXOP \\
-      --journal nightly.sqlite --out bills --format jsonl --json")]
+      --journal nightly.sqlite --out bills --format jsonl --json
+  CRM_KEY=\"$(cat /etc/billing/crm.key)\" crmnf sync --base-url https://crm.example.com \\
+      --api-key-env CRM_KEY --journal /var/lib/billing/netflix.sqlite --out /var/lib/billing/netflix")]
     Sync(sync::SyncArgs),
     /// Read the journal of the nightly job (read-only, also while a job runs).
     #[command(subcommand)]

@@ -276,9 +276,6 @@ fn exit_77_when_the_login_is_refused_and_78_for_missing_settings() {
         None,
     );
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = sync(&mock.base_url, dir.path(), &["--api-key-env", "MY_KEY"]);
-    assert_eq!(code, 78);
-    assert!(err.contains("Web API key"), "{err}");
     // A secret is never a flag's value.
     let (code, _, _) = sync(&mock.base_url, dir.path(), &["--password", "secret"]);
     assert_eq!(code, 64);
@@ -395,6 +392,120 @@ fn journal_commands_refuse_what_is_not_there() {
     let (code, out, _) = common::run(&["journal", "report", &journal], None);
     assert_eq!(code, 0);
     assert!(out.starts_with("run 1: "), "{out}");
+}
+
+/// The simulator's default Web API key (`crmcom_netflix_sim::API_KEY`).
+const API_KEY: &str = "3F2504E04F8911D39A0C0305E82C3301";
+
+/// `sync` logging in with the Web API key held by the variable `NIGHTLY_KEY`, no user name,
+/// organisation or password anywhere.
+fn sync_with_key(base_url: &str, dir: &Path, key: Option<&str>) -> (i32, String, String) {
+    let mut c = crmnf();
+    c.args([
+        "sync",
+        "--base-url",
+        base_url,
+        "--api-key-env",
+        "NIGHTLY_KEY",
+    ])
+    .arg("--journal")
+    .arg(dir.join("journal.sqlite"))
+    .arg("--out")
+    .arg(dir.join("bills"))
+    .env_remove("CRMNF_PASSWORD")
+    .env_remove("CRMNF_USERNAME")
+    .env_remove("NIGHTLY_KEY");
+    if let Some(key) = key {
+        c.env("NIGHTLY_KEY", key);
+    }
+    run_with(&mut c, None)
+}
+
+#[test]
+fn a_night_logs_in_with_the_web_api_key_of_the_named_variable_and_never_shows_it() {
+    let mock = Mock::start(&["--charges", "60", "--seed", "5"]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = sync_with_key(&mock.base_url, dir.path(), Some(API_KEY));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("run 1 complete: "), "{out}");
+    assert!(!out.contains(API_KEY) && !err.contains(API_KEY));
+    assert_exactly_once(&mock, dir.path());
+    let log = mock.get("/_mock/requests");
+    let methods: Vec<&str> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        methods.contains(&"authentication/web_api_key/token"),
+        "{methods:?}"
+    );
+    assert!(!methods.contains(&"authentication/token"), "{methods:?}");
+    assert!(
+        !log.to_string().contains(API_KEY),
+        "the request log shows the key"
+    );
+    // The journal's morning check knows nothing of how the job logged in.
+    let journal = dir.path().join("journal.sqlite").display().to_string();
+    let (code, out, _) = common::run(&["journal", "status", &journal], None);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn a_web_api_key_refused_unset_or_empty_ends_with_its_exit_code_and_never_shows_the_key() {
+    let mock = Mock::start(&["--charges", "5"]);
+    let dir = tempfile::tempdir().unwrap();
+    let wrong = "0000000000000000000000000000BEEF";
+    let (code, out, err) = sync_with_key(&mock.base_url, dir.path(), Some(wrong));
+    assert_eq!(code, 77, "{out}\n{err}");
+    assert!(!out.contains(wrong) && !err.contains(wrong), "{err}");
+    assert!(!mock.get("/_mock/requests").to_string().contains(wrong));
+    let (code, _, err) = sync_with_key(&mock.base_url, dir.path(), None);
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains("NIGHTLY_KEY is not set"), "{err}");
+    let (code, _, err) = sync_with_key(&mock.base_url, dir.path(), Some("  "));
+    assert_eq!(code, 78, "{err}");
+    assert!(err.contains("NIGHTLY_KEY is empty"), "{err}");
+    // The name of the variable, never the key: a key given as the flag's value is no name.
+    for given in [format!("KEY={API_KEY}"), API_KEY.to_owned()] {
+        let (code, _, err) = run_with(
+            crmnf()
+                .args([
+                    "sync",
+                    "--base-url",
+                    &mock.base_url,
+                    "--journal",
+                    "j",
+                    "--out",
+                    "o",
+                ])
+                .args(["--api-key-env", &given])
+                .current_dir(dir.path()),
+            None,
+        );
+        assert_eq!(code, 78, "{err}");
+        assert!(err.contains("never the key itself"), "{err}");
+        assert!(!err.contains(API_KEY), "{err}");
+    }
+    assert!(
+        !dir.path().join("j").exists(),
+        "no journal made before the login settings are checked"
+    );
+    assert!(billed(dir.path()).is_empty(), "nothing billed");
+    // The setting from the environment, as the other settings.
+    let (code, out, err) = run_with(
+        crmnf()
+            .args(["call", "netflix/promotions/list"])
+            .env("CRMNF_BASE_URL", &mock.base_url)
+            .env("CRMNF_API_KEY_ENV", "OPS_KEY")
+            .env("OPS_KEY", API_KEY)
+            .env_remove("CRMNF_PASSWORD"),
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"code\""), "{out}");
+    assert!(!out.contains(API_KEY) && !err.contains(API_KEY));
 }
 
 #[test]
