@@ -39,7 +39,7 @@ echo "== the billing file, first lines"
 head -n 4 "$WORK/bills/run-000001.csv"
 
 echo
-echo "== a day later (the pending charges have been processed since)"
+echo "== a day and a half later on the server's clock (the pending charges have been processed since)"
 curl -s -X POST "$BASE_URL/_mock/clock/advance" -d '{"days": 1, "hours": 12}'
 echo
 echo

@@ -5,6 +5,11 @@ per operation, 20 by default), each sent with a valid token, so that the server'
 the token check. No answer may be a server error; every answer must have a status and content type
 the spec allows, and a body valid for the spec's response schema.
 
+An OK answer to a request with a `fields_set` is projected: it is checked against the response
+schema with only the named fields of the item object required (`relax_item_objects` of
+tests/conformance/spec_tools.py, as the conformance check reads projected response vectors); the
+spec's `required` lists describe an answer without a `fields_set`.
+
 An answer that is an API error (`status.code` other than `OK`) is checked against the spec's
 schema only when the spec describes error envelopes (the check finds out by validating a known
 error answer first); until it does, such an answer is checked for the envelope's own shape here,
@@ -17,10 +22,12 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
+import jsonschema_rs
 import pytest
 import requests
 import schemathesis
@@ -40,6 +47,35 @@ CASES = int(os.environ.get("CRMNF_SCHEMATHESIS_CASES", "20"))
 SEEN: dict[str, list[int]] = {}
 
 schema = schemathesis.openapi.from_path(ROOT / "spec" / "openapi.yaml")
+
+sys.path.insert(0, str(ROOT / "tests" / "conformance"))
+import spec_tools  # noqa: E402 - the conformance check's reading of the spec
+
+# The mock serves the newest release.
+_SPEC = spec_tools.load_spec()
+SPEC_LATEST = spec_tools.for_release(_SPEC, spec_tools.LATEST, spec_tools.non_blank_pattern(_SPEC))
+
+
+def fields_set_of(case: Any) -> list[str] | None:
+    """The names of the `fields_set` a generated GET request sends, if it sends one."""
+    value = (case.query or {}).get("fields_set")
+    if value is None:
+        return None
+    names = value if isinstance(value, list) else str(value).split(",")
+    # A name sent twice is one name (a schema's `required` holds each name once).
+    return list(dict.fromkeys(str(n).strip() for n in names if str(n).strip()))
+
+
+def check_projected(case: Any, body: Any, fields_set: list[str]) -> None:
+    """An OK answer to a request with a `fields_set` against the projected response schema."""
+    operation = SPEC_LATEST["paths"][case.operation.path][case.method.lower()]
+    response = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    projected = spec_tools.strip_vendor_keys(
+        spec_tools.relax_item_objects(spec_tools.inline(response, SPEC_LATEST), fields_set)
+    )
+    validator = jsonschema_rs.Draft202012Validator(projected)
+    errors = [f"{e.instance_path}: {e.message}" for e in validator.iter_errors(body)]
+    assert not errors, f"fields_set={fields_set}: {errors[:3]} in {json.dumps(body)[:300]}"
 
 
 class Mock:
@@ -143,7 +179,10 @@ def test_every_answer_is_valid_for_the_spec(case: Any, mock: Mock, errors_descri
     body = json.loads(response.content)
     ok = body.get("status", {}).get("code") == "OK"
     SEEN.setdefault(f"{case.method.upper()} {case.operation.path}", [0, 0])[0 if ok else 1] += 1
-    if ok or errors_described:
+    fields_set = fields_set_of(case)
+    if ok and fields_set is not None:
+        check_projected(case, body, fields_set)
+    elif ok or errors_described:
         checks.append(response_schema_conformance)
     else:
         check_error_envelope(body)
