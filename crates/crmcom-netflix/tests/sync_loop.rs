@@ -627,26 +627,36 @@ fn a_page_limit_ends_the_run() {
     assert!(sync.report().page_limit_reached);
 }
 
+/// A charge that could not make a valid acknowledge item (a blank customer identifier or number)
+/// never reaches the billing system: the page is malformed, the state is as it was, and the same
+/// list request is sent again.
 #[test]
-fn a_confirmed_charge_that_cannot_make_a_valid_item_is_reported_not_sent() {
+fn a_page_with_a_charge_that_could_not_be_acknowledged_is_malformed_and_changes_nothing() {
     let mut sync = ChargeSync::new(options(3)).unwrap();
     expect_list(&mut sync, 0);
-    sync.feed(&ok(json!({"charges_set": [
-        charge_of("I1", " ", 1.0, "USD", "APPROVED"),
-        charge_of("I2", "pci2", 1.0, "USD", "APPROVED"),
-    ]})))
-    .unwrap();
-    sync.take_charges();
-    sync.confirm(["I1", "I2"]).unwrap();
-    expect_ack(&mut sync, &["I2"]);
-    sync.feed(&acknowledged(&[])).unwrap();
-    let report = sync.report();
-    assert_eq!(report.failed.len(), 1);
-    assert_eq!(report.failed[0].error_code, "INVALID_REQUEST");
-    assert!(report.failed[0].deferred);
-    // I1 stays in place, in front of the cursor.
-    assert_eq!(sync.state().offset(), 1);
-    assert!(sync.next_request(&token()).unwrap().is_none());
+    let before = sync.state().clone();
+    for (number, customer, path) in [
+        (
+            "I1",
+            " ",
+            "data.charges_set[0].billing_system_customer_identifier",
+        ),
+        ("", "pci1", "data.charges_set[0].number"),
+    ] {
+        let err = sync
+            .feed(&ok(json!({"charges_set": [
+                charge_of(number, customer, 1.0, "USD", "APPROVED"),
+                charge_of("I2", "pci2", 1.0, "USD", "APPROVED"),
+            ]})))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::MalformedResponse(m) if m.path == path),
+            "{err:?}"
+        );
+        assert_eq!(sync.state(), &before);
+        assert!(sync.take_charges().is_empty());
+    }
+    expect_list(&mut sync, 0);
 }
 
 #[test]
