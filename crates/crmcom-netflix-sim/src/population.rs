@@ -144,7 +144,7 @@ impl Sim {
             let mut spec = ChargeSpec::new(&Population::customer(who), amount, code, status)
                 .received_at(received_on);
             spec.paid_through_date = Some(received_on + 30 * DAY);
-            if code != "EUR" && rng.next_u64() % 5 == 0 {
+            if code != "EUR" && rng.next_u64().is_multiple_of(5) {
                 let rate = [
                     Decimal::new(92, 2),
                     Decimal::new(117, 2),
@@ -162,7 +162,7 @@ impl Sim {
             let number = self.add_charge(spec, now);
             if pending {
                 let at = now + 10 * 60 + (rng.next_u64() % (36 * HOUR as u64)) as i64;
-                let to = if rng.next_u64() % 10 == 0 {
+                let to = if rng.next_u64().is_multiple_of(10) {
                     ChargeStatus::Declined
                 } else {
                     ChargeStatus::Approved
