@@ -9,10 +9,9 @@
 
 use compact_str::CompactString;
 use crmcom_netflix::{
-    in_json_terms, ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState,
-    ItemCheck, LifeCycleState, LoginResult, Money, NetflixState, Price, ProjectedCharge,
-    ProjectedChargesPage, ProjectedPromotion, ProjectedSubscription, ResponseObject,
-    SubscriptionCreated, Token,
+    ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState, ItemCheck,
+    LifeCycleState, LoginResult, Money, NetflixState, Price, ProjectedCharge, ProjectedChargesPage,
+    ProjectedPromotion, ProjectedSubscription, ResponseObject, SubscriptionCreated, Token,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;

@@ -121,6 +121,13 @@ pub(crate) fn check_object<T: ResponseObject + ItemCheck>(
 fn diagnose_object<T: DeserializeOwned>(json: &[u8], fields_set: Option<&[String]>) -> Error {
     let value = match strict_value(json) {
         Ok(v) => v,
+        Err(Error::MalformedResponse(mut m)) => {
+            // The text given is one object, not a response body.
+            if let Some(rest) = m.message.strip_prefix("the body is not valid JSON") {
+                m.message = format!("the text is not valid JSON{rest}");
+            }
+            return Error::MalformedResponse(m);
+        }
         Err(e) => return e,
     };
     if !value.is_object() {
