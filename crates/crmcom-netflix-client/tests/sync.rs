@@ -297,6 +297,32 @@ async fn a_ledger_charge_that_decode_would_refuse_is_not_exported() {
     assert!(billing.exports.is_empty());
 }
 
+/// A journal named through a symbolic link (or with `..` in its path) is the same journal and
+/// takes the same lock: a second job cannot slip past it by another name.
+#[cfg(unix)]
+#[test]
+fn a_journal_opened_by_another_name_takes_the_same_lock() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let _first = Journal::open(&path).unwrap();
+    std::os::unix::fs::symlink(&path, dir.join("link.sqlite")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub").join("dir")).unwrap();
+    for other in [
+        dir.join("link.sqlite"),
+        dir.join("sub").join("..").join("journal.sqlite"),
+        dir.join("sub").join("dir").join("journal.sqlite"),
+    ] {
+        let e = Journal::open(&other).unwrap_err();
+        assert!(matches!(e, Error::JournalLocked { .. }), "{other:?}: {e:?}");
+    }
+    // A journal not created yet resolves its directory: both names lock the same file.
+    let fresh = dir.join("sub").join("dir").join("fresh.sqlite");
+    let _second = Journal::open(&fresh).unwrap();
+    let e = Journal::open(dir.join("fresh.sqlite")).unwrap_err();
+    assert!(matches!(e, Error::JournalLocked { .. }), "{e:?}");
+}
+
 #[test]
 fn a_second_job_on_the_same_journal_is_refused_at_once_and_changes_nothing() {
     let dir = tempdir();

@@ -194,6 +194,21 @@ pub(crate) fn identifier<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), 
     Ok(())
 }
 
+/// The rule of a response's keys (a charge's number and its customer's identifier): an identifier
+/// that is not blank. A charge is acknowledged by its number and billed to its customer, so one
+/// without either could be billed but never acknowledged, and would come back every night.
+#[inline]
+pub(crate) fn key<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), Error> {
+    identifier(value, path)?;
+    if value.wire_text().trim().is_empty() {
+        return Err(Error::malformed(
+            path.render(),
+            "a charge's number and customer identifier must not be blank",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::has_control;

@@ -42,13 +42,15 @@ pub(crate) static FREE_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A text that is not blank: no control character, and at least one character that is not white
-/// space. The `pattern` of every mandatory string parameter (with `minLength: 1`).
-pub(crate) static NON_BLANK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        "^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}{WHITESPACE_CLASS}][^{CONTROL_CLASS}]*$"
-    ))
-    .expect("valid regex")
-});
+/// space. The `pattern` of every mandatory string parameter and of the keys of the responses (a
+/// charge's number and customer identifier), with `minLength: 1`. Written out because a field's
+/// schema needs it as a constant; a test checks it against [`CONTROL_CLASS`] and
+/// [`WHITESPACE_CLASS`].
+pub(crate) const NON_BLANK_PATTERN: &str = "^[^\\x00-\\x1F\\x7F]*[^\\x00-\\x1F\\x7F\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\x00-\\x1F\\x7F]*$";
+
+/// [`NON_BLANK_PATTERN`] for request strings.
+pub(crate) static NON_BLANK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(NON_BLANK_PATTERN).expect("valid regex"));
 
 /// A Web API key: printable ASCII without space or colon (the colon would end the HTTP Basic
 /// user name).
@@ -781,6 +783,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_non_blank_pattern_is_built_of_the_control_and_white_space_classes() {
+        assert_eq!(
+            NON_BLANK_PATTERN,
+            format!("^[^{CONTROL_CLASS}]*[^{CONTROL_CLASS}{WHITESPACE_CLASS}][^{CONTROL_CLASS}]*$")
+        );
+    }
 
     /// The published patterns say what the walker's rules say: blank as `str::trim` sees it, the
     /// control characters as `has_forbidden_control` sees them.

@@ -50,9 +50,9 @@
 //!    as it was, so the request can be sent again after logging in again.
 //! 6. **Only valid requests.** Every request goes through [`prepare`] for the target release: page
 //!    size 1 to 50, the status filter from R14.1.0 only, acknowledge sets of 1 to 50 charges without
-//!    a repeated charge or reference number. A confirmed charge that cannot make a valid item (a
-//!    blank customer identifier from the server, say) is reported with the error code
-//!    `INVALID_REQUEST` instead of being sent.
+//!    a repeated charge or reference number. A confirmed charge that cannot make a valid item is
+//!    reported with the error code `INVALID_REQUEST` instead of being sent (decoding refuses the
+//!    blank numbers and customer identifiers that would make one, so this is a last guard).
 //! 7. **A run ends.** A run ends when a page comes back shorter than the page size (or after
 //!    [`SyncOptions::max_pages_per_run`] pages) and every confirmed charge has been acknowledged
 //!    or has used up its attempts.
@@ -76,7 +76,8 @@ use crate::batch::batch;
 use crate::decode::{decode, decode_counted};
 use crate::error::{index, Error, Violation, ViolationCode, Violations};
 use crate::methods::{
-    AcknowledgeCharges, AcknowledgedCharge, Charge, ChargeStatusFilter, ChargesPage, ListCharges,
+    AcknowledgeCharges, AcknowledgedCharge, BillingAction, Charge, ChargeStatus,
+    ChargeStatusFilter, ChargesPage, ListCharges,
 };
 use crate::prepare::{prepare, validate, PreparedRequest};
 use crate::release::Release;
@@ -1014,6 +1015,25 @@ impl ChargeSync {
                 ViolationCode::InvalidEnum,
                 format!("charge `{number}` has not been handed over"),
             );
+            return;
+        }
+        // Acknowledging a charge to be left (pending, of an unknown status, or approved but not
+        // priceable or negative) would take it off the server without a bill.
+        if self.state.options.mode == SyncMode::Acknowledge {
+            if let Some(t) = self.state.charges.get(number) {
+                if t.stage != Stage::Confirmed && t.charge.billing_action() == BillingAction::Leave
+                {
+                    out.push(
+                        path,
+                        ViolationCode::InvalidEnum,
+                        format!(
+                            "charge `{number}` is to be left on the server (billing action \
+                             `leave`: {}); confirming it would acknowledge it without a bill",
+                            leave_reason(&t.charge)
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -1109,5 +1129,17 @@ impl ChargeSync {
             page_limit_reached: c.page_limit_reached,
             finished: self.is_finished(),
         }
+    }
+}
+
+/// Why a charge's billing action is `leave`, in the words of an error message.
+fn leave_reason(charge: &Charge) -> &'static str {
+    match charge.charge_status {
+        ChargeStatus::Approved if !charge.amount.is_priced() => {
+            "approved, but its amount cannot be priced in its currency"
+        }
+        ChargeStatus::Approved => "approved with a negative amount",
+        ChargeStatus::Pending => "pending",
+        _ => "its status is not one the SDK knows",
     }
 }
