@@ -692,7 +692,9 @@ impl Journal {
         for row in rows {
             let (json, reference_number) =
                 row.map_err(|e| Error::journal("reading the ledger", e))?;
-            let charge: Charge = serde_json::from_str(&json)
+            // Read back with the rules its page was decoded with: a ledger edited or damaged on
+            // disk cannot export a charge that decode would have refused.
+            let charge: Charge = crmcom_netflix::decode_object(json.as_bytes(), None)
                 .map_err(|e| Error::journal("a charge of the ledger", e))?;
             out.push(LedgerEntry {
                 charge,

@@ -365,8 +365,8 @@ mod tests {
         assert_eq!(exact(2.675, "USD"), ("2.68".into(), Some(268)));
     }
 
-    // The literals are the exact doubles, written in full on purpose: the shortest text is the
-    // question under test.
+    // The literals are the exact values of the doubles: the digits past a double's precision are
+    // what makes them ties.
     #[allow(clippy::excessive_precision)]
     #[test]
     fn a_double_halfway_between_two_shortest_texts_takes_the_even_one() {

@@ -22,7 +22,7 @@ use crate::token::SECRET_PARAMETERS;
 /// The characters `str::trim` removes (Unicode `White_Space`), as the body of a regex class in
 /// the syntax that ECMA-262, Python's `re` and Rust's `regex` read alike (`\uHHHH` escapes, no
 /// `\s`, whose meaning differs between the three).
-// Both classes are the source that NON_BLANK_PATTERN is checked against (in a test).
+// Spelt out in NON_BLANK_PATTERN; a test builds the pattern from these two and compares.
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) const WHITESPACE_CLASS: &str =
     "\\t\\n\\v\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";

@@ -292,6 +292,7 @@ fn is_zero(n: &u32) -> bool {
 /// A charge the sync still has business with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tracked {
+    #[serde(deserialize_with = "checked_charge")]
     charge: Charge,
     stage: Stage,
     /// Ready only: hand it over marked `redelivered`.
@@ -314,6 +315,26 @@ struct Tracked {
     attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_error: Option<AckError>,
+}
+
+/// A saved charge is read back with the rules its page was decoded with, so that a state edited
+/// or damaged on disk cannot hand over a charge that would fail later (a year-0 date, a NUL in
+/// its number).
+fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Charge, D::Error> {
+    let charge = Charge::deserialize(d)?;
+    crate::decode::check_object(&charge, None).map_err(|e| match e {
+        Error::MalformedResponse(m) => serde::de::Error::custom(format_args!(
+            "a saved charge is malformed at {}: {}",
+            if m.path.is_empty() {
+                "the charge"
+            } else {
+                &m.path
+            },
+            m.message
+        )),
+        other => serde::de::Error::custom(other),
+    })?;
+    Ok(charge)
 }
 
 impl Tracked {
@@ -417,7 +438,18 @@ impl SyncState {
 
     /// A state from JSON text, as [`SyncState::to_json`] wrote it.
     pub fn from_json(json: &str) -> Result<SyncState, Error> {
-        serde_json::from_str(json).map_err(|e| invalid("state", e))
+        let mut de = serde_json::Deserializer::from_str(json);
+        let state: SyncState = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let at = crate::decode::path_string(e.path());
+            let e = e.into_inner();
+            if at.is_empty() || !e.is_data() {
+                invalid("state", e)
+            } else {
+                invalid("state", format_args!("at {at}: {e}"))
+            }
+        })?;
+        de.end().map_err(|e| invalid("state", e))?;
+        Ok(state)
     }
 }
 
