@@ -405,6 +405,30 @@ fn drift_is_caught_when_nullability_or_a_pattern_changes_in_the_spec_only() {
     );
 }
 
+/// The token is no field of a request type, so the comparison above does not reach it: its
+/// schema, in the query and in a body, must say what the core enforces of every mandatory string
+/// (not blank, no control character), as the customer identifier of `subscriptions/suspend` does.
+#[test]
+fn the_token_is_described_as_the_mandatory_string_it_is() {
+    let spec = openapi();
+    let mandatory = &spec["components"]["schemas"]["SuspendSubscription"]["properties"]
+        ["billing_system_customer_identifier"];
+    assert!(mandatory["pattern"].is_string(), "{mandatory}");
+    for (place, token) in [
+        (
+            "the query parameter",
+            &spec["components"]["parameters"]["token"]["schema"],
+        ),
+        (
+            "the body property",
+            &spec["components"]["schemas"]["TokenParameter"]["properties"]["token"],
+        ),
+    ] {
+        assert_eq!(token["minLength"], 1, "{place}: {token}");
+        assert_eq!(token["pattern"], mandatory["pattern"], "{place}: {token}");
+    }
+}
+
 #[test]
 fn drift_is_caught_when_an_optional_parameter_stops_admitting_null_in_the_spec_only() {
     let mut spec = openapi();
