@@ -1,4 +1,4 @@
-//! The client over real HTTP on 127.0.0.1 (reqwest, the default transport) against a small
+//! The client over real HTTP on 127.0.0.1 (reqwest, the default transport) against the mock
 //! server over the simulator: the nightly job, 5xx and Retry-After, resets, truncated bodies,
 //! error envelopes with non-200 statuses, time-outs, refused connections, redaction.
 
@@ -10,8 +10,8 @@ use crmcom_netflix::{ChargeStatusFilter, ListCharges, Release, SyncOptions};
 use crmcom_netflix_client::{
     Client, Credentials, Error, Journal, RetryPolicy, TimeoutKind, Timeouts,
 };
-use crmcom_netflix_sim::{Sim, API_KEY};
-use support::{add_charges, credentials, HttpFault, Ledger, LoopbackServer};
+use crmcom_netflix_sim::{FaultKind, Sim, API_KEY};
+use support::{add_charges, credentials, Ledger, LoopbackServer};
 
 fn server(charges: usize) -> LoopbackServer {
     let mut sim = Sim::new(Release::LATEST);
@@ -45,10 +45,16 @@ const LIST: &str = "netflix/charges/list";
 async fn the_nightly_job_runs_over_http_with_faults_on_the_way() {
     let s = server(95);
     s.with_sim(|sim| sim.fail_acknowledgements_at_rate(50, 3));
-    s.fault(LIST, HttpFault::Status(503, Some("1".into()), Vec::new()));
-    s.fault(LIST, HttpFault::Reset);
-    s.fault(LIST, HttpFault::Truncate);
-    s.fault("netflix/charges/acknowledge", HttpFault::DropAnswer);
+    s.fault(
+        LIST,
+        FaultKind::HttpStatus {
+            status: 503,
+            retry_after: Some(1),
+        },
+    );
+    s.fault(LIST, FaultKind::ConnectionReset);
+    s.fault(LIST, FaultKind::TruncatedBody);
+    s.fault("netflix/charges/acknowledge", FaultKind::DropResponse);
     let c = client(&s.base_url);
     let dir = std::env::temp_dir().join(format!("crmnf-http-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -85,26 +91,38 @@ async fn an_error_envelope_with_a_non_200_status_is_the_api_error_it_carries() {
     let s = server(1);
     let c = client(&s.base_url);
     c.login().await.unwrap();
-    let envelope = br#"{"status":{"code":"ERROR","description":"Try later","message":"SERVICE_UNAVAILABLE"},"data":null}"#;
+    // Every attempt answered 503 with the server's error envelope.
     for _ in 0..4 {
-        s.fault(LIST, HttpFault::Status(503, None, envelope.to_vec()));
+        s.fault(
+            LIST,
+            FaultKind::HttpStatus {
+                status: 503,
+                retry_after: Some(0),
+            },
+        );
     }
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(e.kind(), "api_error");
     assert_eq!(e.http_status(), Some(503));
     assert_eq!(
         e.to_string(),
-        "netflix/charges/list: API error ERROR: Try later (SERVICE_UNAVAILABLE) [HTTP 503]"
+        "netflix/charges/list: API error ERROR: The service is temporarily unavailable \
+         (SERVICE_UNAVAILABLE) [HTTP 503]"
     );
-    // Without an envelope: the status, not "an error without a body".
-    s.fault(
-        LIST,
-        HttpFault::Status(404, None, b"<html>not found</html>".to_vec()),
-    );
+    // Without an envelope (a proxy's HTML page): the status, not "an error without a body".
+    for _ in 0..4 {
+        s.fault(
+            LIST,
+            FaultKind::HttpStatus {
+                status: 502,
+                retry_after: None,
+            },
+        );
+    }
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert_eq!(
         e.to_string(),
-        "netflix/charges/list: HTTP 404 without an API envelope"
+        "netflix/charges/list: HTTP 502 without an API envelope, after 4 attempts"
     );
 }
 
@@ -114,7 +132,7 @@ async fn a_truncated_body_and_a_reset_are_transport_failures_retried_for_gets_on
     let c = client(&s.base_url);
     c.login().await.unwrap();
     for _ in 0..4 {
-        s.fault(LIST, HttpFault::Truncate);
+        s.fault(LIST, FaultKind::TruncatedBody);
     }
     let e = c.list_charges(&processed()).await.unwrap_err();
     assert!(
@@ -129,20 +147,17 @@ async fn a_truncated_body_and_a_reset_are_transport_failures_retried_for_gets_on
         "{e:?}"
     );
     assert!(e.to_string().contains("cut off"), "{e}");
-    s.fault(LIST, HttpFault::Reset);
+    s.fault(LIST, FaultKind::ConnectionReset);
     assert_eq!(
         c.list_charges(&processed()).await.unwrap().charges().len(),
         3
     );
     // suspend is not safe to repeat: one reset is the answer.
-    s.fault("netflix/subscriptions/suspend", HttpFault::Reset);
-    let before = s.requests.load(std::sync::atomic::Ordering::SeqCst);
+    s.fault("netflix/subscriptions/suspend", FaultKind::ConnectionReset);
+    let before = s.requests().len();
     let e = c.suspend("h0").await.unwrap_err();
     assert_eq!(e.kind(), "transport");
-    assert_eq!(
-        s.requests.load(std::sync::atomic::Ordering::SeqCst) - before,
-        1
-    );
+    assert_eq!(s.requests().len() - before, 1);
 }
 
 #[tokio::test]
@@ -157,14 +172,14 @@ async fn a_slow_answer_runs_out_the_attempt_time_limit_and_a_get_goes_again() {
         .build()
         .unwrap();
     c.login().await.unwrap();
-    s.fault(LIST, HttpFault::Delay(Duration::from_millis(800)));
+    s.fault(LIST, FaultKind::Latency { ms: 800 });
     assert_eq!(
         c.list_charges(&processed()).await.unwrap().charges().len(),
         2
     );
     s.fault(
         "netflix/subscriptions/suspend",
-        HttpFault::Delay(Duration::from_millis(800)),
+        FaultKind::Latency { ms: 800 },
     );
     let e = c.suspend("h0").await.unwrap_err();
     assert!(
@@ -222,7 +237,7 @@ async fn a_refused_connection_never_reached_the_server_and_shows_no_token() {
     let c = client(&s.base_url);
     let token = c.login().await.unwrap();
     for _ in 0..4 {
-        s.fault(LIST, HttpFault::Truncate);
+        s.fault(LIST, FaultKind::TruncatedBody);
     }
     let e = c.list_charges(&processed()).await.unwrap_err();
     let text = format!("{e} {e:?}");
@@ -243,12 +258,22 @@ async fn a_web_api_key_goes_in_the_authorization_header_and_nowhere_else() {
         4
     );
     assert_eq!(c.logins(), 1);
-    let seen = s.seen.lock().unwrap().clone();
+    let seen = s.requests();
     assert_eq!(
-        seen[0], "POST /crmapi/rest/v2/authentication/web_api_key/token",
+        (seen[0].verb.as_str(), seen[0].path.as_str()),
+        ("POST", "authentication/web_api_key/token"),
         "{seen:?}"
     );
-    assert!(seen.iter().all(|line| !line.contains(API_KEY)), "{seen:?}");
+    // Nothing in the URL or the body: the log shows a secret it redacted as `<redacted>`.
+    assert!(seen[0].query.is_empty(), "{seen:?}");
+    let logged = format!("{seen:?}");
+    assert!(!logged.contains(API_KEY), "{logged}");
+    assert!(
+        seen.iter()
+            .all(|r| r.query.iter().all(|(k, _)| k != "api_key")
+                && !r.body.to_string().contains("<redacted>")),
+        "{logged}"
+    );
     let login = s.with_sim(|sim| sim.stats().requests);
     assert_eq!(login, 2);
 

@@ -1,21 +1,22 @@
-//! Shared by the client's tests: the simulator in-process with faults at the HTTP level, a small
-//! HTTP/1.1 server on 127.0.0.1 over the simulator, and a billing system keyed by charge number.
+//! Shared by the client's tests: the simulator in-process with faults at the HTTP level, the
+//! mock server on 127.0.0.1 over a simulator, and a billing system keyed by charge number.
 
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crmcom_netflix::Method;
 use crmcom_netflix::Release;
 use crmcom_netflix_client::{
     BoxError, BoxFuture, ChargeToBill, Clock, Credentials, HttpRequest, HttpResponse, ManualClock,
-    RunSummary, SimTransport, SystemClock, Taken, Transport, TransportError, TransportErrorKind,
+    RunSummary, SimTransport, Taken, Transport, TransportError, TransportErrorKind,
 };
-use crmcom_netflix_sim::{epoch_seconds, ChargeSpec, Sim, ORGANISATION, PASSWORD, USERNAME};
+use crmcom_netflix_mock::{BlockingMockServer, MockConfig, RequestRecord};
+use crmcom_netflix_sim::{
+    epoch_seconds, ChargeSpec, FaultKind, FaultRule, Sim, ORGANISATION, PASSWORD, USERNAME,
+};
 
 pub const BASE: &str = "https://crm.example/crmapi/rest/v2";
 
@@ -212,225 +213,61 @@ impl crmcom_netflix_client::Billing for Ledger {
     }
 }
 
-// -- a small HTTP/1.1 server on 127.0.0.1 over the simulator ------------------------------
+// -- the mock server (crates/crmcom-netflix-mock) over a given simulator -------------------
 
-/// What the loopback server does with the next request of a method path (`""`: any).
-#[derive(Debug, Clone)]
-pub enum HttpFault {
-    /// Answer this status, with `Retry-After` when given, and this body.
-    Status(u16, Option<String>, Vec<u8>),
-    /// Close the connection without answering (the simulator does not see the request).
-    Reset,
-    /// The simulator handles it, then the connection closes without an answer.
-    DropAnswer,
-    /// The simulator's answer with a `Content-Length` of its whole body, and only half of it.
-    Truncate,
-    /// Wait this long before answering.
-    Delay(Duration),
-}
-
-/// The simulator behind a loopback HTTP server, on the system clock. Stops when dropped.
+/// The simulator behind the mock server on 127.0.0.1 (real HTTP, keep-alive, faults delivered
+/// as the mock delivers them), on the system clock. Stops when dropped.
 pub struct LoopbackServer {
+    /// The API root, `http://127.0.0.1:PORT/crmapi/rest/v2`.
     pub base_url: String,
-    pub sim: Arc<Mutex<Sim>>,
-    faults: Arc<Mutex<VecDeque<(String, HttpFault)>>>,
-    pub requests: Arc<AtomicU64>,
-    /// Request lines seen ("POST /crmapi/rest/v2/authentication/token").
-    pub seen: Arc<Mutex<Vec<String>>>,
-    stop: Arc<AtomicBool>,
-    addr: std::net::SocketAddr,
+    mock: Option<BlockingMockServer>,
 }
 
 impl LoopbackServer {
+    /// Serves `sim` (its data, users and release) as it is.
     pub fn start(sim: Sim) -> LoopbackServer {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = LoopbackServer {
-            base_url: format!("http://{addr}/crmapi/rest/v2"),
-            sim: Arc::new(Mutex::new(sim)),
-            faults: Arc::default(),
-            requests: Arc::default(),
-            seen: Arc::default(),
-            stop: Arc::default(),
-            addr,
+        let config = MockConfig {
+            release: sim.release(),
+            population: None,
+            ..MockConfig::default()
         };
-        let (sim, faults, requests, seen, stop) = (
-            server.sim.clone(),
-            server.faults.clone(),
-            server.requests.clone(),
-            server.seen.clone(),
-            server.stop.clone(),
-        );
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let (sim, faults, requests, seen) =
-                    (sim.clone(), faults.clone(), requests.clone(), seen.clone());
-                std::thread::spawn(move || serve(stream, &sim, &faults, &requests, &seen));
-            }
-        });
-        server
+        // The server's runtime is started (and stopped) off the test's own, which may be one.
+        let mock = std::thread::spawn(move || BlockingMockServer::start(config).unwrap())
+            .join()
+            .unwrap();
+        mock.with_sim(|s| *s = sim);
+        LoopbackServer {
+            base_url: mock.api_url(),
+            mock: Some(mock),
+        }
     }
 
-    pub fn fault(&self, path: &str, fault: HttpFault) {
-        self.faults
-            .lock()
-            .unwrap()
-            .push_back((path.to_owned(), fault));
+    /// `kind` on the next request of `method` (`"netflix/charges/list"`); several rules of one
+    /// method fire one after the other.
+    pub fn fault(&self, method: &str, kind: FaultKind) {
+        let method = Method::from_name(method).expect("a method name");
+        self.with_sim(|sim| sim.add_fault(FaultRule::once(method, kind)));
     }
 
     pub fn with_sim<T>(&self, f: impl FnOnce(&mut Sim) -> T) -> T {
-        f(&mut self.sim.lock().unwrap())
+        self.mock().with_sim(f)
+    }
+
+    fn mock(&self) -> &BlockingMockServer {
+        self.mock.as_ref().expect("running until dropped")
+    }
+
+    /// The requests received so far (those reset or left unanswered included), secrets
+    /// redacted.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.mock().requests()
     }
 }
 
 impl Drop for LoopbackServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr);
-    }
-}
-
-fn serve(
-    stream: TcpStream,
-    sim: &Mutex<Sim>,
-    faults: &Mutex<VecDeque<(String, HttpFault)>>,
-    requests: &AtomicU64,
-    seen: &Mutex<Vec<String>>,
-) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut out = stream;
-    // Keep-alive: serve requests until the client closes.
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        let mut parts = line.split_whitespace();
-        let verb = parts.next().unwrap_or_default().to_owned();
-        let target = parts.next().unwrap_or_default().to_owned();
-        let mut length = 0usize;
-        let mut headers: Vec<(String, String)> = Vec::new();
-        loop {
-            let mut header = String::new();
-            if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                return;
-            }
-            let header = header.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = header.split_once(':') {
-                if k.eq_ignore_ascii_case("content-length") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).is_err() {
-            return;
-        }
-        requests.fetch_add(1, Ordering::SeqCst);
-        seen.lock().unwrap().push(format!("{verb} {target}"));
-        let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-        let path = path.trim_start_matches("/crmapi/rest/v2/").to_owned();
-        let query: Vec<(String, String)> = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(k), percent_decode(v))
-            })
-            .collect();
-        let fault = {
-            let mut f = faults.lock().unwrap();
-            f.iter()
-                .position(|(p, _)| p.is_empty() || *p == path)
-                .and_then(|i| f.remove(i))
-                .map(|(_, fault)| fault)
-        };
-        let handle = || {
-            let now = SystemClock.now();
-            let body = (verb == "POST").then_some(&body[..]);
-            sim.lock()
-                .unwrap()
-                .handle_http_with_headers(&verb, &path, &headers, &query, body, now)
-        };
-        let (status, retry_after, answer, truncate) = match fault {
-            Some(HttpFault::Reset) => {
-                let _ = out.shutdown(Shutdown::Both);
-                return;
-            }
-            Some(HttpFault::DropAnswer) => {
-                handle();
-                let _ = out.shutdown(Shutdown::Both);
-                return;
-            }
-            Some(HttpFault::Status(status, retry_after, body)) => {
-                (status, retry_after, body, false)
-            }
-            Some(HttpFault::Truncate) => (200, None, handle(), true),
-            Some(HttpFault::Delay(d)) => {
-                std::thread::sleep(d);
-                (200, None, handle(), false)
-            }
-            None => (200, None, handle(), false),
-        };
-        let status = if status == 200 && is_unavailable(&answer) {
-            503
-        } else {
-            status
-        };
-        let mut head = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
-            answer.len()
-        );
-        if let Some(r) = retry_after {
-            head.push_str(&format!("retry-after: {r}\r\n"));
-        }
-        head.push_str("\r\n");
-        let sent = if truncate {
-            &answer[..answer.len() / 2]
-        } else {
-            &answer[..]
-        };
-        if out.write_all(head.as_bytes()).is_err() || out.write_all(sent).is_err() {
-            return;
-        }
-        let _ = out.flush();
-        if truncate {
-            let _ = out.shutdown(Shutdown::Both);
-            return;
+        if let Some(mock) = self.mock.take() {
+            let _ = std::thread::spawn(move || drop(mock)).join();
         }
     }
-}
-
-fn is_unavailable(body: &[u8]) -> bool {
-    serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v.pointer("/status/message")?.as_str().map(str::to_owned))
-        .is_some_and(|m| m == crmcom_netflix_sim::codes::SERVICE_UNAVAILABLE)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
