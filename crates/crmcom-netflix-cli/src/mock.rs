@@ -9,7 +9,7 @@ use crmcom_netflix::Release;
 use crmcom_netflix_mock::{
     Clock, FaultRule, Fixtures, MockConfig, MockError, MockServer, Population,
 };
-use crmcom_netflix_sim::User;
+use crmcom_netflix_sim::{ApiKey, User};
 
 use crate::exit::{Exit, Failure, Outcome};
 
@@ -30,6 +30,10 @@ pub struct MockArgs {
     /// user billing:secret:NETFLIXOP.
     #[arg(long = "user", value_name = "USERNAME:PASSWORD:ORGANISATION", value_parser = parse_user)]
     pub users: Vec<User>,
+    /// A Web API key that can log in, KEY:ORGANISATION (repeatable). Without any, the key
+    /// 3F2504E04F8911D39A0C0305E82C3301 of NETFLIXOP.
+    #[arg(long = "api-key", value_name = "KEY:ORGANISATION", value_parser = parse_api_key)]
+    pub api_keys: Vec<ApiKey>,
     /// The seed of the generated data.
     #[arg(long, env = "CRMNF_MOCK_SEED")]
     pub seed: Option<u64>,
@@ -63,6 +67,16 @@ pub struct MockArgs {
     /// How many requests GET /_mock/requests keeps.
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub request_log: usize,
+}
+
+fn parse_api_key(text: &str) -> Result<ApiKey, String> {
+    // A key has no colon; it is not repeated in the message (it is a secret).
+    match text.split_once(':') {
+        Some((key, organisation)) if !key.trim().is_empty() && !organisation.trim().is_empty() => {
+            Ok(ApiKey::new(key, organisation))
+        }
+        _ => Err("expected KEY:ORGANISATION, each part not empty".into()),
+    }
 }
 
 fn parse_user(text: &str) -> Result<User, String> {
@@ -149,6 +163,7 @@ impl MockArgs {
         Ok(MockConfig {
             release: self.release,
             users: self.users.clone(),
+            api_keys: self.api_keys.clone(),
             population,
             fixtures,
             state_file: self.state.clone(),

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{crmnf, run_with, write, Mock};
+use common::{crmnf, run, run_with, write, Mock};
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "secret";
@@ -129,7 +129,7 @@ fn a_night_bills_the_approved_charges_and_the_next_picks_up_those_approved_meanw
     assert_exactly_once(&mock, dir.path());
     // The morning check.
     let journal = dir.path().join("journal.sqlite").display().to_string();
-    let (code, out, _) = common::run(&["journal", "status", &journal], None);
+    let (code, out, _) = run(&["journal", "status", &journal], None);
     assert_eq!(code, 0);
     assert!(out.contains("run 2 complete"), "{out}");
     let (code, out, _) = common::run(
@@ -361,7 +361,7 @@ fn exit_75_when_another_job_holds_the_journal_and_the_morning_check_still_reads_
         "the message names the holder: {err}"
     );
     let journal = dir.path().join("journal.sqlite").display().to_string();
-    let (code, out, err) = common::run(&["journal", "status", &journal, "--json"], None);
+    let (code, out, err) = run(&["journal", "status", &journal, "--json"], None);
     assert_eq!(code, 0, "{err}");
     let status: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(status["run"], 1);
@@ -373,7 +373,7 @@ fn exit_75_when_another_job_holds_the_journal_and_the_morning_check_still_reads_
 fn journal_commands_refuse_what_is_not_there() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("none.sqlite").display().to_string();
-    let (code, _, err) = common::run(&["journal", "status", &missing], None);
+    let (code, _, err) = run(&["journal", "status", &missing], None);
     assert_eq!(code, 78, "{err}");
     assert!(err.contains("no journal there"), "{err}");
     assert!(
@@ -381,15 +381,15 @@ fn journal_commands_refuse_what_is_not_there() {
         "a report creates nothing"
     );
     let not_journal = write(dir.path(), "text.sqlite", "hello");
-    let (code, _, err) = common::run(&["journal", "report", &not_journal], None);
+    let (code, _, err) = run(&["journal", "report", &not_journal], None);
     assert_ne!(code, 0, "{err}");
     let mock = Mock::start(&["--charges", "5"]);
     sync(&mock.base_url, dir.path(), &[]);
     let journal = dir.path().join("journal.sqlite").display().to_string();
-    let (code, _, err) = common::run(&["journal", "report", &journal, "--run", "7"], None);
+    let (code, _, err) = run(&["journal", "report", &journal, "--run", "7"], None);
     assert_eq!(code, 64, "{err}");
     assert!(err.contains("no run 7"), "{err}");
-    let (code, out, _) = common::run(&["journal", "report", &journal], None);
+    let (code, out, _) = run(&["journal", "report", &journal], None);
     assert_eq!(code, 0);
     assert!(out.starts_with("run 1: "), "{out}");
 }
@@ -448,8 +448,22 @@ fn a_night_logs_in_with_the_web_api_key_of_the_named_variable_and_never_shows_it
     );
     // The journal's morning check knows nothing of how the job logged in.
     let journal = dir.path().join("journal.sqlite").display().to_string();
-    let (code, out, _) = common::run(&["journal", "status", &journal], None);
+    let (code, out, _) = run(&["journal", "status", &journal], None);
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn the_mock_logs_in_the_web_api_keys_it_is_given_and_no_other() {
+    let key = "0F1E2D3C4B5A69788796A5B4C3D2E1F0";
+    let mock = Mock::start(&["--charges", "20", "--api-key", &format!("{key}:NETFLIXOP")]);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = sync_with_key(&mock.base_url, dir.path(), Some(API_KEY));
+    assert_eq!(code, 77, "the default key is replaced: {out}\n{err}");
+    let (code, out, err) = sync_with_key(&mock.base_url, dir.path(), Some(key));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert_exactly_once(&mock, dir.path());
+    let (code, _, err) = run(&["mock", "--api-key", "no-organisation"], None);
+    assert_eq!(code, 64, "{err}");
 }
 
 #[test]

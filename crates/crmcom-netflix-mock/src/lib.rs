@@ -53,7 +53,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crmcom_netflix::Release;
-use crmcom_netflix_sim::{Sim, SimState, User};
+use crmcom_netflix_sim::{ApiKey, Sim, SimState, User};
 
 pub use blocking::BlockingMockServer;
 pub use clock::Clock;
@@ -81,6 +81,9 @@ pub struct MockConfig {
     /// Users who can log in, beside those of the fixtures; the [`default_user`] when there are
     /// none at all.
     pub users: Vec<User>,
+    /// Web API keys that can log in (`authentication/web_api_key/token`); the simulator's
+    /// default key (`crmcom_netflix_sim::API_KEY`, of `NETFLIXOP`) when there are none.
+    pub api_keys: Vec<ApiKey>,
     /// Generated data; `None` for none.
     pub population: Option<Population>,
     /// Data from a fixtures file, loaded after the generated data.
@@ -108,6 +111,7 @@ impl Default for MockConfig {
         MockConfig {
             release: Release::LATEST,
             users: Vec::new(),
+            api_keys: Vec::new(),
             population: Some(Population::default()),
             fixtures: None,
             state_file: None,
@@ -215,6 +219,9 @@ pub(crate) fn build(config: &MockConfig) -> Result<(Inner, bool), MockError> {
                 users.push(default_user());
             }
             sim.set_users(users);
+            if !config.api_keys.is_empty() {
+                sim.set_api_keys(config.api_keys.clone());
+            }
             if let Some(p) = &config.population {
                 sim.populate(p, now);
             }

@@ -118,6 +118,17 @@ impl Sim {
         self.api_keys.push(key);
     }
 
+    /// Replaces the Web API keys that can log in.
+    pub fn set_api_keys(&mut self, keys: Vec<ApiKey>) {
+        self.api_keys = keys;
+        self.changed();
+    }
+
+    /// The Web API keys that can log in.
+    pub fn api_keys(&self) -> &[ApiKey] {
+        &self.api_keys
+    }
+
     /// Issues a login token for a user (or key) of an organisation.
     fn issue(&mut self, usr: &str, org: &str, unit: Option<&str>, now: i64) -> Value {
         self.issued += 1;
