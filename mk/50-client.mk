@@ -1,6 +1,6 @@
 # The Rust client (crates/crmcom-netflix-client): its tests against the simulator in-process and
 # over loopback HTTP, the kill test (its figures printed), the journal-only build the Python
-# bindings use, and the docs' Rust blocks (README, docs/rust.md) as doctests.
+# bindings use. The docs' Rust blocks (README, docs/rust.md) are run once, by test-docs.
 
 TEST_TARGETS += test-client test-client-python
 

@@ -22,7 +22,7 @@ use std::ptr;
 use crmcom_netflix::{
     decode, decode_json as core_decode_json, decode_projected, prepare_json as core_prepare_json,
     project_json, validate_json, BillingAction, Charge, ChargeSync, Error, ListCharges, Method,
-    ProjectedCharge, ProjectedChargesPage, SyncState, Token,
+    ProjectedCharge, ProjectedChargesPage, SyncMode, SyncState, Token,
 };
 use serde_json::Value;
 
@@ -294,7 +294,13 @@ pub fn sync_state(data: &[u8]) {
         check_charge(&c.charge);
     }
     let numbers: Vec<&str> = taken.iter().map(|c| c.charge.number()).collect();
-    let _ = sync.confirm(&numbers);
+    let leaves = taken
+        .iter()
+        .any(|c| c.charge.billing_action() == BillingAction::Leave);
+    let acknowledging = sync.state().options().mode == SyncMode::Acknowledge;
+    if sync.confirm(&numbers).is_ok() && acknowledging {
+        assert!(!leaves, "a charge to be left on the server was confirmed");
+    }
     let _ = sync.next_request(&Token::new("T"));
     let _ = sync.is_finished();
     let _ = sync.report();

@@ -37,7 +37,7 @@ fn a_failure_without_an_error_pointer_still_returns_its_status() {
 
 #[test]
 fn success_leaves_the_error_pointer_untouched() {
-    let sentinel = 8usize as *mut crmnf_error;
+    let sentinel = ptr::dangling_mut::<crmnf_error>();
     let mut err = sentinel;
     let status = fallible("crmnf_test", &mut err, || Ok(()));
     assert_eq!(status, crmnf_status::CRMNF_OK);

@@ -9,7 +9,7 @@
 
 use compact_str::CompactString;
 use crmcom_netflix::{
-    in_json_terms, ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState,
+    ChargeStatus, Currency, Date, Empty, FailedCharge, FailedCharges, FieldState, ItemCheck,
     LifeCycleState, LoginResult, Money, NetflixState, Price, ProjectedCharge, ProjectedChargesPage,
     ProjectedPromotion, ProjectedSubscription, ResponseObject, SubscriptionCreated, Token,
 };
@@ -35,9 +35,9 @@ pub type Fields = Arc<[String]>;
 /// A Python class that wraps a core response object.
 pub trait Wrap: pyo3::PyClass + Into<pyo3::PyClassInitializer<Self>> + Sized {
     /// What the class holds: the projected form for objects a `fields_set` applies to.
-    type Core: Serialize + DeserializeOwned + Clone + PartialEq + ResponseObject;
+    type Core: Serialize + DeserializeOwned + Clone + PartialEq + ResponseObject + ItemCheck;
     /// The form decoded without a `fields_set`, where every documented field must be there.
-    type Full: DeserializeOwned + Into<Self::Core>;
+    type Full: DeserializeOwned + ResponseObject + ItemCheck + Into<Self::Core>;
     /// The Python class name.
     const PY_NAME: &'static str;
     /// `(attribute, wire name)` of every field, in documented order.
@@ -253,22 +253,22 @@ fn core_from_value<T: Wrap>(
     value: Value,
     fields_set: Option<&Fields>,
 ) -> Result<T::Core, (String, String)> {
+    core_from_bytes::<T>(value.to_string().as_bytes(), fields_set)
+}
+
+/// The core's one-object decode (`decode_object`): the rules a response is held to, with paths
+/// rooted at the object.
+fn core_from_bytes<T: Wrap>(
+    bytes: &[u8],
+    fields_set: Option<&Fields>,
+) -> Result<T::Core, (String, String)> {
     let result = match fields_set {
-        None => serde_path_to_error::deserialize::<_, T::Full>(value).map(Into::into),
-        Some(_) => serde_path_to_error::deserialize::<_, T::Core>(value),
+        None => crmcom_netflix::decode_object::<T::Full>(bytes, None).map(Into::into),
+        Some(names) => crmcom_netflix::decode_object::<T::Core>(bytes, Some(names)),
     };
-    result.map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let message = e.into_inner().to_string();
-        let message = match message.strip_prefix("missing field `") {
-            Some(rest) => format!(
-                "the mandatory field `{}` is missing",
-                rest.trim_end_matches('`')
-            ),
-            None => in_json_terms(&message),
-        };
-        (path, message)
+    result.map_err(|e| match e {
+        crmcom_netflix::Error::MalformedResponse(m) => (m.path, m.message),
+        other => (String::new(), other.to_string()),
     })
 }
 
@@ -327,14 +327,37 @@ fn from_bytes<T: Wrap>(
     bytes: &[u8],
     fields_set: Option<&Fields>,
 ) -> PyResult<T::Core> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    core_from_bytes::<T>(bytes, fields_set).map_err(|(path, message)| malformed(py, path, message))
+}
+
+/// A dict given as an object's wire form, as JSON: a value no JSON text can hold (NaN, 10**400)
+/// is malformed at its path, as it would be in JSON text given to `from_json`.
+fn wire_json(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Value> {
+    to_json(data, "").map_err(|e| {
+        let errors = e.value(py).getattr("errors").ok();
+        let first = errors.and_then(|list| list.get_item(0).ok());
+        let Some(first) = first else { return e };
+        let (Ok(loc), Ok(msg)) = (first.get_item("loc"), first.get_item("msg")) else {
+            return e;
+        };
+        let mut path = String::new();
+        for part in loc.try_iter().into_iter().flatten().flatten() {
+            match part.extract::<usize>() {
+                Ok(i) => path.push_str(&format!("[{i}]")),
+                Err(_) => {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&part.str().map(|s| s.to_string()).unwrap_or_default());
+                }
+            }
+        }
         malformed(
             py,
-            String::new(),
-            format!("not valid JSON: {}", in_json_terms(&e.to_string())),
+            path,
+            msg.str().map(|s| s.to_string()).unwrap_or_default(),
         )
-    })?;
-    from_value::<T>(py, value, fields_set)
+    })
 }
 
 fn fields_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Fields>> {
@@ -601,7 +624,7 @@ macro_rules! py_object {
             #[pyo3(signature = (data, fields_set = None))]
             fn from_dict(_cls: &Bound<'_, PyType>, py: Python<'_>, data: &Bound<'_, PyAny>, fields_set: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
                 let fields = fields_arg(fields_set)?;
-                let value = to_json(data, "")?;
+                let value = wire_json(py, data)?;
                 Self::from_core(py, from_value::<$py>(py, value, fields.as_ref())?, fields.as_ref())
             }
 
@@ -1068,7 +1091,7 @@ impl PyCharge {
         fields_set: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let fields = fields_arg(fields_set)?;
-        let value = to_json(data, "")?;
+        let value = wire_json(py, data)?;
         let core = from_value::<PyCharge>(py, value, fields.as_ref())?;
         Ok(PyCharge::new_from(core, fields, false))
     }

@@ -200,11 +200,29 @@ fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The lock file of a journal: `<path>.lock`.
+/// The lock file of a journal: `<path>.lock`, beside the journal's real file (symbolic links and
+/// `..` resolved), so that every path that names one journal takes the same lock.
 pub fn lock_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
+    let mut name = real_path(path).into_os_string();
     name.push(".lock");
     PathBuf::from(name)
+}
+
+/// The journal's file with symbolic links resolved; for a journal not created yet, its directory
+/// resolved and the name kept. A path that cannot be resolved (its directory is missing) is kept
+/// as given, and opening it fails with its own error.
+fn real_path(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
 }
 
 fn lock(path: &Path) -> Result<File, Error> {
@@ -599,7 +617,9 @@ impl Journal {
         for row in rows {
             let (json, reference_number) =
                 row.map_err(|e| Error::journal("reading the ledger", e))?;
-            let charge: Charge = serde_json::from_str(&json)
+            // Read back with the rules its page was decoded with: a ledger edited or damaged on
+            // disk cannot export a charge that decode would have refused.
+            let charge: Charge = crmcom_netflix::decode_object(json.as_bytes(), None)
                 .map_err(|e| Error::journal("a charge of the ledger", e))?;
             out.push(LedgerEntry {
                 charge,

@@ -83,13 +83,3 @@ pub use transport::{
     BoxFuture, HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
     TransportErrorKind,
 };
-
-/// The README's quick start, whose Rust block runs as a test.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ReadmeQuickStart;
-
-/// The client's guide (`docs/rust.md`), whose Rust blocks run as tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../docs/rust.md")]
-pub struct RustGuide;

@@ -253,6 +253,76 @@ async fn a_failed_export_leaves_the_run_open_and_the_next_start_exports_it_again
     assert_eq!(billing.exports[0].1.len(), 7);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_ledger_charge_that_decode_would_refuse_is_not_exported() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 3, "p");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let mut billing = Ledger {
+        fail_export: 1,
+        ..Ledger::default()
+    };
+    let mut journal = Journal::open(&path).unwrap();
+    let e = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "billing");
+    drop(journal);
+    // The ledger edited on disk: a control character in the customer identifier of a charge
+    // the run took (a reader without the response rules would export it).
+    let changed = rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            r#"UPDATE charges SET charge = replace(charge,
+                 '"billing_system_customer_identifier":"', '"billing_system_customer_identifier":"\u0007')
+               WHERE seq = (SELECT min(seq) FROM charges)"#,
+            [],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let mut journal = Journal::open(&path).unwrap();
+    let e = c
+        .sync_charges(&mut journal, options(50), &mut billing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "journal");
+    assert!(
+        e.to_string().contains("billing_system_customer_identifier"),
+        "{e}"
+    );
+    assert!(billing.exports.is_empty());
+}
+
+/// A journal named through a symbolic link (or with `..` in its path) is the same journal and
+/// takes the same lock: a second job cannot slip past it by another name.
+#[cfg(unix)]
+#[test]
+fn a_journal_opened_by_another_name_takes_the_same_lock() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    let _first = Journal::open(&path).unwrap();
+    std::os::unix::fs::symlink(&path, dir.join("link.sqlite")).unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub").join("dir")).unwrap();
+    for other in [
+        dir.join("link.sqlite"),
+        dir.join("sub").join("..").join("journal.sqlite"),
+        dir.join("sub").join("dir").join("journal.sqlite"),
+    ] {
+        let e = Journal::open(&other).unwrap_err();
+        assert!(matches!(e, Error::JournalLocked { .. }), "{other:?}: {e:?}");
+    }
+    // A journal not created yet resolves its directory: both names lock the same file.
+    let fresh = dir.join("sub").join("dir").join("fresh.sqlite");
+    let _second = Journal::open(&fresh).unwrap();
+    let e = Journal::open(dir.join("fresh.sqlite")).unwrap_err();
+    assert!(matches!(e, Error::JournalLocked { .. }), "{e:?}");
+}
+
 #[test]
 fn a_second_job_on_the_same_journal_is_refused_at_once_and_changes_nothing() {
     let dir = tempdir();

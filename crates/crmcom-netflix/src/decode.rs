@@ -67,6 +67,107 @@ pub fn decode_projected<R: ApiRequest>(
     decode_data::<R::Projected>(body, Some(fields_set))
 }
 
+/// Decodes one response object on its own, with every rule [`decode`] applies to it inside a
+/// response: a charge as `charges/list` sends it in `charges_set` ([`Charge`](crate::Charge)
+/// without a `fields_set`, [`ProjectedCharge`](crate::ProjectedCharge) with one), a promotion, a
+/// subscription. What a binding or a journal reads back (a charge saved as JSON, a dict given to
+/// Python's `Charge.from_dict`) is held to the rules the server's answer was held to: no key
+/// twice, dates in years 1 to 9999, no control character in an identifier, numbers read with
+/// correct rounding, every field the form needs present. An error is a malformed response whose
+/// path is rooted at the object (`received_on`, `extra_field.key`; `""` for the object itself).
+///
+/// ```
+/// use crmcom_netflix::{decode_object, Charge, Error};
+/// let json = br#"{"number":"I1","billing_system_customer_identifier":"pci1","amount":5.99,
+///     "currency":"USD","paid_through_date":"2017-02-19T02:00:00","charge_status":"APPROVED",
+///     "received_on":"2017-02-21T10:07:23"}"#;
+/// let charge: Charge = decode_object(json, None).unwrap();
+/// assert_eq!(charge.amount.minor_units(), Some(599));
+///
+/// let year_0 = String::from_utf8_lossy(json).replace("2017-02-21", "0000-02-21");
+/// match decode_object::<Charge>(year_0.as_bytes(), None) {
+///     Err(Error::MalformedResponse(m)) => assert_eq!(m.path, "received_on"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub fn decode_object<T>(json: &[u8], fields_set: Option<&[String]>) -> Result<T, Error>
+where
+    T: ResponseObject + DeserializeOwned + ItemCheck,
+{
+    let parsed = std::str::from_utf8(json).ok().and_then(|text| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        T::deserialize(&mut de)
+            .and_then(|v| de.end().map(|()| v))
+            .ok()
+    });
+    let Some(object) = parsed else {
+        return Err(diagnose_object::<T>(json, fields_set));
+    };
+    check_object(&object, fields_set)?;
+    Ok(object)
+}
+
+/// The rules a decoded object is checked against after reading (presence with the `fields_set`,
+/// identifiers, nested objects), with paths rooted at the object.
+pub(crate) fn check_object<T: ResponseObject + ItemCheck>(
+    object: &T,
+    fields_set: Option<&[String]>,
+) -> Result<(), Error> {
+    let named = fields_set.map(|names| named_mask(T::fields(), names));
+    object.check_item(&Path::Root(""), named)
+}
+
+#[cold]
+fn diagnose_object<T: DeserializeOwned>(json: &[u8], fields_set: Option<&[String]>) -> Error {
+    let value = match strict_value(json) {
+        Ok(v) => v,
+        Err(Error::MalformedResponse(mut m)) => {
+            // The text given is one object, not a response body.
+            if let Some(rest) = m.message.strip_prefix("the body is not valid JSON") {
+                m.message = format!("the text is not valid JSON{rest}");
+            }
+            return Error::MalformedResponse(m);
+        }
+        Err(e) => return e,
+    };
+    if !value.is_object() {
+        return Error::malformed("", "not a JSON object");
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    match T::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track)) {
+        Ok(_) => Error::malformed("", "the object could not be decoded"),
+        Err(e) => located(&e, &track.path(), fields_set),
+    }
+}
+
+/// A reader's error at the path it was tracked to; a missing field is reported at the field.
+fn located(
+    e: &serde_json::Error,
+    at: &serde_path_to_error::Path,
+    fields_set: Option<&[String]>,
+) -> Error {
+    let message = message_of(e);
+    let path = path_string(at);
+    // serde reports a missing field at its parent; point at the field itself.
+    let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    else {
+        return Error::malformed(path, message);
+    };
+    let path = crate::error::join(&path, field);
+    let named = fields_set.is_some_and(|names| names.iter().any(|n| n == field));
+    let message = match fields_set {
+        Some(_) if !named => format!(
+            "the mandatory field `{field}` is missing: the `fields_set` left it out, \
+             and only the projected form (`decode_projected`) may lack it"
+        ),
+        _ => format!("the mandatory field `{field}` is missing"),
+    };
+    Error::malformed(path, message)
+}
+
 /// Decodes a response body of a method given by name into normalized JSON `data` (dates
 /// canonical, unknown fields kept, `netflix_state` spelled right, show data always an array).
 pub fn decode_json(
@@ -270,27 +371,7 @@ fn diagnose<D: ResponseData>(body: &[u8], fields_set: Option<&[String]>) -> Erro
         .deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     match result {
         Ok(_) => Error::malformed("", "the body could not be decoded"),
-        Err(e) => {
-            let message = message_of(&e);
-            let mut path = path_string(&track.path());
-            // serde reports a missing field at its parent; point at the field itself.
-            if let Some(field) = message
-                .strip_prefix("missing field `")
-                .and_then(|rest| rest.strip_suffix('`'))
-            {
-                path = crate::error::join(&path, field);
-                let named = fields_set.is_some_and(|names| names.iter().any(|n| n == field));
-                let message = match fields_set {
-                    Some(_) if !named => format!(
-                        "the mandatory field `{field}` is missing: the `fields_set` left it out, \
-                         and only the projected form (`decode_projected`) may lack it"
-                    ),
-                    _ => format!("the mandatory field `{field}` is missing"),
-                };
-                return Error::malformed(path, message);
-            }
-            Error::malformed(path, message)
-        }
+        Err(e) => located(&e, &track.path(), fields_set),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Rules every JSON text the SDK reads from a server shares: no key twice in an object (serde_json
+//! Rules every JSON text the SDK reads shares: no key twice in an object (serde_json
 //! and serde's derives keep the last or the first occurrence without a word, so `"amount": 5.99,
 //! "amount": 599.0` would bill 599.00), and no control character in an identifier.
 
@@ -124,9 +124,16 @@ impl<'de> Visitor<'de> for StrictValue {
     }
 }
 
-/// Reads JSON text into a value with the response rules; an error names the path of the first
-/// offending value (the second occurrence of a repeated key) and the rule.
-pub(crate) fn strict_value(text: &[u8]) -> Result<Value, Error> {
+/// Why [`read_strict`] refused a text.
+pub(crate) enum StrictError {
+    /// A key twice in one object: the path of the second occurrence, and the message.
+    Repeated(String, String),
+    /// Not JSON (or nested too deep): the reader's message.
+    NotJson(String),
+}
+
+/// Reads JSON text into a value, refusing a key given twice in any object.
+pub(crate) fn read_strict(text: &[u8]) -> Result<Value, StrictError> {
     let mut track = serde_path_to_error::Track::new();
     let mut de = serde_json::Deserializer::from_slice(text);
     let value = StrictValue
@@ -135,8 +142,19 @@ pub(crate) fn strict_value(text: &[u8]) -> Result<Value, Error> {
     value.map_err(|e| {
         let message = crate::decode::message_of(&e);
         if e.is_data() {
-            Error::malformed(crate::decode::path_string(&track.path()), message)
+            StrictError::Repeated(crate::decode::path_string(&track.path()), message)
         } else {
+            StrictError::NotJson(message)
+        }
+    })
+}
+
+/// Reads JSON text into a value with the response rules; an error names the path of the first
+/// offending value (the second occurrence of a repeated key) and the rule.
+pub(crate) fn strict_value(text: &[u8]) -> Result<Value, Error> {
+    read_strict(text).map_err(|e| match e {
+        StrictError::Repeated(path, message) => Error::malformed(path, message),
+        StrictError::NotJson(message) => {
             Error::malformed("", format!("the body is not valid JSON: {message}"))
         }
     })
@@ -189,6 +207,21 @@ pub(crate) fn identifier<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), 
         return Err(Error::malformed(
             path.render(),
             format!("an identifier {CONTROL_MESSAGE}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The rule of a response's keys (a charge's number and its customer's identifier): an identifier
+/// that is not blank. A charge is acknowledged by its number and billed to its customer, so one
+/// without either could be billed but never acknowledged, and would come back every night.
+#[inline]
+pub(crate) fn key<T: WireText>(value: &T, path: &Path<'_>) -> Result<(), Error> {
+    identifier(value, path)?;
+    if value.wire_text().trim().is_empty() {
+        return Err(Error::malformed(
+            path.render(),
+            "a charge's number and customer identifier must not be blank",
         ));
     }
     Ok(())

@@ -52,7 +52,7 @@ pub use batch::{
     MAX_SET_ITEMS,
 };
 pub use date::{Date, DATE_PATTERN};
-pub use decode::{decode, decode_json, decode_projected, ItemCheck, ResponseData};
+pub use decode::{decode, decode_json, decode_object, decode_projected, ItemCheck, ResponseData};
 pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;

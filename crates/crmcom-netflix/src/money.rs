@@ -365,6 +365,9 @@ mod tests {
         assert_eq!(exact(2.675, "USD"), ("2.68".into(), Some(268)));
     }
 
+    // The literals are the exact values of the doubles: the digits past a double's precision are
+    // what makes them ties.
+    #[allow(clippy::excessive_precision)]
     #[test]
     // The literals are the doubles' exact values, the point of the test (a shorter one would
     // name the same double, but hide why it is a tie).

@@ -169,6 +169,9 @@ pub(crate) fn object_schema(
             // The wire rule of an identifier (no control character), where a pattern can say it:
             // on a string, or on the open branch of an enum.
             if map.get("type").is_some_and(|t| t == "string") && !map.contains_key("pattern") {
+                if pattern == crate::schema::NON_BLANK_PATTERN {
+                    map.insert("minLength".into(), 1.into());
+                }
                 map.insert("pattern".into(), pattern.into());
             }
         }
@@ -259,7 +262,7 @@ fn nullable(schema: Value) -> Value {
 /// whose other fields are `Option`s, plus unknown fields kept in `extra`, with its decoder,
 /// encoder, presence check and schema. A key given twice is malformed. A field may end with a
 /// rule of `crate::json` that its value must pass after decoding (`, identifier`: no control
-/// character).
+/// character; `, key`: an identifier that is not blank either).
 ///
 /// `projected Name;` also declares the form a `fields_set` leaves: the same fields, every one an
 /// `Option` (absent unless named and sent), with conversions between the two forms.
@@ -563,6 +566,7 @@ macro_rules! response_object {
     };
     (@pattern) => { None };
     (@pattern identifier) => { Some($crate::schema::TEXT_PATTERN) };
+    (@pattern key) => { Some($crate::schema::NON_BLANK_PATTERN) };
     (@since) => { None };
     (@since $since:ident) => { Some($crate::release::Release::$since) };
     // The type of a field: plain when required in the full form, an `Option` otherwise.

@@ -426,14 +426,31 @@ pub(crate) fn resolve(method: &str, release: Option<&str>) -> Result<(Method, Re
 }
 
 /// Reads parameters given as JSON text, as the by-name functions do: text that is not JSON (or
-/// nests too deep for the reader) is an `invalid_type` violation of the parameters themselves.
+/// nests too deep for the reader) is an `invalid_type` violation of the parameters themselves, and
+/// a key given twice in an object is a `duplicate` violation at its second occurrence (JSON
+/// readers keep one of the two without a word: `{"billing_system_customer_identifier": "A",
+/// "billing_system_customer_identifier": "B"}` would suspend B).
+///
+/// ```
+/// use crmcom_netflix::{parse_params, ViolationCode};
+/// let e = parse_params(r#"{"acknowledged_charges_set": [{"number": "I1", "number": "I2"}]}"#)
+///     .unwrap_err();
+/// assert_eq!(e.violations()[0].path, "acknowledged_charges_set[0].number");
+/// assert_eq!(e.violations()[0].code, ViolationCode::Duplicate);
+/// ```
 pub fn parse_params(params_json: &str) -> Result<Value, Error> {
-    serde_json::from_str(params_json).map_err(|e| {
-        Error::InvalidRequest(vec![Violation::new(
-            "",
-            ViolationCode::InvalidType,
-            format!("the parameters are not valid JSON: {e}"),
-        )])
+    use crate::json::StrictError;
+    crate::json::read_strict(params_json.as_bytes()).map_err(|e| {
+        Error::InvalidRequest(vec![match e {
+            StrictError::Repeated(path, message) => {
+                Violation::new(path, ViolationCode::Duplicate, message)
+            }
+            StrictError::NotJson(message) => Violation::new(
+                "",
+                ViolationCode::InvalidType,
+                format!("the parameters are not valid JSON: {message}"),
+            ),
+        }])
     })
 }
 

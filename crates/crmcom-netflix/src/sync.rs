@@ -50,9 +50,9 @@
 //!    as it was, so the request can be sent again after logging in again.
 //! 6. **Only valid requests.** Every request goes through [`prepare`] for the target release: page
 //!    size 1 to 50, the status filter from R14.1.0 only, acknowledge sets of 1 to 50 charges without
-//!    a repeated charge or reference number. A confirmed charge that cannot make a valid item (a
-//!    blank customer identifier from the server, say) is reported with the error code
-//!    `INVALID_REQUEST` instead of being sent.
+//!    a repeated charge or reference number. A confirmed charge that cannot make a valid item is
+//!    reported with the error code `INVALID_REQUEST` instead of being sent (decoding refuses the
+//!    blank numbers and customer identifiers that would make one, so this is a last guard).
 //! 7. **A run ends.** A run ends when a page comes back shorter than the page size (or after
 //!    [`SyncOptions::max_pages_per_run`] pages) and every confirmed charge has been acknowledged
 //!    or has used up its attempts.
@@ -76,7 +76,8 @@ use crate::batch::batch;
 use crate::decode::{decode, decode_counted};
 use crate::error::{index, Error, Violation, ViolationCode, Violations};
 use crate::methods::{
-    AcknowledgeCharges, AcknowledgedCharge, Charge, ChargeStatusFilter, ChargesPage, ListCharges,
+    AcknowledgeCharges, AcknowledgedCharge, BillingAction, Charge, ChargeStatus,
+    ChargeStatusFilter, ChargesPage, ListCharges,
 };
 use crate::prepare::{prepare, validate, PreparedRequest};
 use crate::release::Release;
@@ -291,6 +292,7 @@ fn is_zero(n: &u32) -> bool {
 /// A charge the sync still has business with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tracked {
+    #[serde(deserialize_with = "checked_charge")]
     charge: Charge,
     stage: Stage,
     /// Ready only: hand it over marked `redelivered`.
@@ -313,6 +315,26 @@ struct Tracked {
     attempts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_error: Option<AckError>,
+}
+
+/// A saved charge is read back with the rules its page was decoded with, so that a state edited
+/// or damaged on disk cannot hand over a charge that would fail later (a year-0 date, a NUL in
+/// its number).
+fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Charge, D::Error> {
+    let charge = Charge::deserialize(d)?;
+    crate::decode::check_object(&charge, None).map_err(|e| match e {
+        Error::MalformedResponse(m) => serde::de::Error::custom(format_args!(
+            "a saved charge is malformed at {}: {}",
+            if m.path.is_empty() {
+                "the charge"
+            } else {
+                &m.path
+            },
+            m.message
+        )),
+        other => serde::de::Error::custom(other),
+    })?;
+    Ok(charge)
 }
 
 impl Tracked {
@@ -416,7 +438,18 @@ impl SyncState {
 
     /// A state from JSON text, as [`SyncState::to_json`] wrote it.
     pub fn from_json(json: &str) -> Result<SyncState, Error> {
-        serde_json::from_str(json).map_err(|e| invalid("state", e))
+        let mut de = serde_json::Deserializer::from_str(json);
+        let state: SyncState = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let at = crate::decode::path_string(e.path());
+            let e = e.into_inner();
+            if at.is_empty() || !e.is_data() {
+                invalid("state", e)
+            } else {
+                invalid("state", format_args!("at {at}: {e}"))
+            }
+        })?;
+        de.end().map_err(|e| invalid("state", e))?;
+        Ok(state)
     }
 }
 
@@ -982,6 +1015,25 @@ impl ChargeSync {
                 ViolationCode::InvalidEnum,
                 format!("charge `{number}` has not been handed over"),
             );
+            return;
+        }
+        // Acknowledging a charge to be left (pending, of an unknown status, or approved but not
+        // priceable or negative) would take it off the server without a bill.
+        if self.state.options.mode == SyncMode::Acknowledge {
+            if let Some(t) = self.state.charges.get(number) {
+                if t.stage != Stage::Confirmed && t.charge.billing_action() == BillingAction::Leave
+                {
+                    out.push(
+                        path,
+                        ViolationCode::InvalidEnum,
+                        format!(
+                            "charge `{number}` is to be left on the server (billing action \
+                             `leave`: {}); confirming it would acknowledge it without a bill",
+                            leave_reason(&t.charge)
+                        ),
+                    );
+                }
+            }
         }
     }
 
@@ -1077,5 +1129,17 @@ impl ChargeSync {
             page_limit_reached: c.page_limit_reached,
             finished: self.is_finished(),
         }
+    }
+}
+
+/// Why a charge's billing action is `leave`, in the words of an error message.
+fn leave_reason(charge: &Charge) -> &'static str {
+    match charge.charge_status {
+        ChargeStatus::Approved if !charge.amount.is_priced() => {
+            "approved, but its amount cannot be priced in its currency"
+        }
+        ChargeStatus::Approved => "approved with a negative amount",
+        ChargeStatus::Pending => "pending",
+        _ => "its status is not one the SDK knows",
     }
 }

@@ -148,7 +148,7 @@ proptest! {
         if items.iter().all(|i| i.reference_number.is_none()) {
             let sizes: Vec<usize> = requests.iter().map(|r| r.acknowledged_charges_set.len()).collect();
             let mut want = vec![50; wanted.len() / 50];
-            if wanted.len() % 50 != 0 {
+            if !wanted.len().is_multiple_of(50) {
                 want.push(wanted.len() % 50);
             }
             prop_assert_eq!(sizes, want);

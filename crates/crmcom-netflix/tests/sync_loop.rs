@@ -2,8 +2,8 @@
 //! failures, errors, resumes and runs.
 
 use crmcom_netflix::{
-    ChargeStatusFilter, ChargeSync, DeliveredCharge, Error, Method, PreparedRequest, Release,
-    SyncMode, SyncOptions, SyncState, Token, ViolationCode,
+    BillingAction, ChargeStatusFilter, ChargeSync, DeliveredCharge, Error, Method, PreparedRequest,
+    Release, SyncMode, SyncOptions, SyncState, Token, ViolationCode,
 };
 use serde_json::{json, Value};
 
@@ -506,10 +506,15 @@ fn report_totals_are_exact_per_currency_and_count_only_billable_charges() {
     ]})))
     .unwrap();
     let delivered = sync.take_charges();
-    sync.confirm(delivered.iter().map(|d| d.charge.number()))
-        .unwrap();
+    sync.confirm(
+        delivered
+            .iter()
+            .filter(|d| d.charge.billing_action() != BillingAction::Leave)
+            .map(|d| d.charge.number()),
+    )
+    .unwrap();
     let report = sync.report();
-    assert_eq!(report.confirmed, 7);
+    assert_eq!(report.confirmed, 5);
     assert_eq!(report.billable_confirmed, 4);
     let totals: Vec<(String, String)> = report
         .billable_total
@@ -622,26 +627,36 @@ fn a_page_limit_ends_the_run() {
     assert!(sync.report().page_limit_reached);
 }
 
+/// A charge that could not make a valid acknowledge item (a blank customer identifier or number)
+/// never reaches the billing system: the page is malformed, the state is as it was, and the same
+/// list request is sent again.
 #[test]
-fn a_confirmed_charge_that_cannot_make_a_valid_item_is_reported_not_sent() {
+fn a_page_with_a_charge_that_could_not_be_acknowledged_is_malformed_and_changes_nothing() {
     let mut sync = ChargeSync::new(options(3)).unwrap();
     expect_list(&mut sync, 0);
-    sync.feed(&ok(json!({"charges_set": [
-        charge_of("I1", " ", 1.0, "USD", "APPROVED"),
-        charge_of("I2", "pci2", 1.0, "USD", "APPROVED"),
-    ]})))
-    .unwrap();
-    sync.take_charges();
-    sync.confirm(["I1", "I2"]).unwrap();
-    expect_ack(&mut sync, &["I2"]);
-    sync.feed(&acknowledged(&[])).unwrap();
-    let report = sync.report();
-    assert_eq!(report.failed.len(), 1);
-    assert_eq!(report.failed[0].error_code, "INVALID_REQUEST");
-    assert!(report.failed[0].deferred);
-    // I1 stays in place, in front of the cursor.
-    assert_eq!(sync.state().offset(), 1);
-    assert!(sync.next_request(&token()).unwrap().is_none());
+    let before = sync.state().clone();
+    for (number, customer, path) in [
+        (
+            "I1",
+            " ",
+            "data.charges_set[0].billing_system_customer_identifier",
+        ),
+        ("", "pci1", "data.charges_set[0].number"),
+    ] {
+        let err = sync
+            .feed(&ok(json!({"charges_set": [
+                charge_of(number, customer, 1.0, "USD", "APPROVED"),
+                charge_of("I2", "pci2", 1.0, "USD", "APPROVED"),
+            ]})))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::MalformedResponse(m) if m.path == path),
+            "{err:?}"
+        );
+        assert_eq!(sync.state(), &before);
+        assert!(sync.take_charges().is_empty());
+    }
+    expect_list(&mut sync, 0);
 }
 
 #[test]
@@ -710,4 +725,53 @@ fn a_state_whose_charges_are_filed_under_other_numbers_is_refused() {
     let err = SyncState::from_json(&blank.to_string()).unwrap_err();
     assert_eq!(err.violations()[0].code, ViolationCode::InvalidFormat);
     assert!(err.to_string().contains("missing field `number`"), "{err}");
+}
+
+/// A charge whose billing action is `leave` (approved in a currency the SDK cannot price, approved
+/// and negative, pending, or of an unknown status) stays on the server: in acknowledge mode,
+/// confirming it would acknowledge it without a bill, so the whole call is refused and nothing is
+/// recorded. Reading only, confirming it acknowledges nothing and is allowed.
+#[test]
+fn a_charge_to_be_left_on_the_server_cannot_be_confirmed_for_acknowledgement() {
+    let page = ok(json!({"charges_set": [
+        charge_of("I1", "pci1", 5.99, "USD", "APPROVED"),
+        charge_of("I2", "pci2", 9.99, "XTS", "APPROVED"),
+        charge_of("I3", "pci3", -1.0, "USD", "APPROVED"),
+        charge_of("I4", "pci4", 9.99, "USD", "WEIRD"),
+        charge_of("I5", "pci5", 9.99, "USD", "PENDING"),
+    ]}));
+    let mut sync = ChargeSync::new(options(10)).unwrap();
+    expect_list(&mut sync, 0);
+    sync.feed(&page).unwrap();
+    let delivered = sync.take_charges();
+    assert_eq!(delivered.len(), 5);
+    for (i, number) in ["I2", "I3", "I4", "I5"].into_iter().enumerate() {
+        let err = sync.confirm(["I1", number]).unwrap_err();
+        let v = &err.violations()[0];
+        assert_eq!(v.path, "numbers[1]", "{number}");
+        assert!(v.message.contains("left on the server"), "{}", v.message);
+        let err = sync
+            .confirm_with_reference(number, &format!("R{i}"))
+            .unwrap_err();
+        assert_eq!(err.violations()[0].path, "number");
+    }
+    assert_eq!(sync.report().confirmed, 0, "a refused call records nothing");
+    assert_eq!(sync.confirm(["I1"]).unwrap(), 1);
+    let r = sync.next_request(&token()).unwrap().unwrap();
+    let items = r.body.unwrap()["acknowledged_charges_set"].clone();
+    assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+    assert_eq!(items[0]["number"], "I1");
+
+    let mut read_only = ChargeSync::new(SyncOptions {
+        mode: SyncMode::ReadOnly,
+        ..options(10)
+    })
+    .unwrap();
+    expect_list(&mut read_only, 0);
+    read_only.feed(&page).unwrap();
+    read_only.take_charges();
+    assert_eq!(
+        read_only.confirm(["I1", "I2", "I3", "I4", "I5"]).unwrap(),
+        5
+    );
 }

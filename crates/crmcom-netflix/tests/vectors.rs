@@ -32,8 +32,17 @@ fn run(case: &Value) -> Result<(), String> {
     let expect = &case["expect"];
     if let Some(request) = case.get("request") {
         let token = request.get("token").and_then(Value::as_str);
-        let params = request.get("params").cloned().unwrap_or(json!({}));
-        let got = match prepare_json(method, &params.to_string(), token, release) {
+        // `params_text` is the parameters as JSON text, for what a JSON value cannot hold (a
+        // key twice); `params` is a value.
+        let params = match request.get("params_text").and_then(Value::as_str) {
+            Some(text) => text.to_owned(),
+            None => request
+                .get("params")
+                .cloned()
+                .unwrap_or(json!({}))
+                .to_string(),
+        };
+        let got = match prepare_json(method, &params, token, release) {
             Ok(p) => json!({"prepared": p.to_json()}),
             Err(e) => error_outcome(&e),
         };

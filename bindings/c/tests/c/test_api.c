@@ -1032,6 +1032,33 @@ static void test_charge_sync_loop(void) {
   CHECK(crmnf_charge_sync_feed(sync, (const uint8_t *)acknowledged, strlen(acknowledged), &err) ==
         CRMNF_OK);
 
+  /* A saved state holding a charge that decode would refuse (a NUL in its number, a year-0
+   * date) is refused as a whole, so that no accessor meets such a charge after a resume. */
+  {
+    const char *needles[2] = {"\"number\":\"", "\"received_on\":\""};
+    const char *changes[2] = {"\\u0000", "0000"};
+    for (size_t k = 0; k < 2; k++) {
+      const char *at = strstr(saved, needles[k]);
+      CHECK(at != NULL);
+      size_t head = (size_t)(at - saved) + strlen(needles[k]);
+      size_t keep = k == 0 ? 0 : 4; /* the NUL goes in front; the year is replaced */
+      char *bad = malloc(strlen(saved) + strlen(changes[k]) + 1);
+      memcpy(bad, saved, head);
+      strcpy(bad + head, changes[k]);
+      strcat(bad, saved + head + keep);
+      crmnf_charge_sync *refused = SENTINEL;
+      err = NULL;
+      CHECK(crmnf_charge_sync_resume(bad, &refused, &err) == CRMNF_INVALID_REQUEST);
+      CHECK(refused == SENTINEL);
+      CHECK(has_violation(err, 0, "state", "invalid_format"));
+      const char *message = crmnf_error_message(err);
+      CHECK(message && strstr(message, k == 0 ? "number" : "received_on") != NULL);
+      crmnf_error_free(err);
+      err = NULL;
+      free(bad);
+    }
+  }
+
   /* Resume from the state saved before billing: the 50 come again, marked redelivered. */
   crmnf_charge_sync *resumed = NULL;
   CHECK(crmnf_charge_sync_resume(saved, &resumed, &err) == CRMNF_OK);

@@ -142,8 +142,17 @@ static int run_request(const json_value *c, const char *method, const char *rele
                        const json_value *expect, char *why, size_t why_size) {
   const json_value *request = json_get(c, "request");
   const char *token = json_string(json_get(request, "token"));
+  /* `params_text`: the parameters as JSON text (a key twice, which a parsed value cannot hold). */
+  const char *given_text = json_string(json_get(request, "params_text"));
   const json_value *params = json_get(request, "params");
-  char *params_text = params ? json_text_copy(params) : NULL;
+  char *params_text = NULL;
+  if (given_text) {
+    size_t size = strlen(given_text) + 1;
+    params_text = malloc(size);
+    if (params_text) memcpy(params_text, given_text, size);
+  } else if (params) {
+    params_text = json_text_copy(params);
+  }
   crmnf_request *prepared = NULL;
   crmnf_error *err = NULL;
   crmnf_status status =

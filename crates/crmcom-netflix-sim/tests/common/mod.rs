@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crmcom_netflix::{
-    decode, prepare, Charge, ChargeSync, Error, LoginRequest, SyncOptions, SyncReport, SyncState,
-    Token,
+    decode, prepare, BillingAction, Charge, ChargeSync, Error, LoginRequest, SyncOptions,
+    SyncReport, SyncState, Token,
 };
 use crmcom_netflix_sim::{codes, Sim};
 use rust_decimal::Decimal;
@@ -43,6 +43,8 @@ impl Rng {
 pub struct BillingSystem {
     /// Every charge taken, once.
     pub taken: BTreeMap<String, Charge>,
+    /// Charges handed over whose billing action is `leave`: not taken, never confirmed.
+    pub left: BTreeSet<String>,
     /// Every handover, in order: (number, redelivered).
     pub deliveries: Vec<(String, bool)>,
     /// Every number passed to a `confirm` that the shell saved.
@@ -238,6 +240,11 @@ impl Shell {
                 let mut taken = Vec::new();
                 for d in delivered {
                     let number = d.charge.number().to_owned();
+                    // A charge to be left stays on the server: neither billed nor confirmed.
+                    if d.charge.billing_action() == BillingAction::Leave {
+                        billing.left.insert(number);
+                        continue;
+                    }
                     if !billing.taken.contains_key(&number) {
                         if chaos.refuse() {
                             continue;

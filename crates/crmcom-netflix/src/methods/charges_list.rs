@@ -90,9 +90,9 @@ crate::object::response_object! {
     /// there ([`ProjectedCharge`] is the form a `fields_set` leaves).
     pub struct Charge {
         /// CRM.COM charge number: the key for acknowledging, accepting and declining.
-        number: compact_str::CompactString = "number", Required, identifier;
+        number: compact_str::CompactString = "number", Required, key;
         /// The customer's identifier in the operator's billing system.
-        billing_system_customer_identifier: compact_str::CompactString = "billing_system_customer_identifier", Required, identifier;
+        billing_system_customer_identifier: compact_str::CompactString = "billing_system_customer_identifier", Required, key;
         /// The amount, exact in `currency`.
         amount: Money = "amount", Required;
         /// ISO 4217 code of `amount`.
