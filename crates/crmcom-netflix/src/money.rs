@@ -369,9 +369,6 @@ mod tests {
     // what makes them ties.
     #[allow(clippy::excessive_precision)]
     #[test]
-    // The literals are the doubles' exact values, the point of the test (a shorter one would
-    // name the same double, but hide why it is a tie).
-    #[allow(clippy::excessive_precision)]
     fn a_double_halfway_between_two_shortest_texts_takes_the_even_one() {
         // 927031709157185.25 reads back from both ...185.2 and ...185.3; Rust's own formatting
         // writes ...185.3, Ryu and Python write ...185.2.
