@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use crmcom_netflix::{
     AcceptedCharge, AcknowledgedCharge, ApiRequest, ChargesPage, CreateSubscription,
-    DeclinedCharge, Empty, FailedCharge, ListCharges, ListPromotions, PreparedRequest, Promotion,
-    Release, ShowSubscriptions, SubscriptionCreated, Subscriptions, SyncOptions, Token,
+    DeclinedCharge, Empty, FailedCharge, ListCharges, ListPromotions, PreparedRequest,
+    ProjectedChargesPage, Promotion, Release, ShowSubscriptions, SubscriptionCreated,
+    Subscriptions, SyncOptions, Token,
 };
 
 use crate::error::Error;
@@ -121,6 +122,10 @@ impl Client {
     pub fn call<R: ApiRequest>(&self, request: &R) -> Result<R::Response, Error> {
         self.block(self.client.call(request))
     }
+    /// See [`crate::Client::call_projected`].
+    pub fn call_projected<R: ApiRequest>(&self, request: &R) -> Result<R::Projected, Error> {
+        self.block(self.client.call_projected(request))
+    }
     /// See [`crate::Client::call_json`].
     pub fn call_json(
         &self,
@@ -159,6 +164,13 @@ impl Client {
     /// See [`crate::Client::list_charges`].
     pub fn list_charges(&self, request: &ListCharges) -> Result<ChargesPage, Error> {
         self.block(self.client.list_charges(request))
+    }
+    /// See [`crate::Client::list_charges_projected`].
+    pub fn list_charges_projected(
+        &self,
+        request: &ListCharges,
+    ) -> Result<ProjectedChargesPage, Error> {
+        self.block(self.client.list_charges_projected(request))
     }
     /// See [`crate::Client::acknowledge_charges`].
     pub fn acknowledge_charges(

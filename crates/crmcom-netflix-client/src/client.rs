@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crmcom_netflix::{
-    batch, decode, decode_json, prepare, prepare_value, AcceptCharges, AcceptedCharge,
-    AcknowledgeCharges, AcknowledgedCharge, ApiRequest, ChargesPage, CreateSubscription,
-    DeclineCharges, DeclinedCharge, Empty, FailedCharge, ListCharges, ListPromotions, Method,
-    PreparedRequest, Promotion, Release, ReleaseToken, ShowSubscriptions, SubscriptionCreated,
+    batch, decode, decode_json, decode_projected, prepare, prepare_value, AcceptCharges,
+    AcceptedCharge, AcknowledgeCharges, AcknowledgedCharge, ApiRequest, ChargesPage,
+    CreateSubscription, DeclineCharges, DeclinedCharge, Empty, FailedCharge, ListCharges,
+    ListPromotions, Method, PreparedRequest, ProjectedChargesPage, Promotion, Release,
+    ReleaseToken, ResponseData, ResponseObject, ShowSubscriptions, SubscriptionCreated,
     Subscriptions, SuspendSubscription, Token, UnsuspendSubscription,
 };
 use tokio::sync::Mutex;
@@ -19,6 +20,38 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{redact, Error, TimeoutKind};
 use crate::options::{parse_retry_after, Credentials, RetryPolicy, Timeouts};
 use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError};
+
+/// Refuses a request whose `fields_set` leaves out a field the full form of its answer must
+/// have: the answer could only be malformed, after a request the server answered for nothing.
+fn full_form_covers<R: ApiRequest>(request: &R) -> Result<(), Error> {
+    let Some(names) = request.fields_set() else {
+        return Ok(());
+    };
+    let left_out: Vec<&str> = <<R::Response as ResponseData>::Item as ResponseObject>::fields()
+        .iter()
+        .filter(|f| f.presence == crmcom_netflix::Presence::Required)
+        .filter(|f| {
+            !names
+                .iter()
+                .any(|n| n == f.name || f.aliases.contains(&n.as_str()))
+        })
+        .map(|f| f.name)
+        .collect();
+    if left_out.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Config(format!(
+        "{}: the fields_set leaves out {}, which the full form of the answer must have; \
+         `call_projected` (`list_charges_projected` for charges) gives the projected form, \
+         where they may be absent",
+        R::METHOD,
+        left_out
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
 
 /// The `User-Agent` the client sends.
 pub const USER_AGENT: &str = concat!("crmcom-netflix-rust/", env!("CARGO_PKG_VERSION"));
@@ -368,11 +401,38 @@ impl Client {
 
     /// Prepares `request` with the current token, sends it and decodes the answer. A request
     /// that breaks a rule fails before anything is sent (before logging in, too).
+    ///
+    /// The answer is the full form, where every documented non-nullable field is a plain value:
+    /// a request whose `fields_set` leaves one of them out is an [`Error::Config`] before
+    /// anything is sent, since no answer to it could fill that field. Such a request is for
+    /// [`Client::call_projected`].
     pub async fn call<R: ApiRequest>(&self, request: &R) -> Result<R::Response, Error> {
+        full_form_covers::<R>(request)?;
         self.execute(
             R::METHOD,
             |token| prepare(request, token, self.inner.release),
             |body, fields_set| decode::<R>(body, fields_set),
+        )
+        .await
+    }
+
+    /// As [`Client::call`], for a request with a `fields_set`: the answer is the projected form
+    /// (the core's `decode_projected`), where each field is an `Option`, there when the
+    /// `fields_set` named it. A named field missing from the answer is a malformed response,
+    /// never a default. A request without a `fields_set` is an [`Error::Config`] (its answer
+    /// is the full form: [`Client::call`]).
+    pub async fn call_projected<R: ApiRequest>(&self, request: &R) -> Result<R::Projected, Error> {
+        if request.fields_set().is_none() {
+            return Err(Error::Config(format!(
+                "{}: the projected form is for a request with a fields_set; without one every \
+                 documented field comes, and `call` gives the full form",
+                R::METHOD
+            )));
+        }
+        self.execute(
+            R::METHOD,
+            |token| prepare(request, token, self.inner.release),
+            |body, fields_set| decode_projected::<R>(body, fields_set.unwrap_or_default()),
         )
         .await
     }
@@ -757,9 +817,21 @@ impl Client {
         .await
     }
 
-    /// `netflix/charges/list`: one page of the charges not yet acknowledged.
+    /// `netflix/charges/list`: one page of the charges not yet acknowledged, every documented
+    /// field of each charge there. A `fields_set` that leaves one out is for
+    /// [`Client::list_charges_projected`] (an [`Error::Config`] here, before anything is sent).
     pub async fn list_charges(&self, request: &ListCharges) -> Result<ChargesPage, Error> {
         self.call(request).await
+    }
+
+    /// `netflix/charges/list` with the `fields_set` of `request` (which must have one): each
+    /// charge holds the fields named ([`ProjectedCharge`](crmcom_netflix::ProjectedCharge),
+    /// every field an `Option`).
+    pub async fn list_charges_projected(
+        &self,
+        request: &ListCharges,
+    ) -> Result<ProjectedChargesPage, Error> {
+        self.call_projected(request).await
     }
 
     /// `netflix/charges/acknowledge`, 50 charges per call (repeats merged); returns the charges

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use crmcom_netflix::methods::authentication_web_api_key_token::authorization;
 use crmcom_netflix::{
-    AcceptedCharge, AcknowledgedCharge, ChargeStatusFilter, CreateSubscription, ListCharges,
-    ListPromotions, Method, Release, ShowSubscriptions,
+    AcceptedCharge, AcknowledgedCharge, BillingAction, Charge, ChargeStatusFilter,
+    CreateSubscription, FieldState, FieldsSet, ListCharges, ListPromotions, Method,
+    ProjectedChargesPage, Release, ResponseObject, ShowSubscriptions,
 };
 use crmcom_netflix_client::{
     blocking, Client, Credentials, Error, ManualClock, RetryPolicy, TimeoutKind, Timeouts,
@@ -770,4 +771,130 @@ fn the_blocking_client_logs_in_with_a_web_api_key_too() {
     assert_eq!(c.list_charges(&processed()).unwrap().charges().len(), 2);
     assert_eq!(t.count("authentication/web_api_key/token"), 1);
     assert!(!format!("{c:?}").contains(API_KEY));
+}
+
+fn fields(names: &[&str]) -> Option<FieldsSet<Charge>> {
+    Some(FieldsSet::new(names.iter().copied()))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fields_set_gives_the_projected_page_with_the_named_fields_only() {
+    let (t, _, c) = setup();
+    let request = ListCharges {
+        fields_set: fields(&["number", "amount", "currency"]),
+        ..processed()
+    };
+    let names = request.fields_set.as_ref().map(|f| f.names().to_vec());
+    let page: ProjectedChargesPage = c.list_charges_projected(&request).await.unwrap();
+    assert_eq!(page.charges().len(), 3);
+    for charge in page.charges() {
+        assert!(charge.number().is_some_and(|n| n.starts_with('I')));
+        // Priced in its currency, as in the full form.
+        let currency = charge.currency.as_ref().unwrap();
+        assert!(currency.is_known(), "{}", currency.code());
+        assert_eq!(
+            charge.amount.unwrap().minor_unit_exponent(),
+            currency.minor_unit_exponent()
+        );
+        assert!(charge.received_on.is_none() && charge.charge_status.is_none());
+        assert_eq!(
+            charge.field_state("received_on", names.as_deref()),
+            Some(FieldState::NotRequested)
+        );
+        // Without its status a projected charge is never billed.
+        assert_eq!(charge.billing_action(), BillingAction::Leave);
+    }
+    // The generic call gives the same page.
+    assert_eq!(c.call_projected(&request).await.unwrap(), page);
+    assert_eq!(t.count("netflix/charges/list"), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fields_set_that_leaves_out_a_required_field_is_refused_by_the_full_form_call() {
+    let (t, _, c) = setup();
+    let request = ListCharges {
+        fields_set: fields(&["number", "amount"]),
+        ..processed()
+    };
+    let e = c.list_charges(&request).await.unwrap_err();
+    assert_eq!(e.kind(), "config");
+    let text = e.to_string();
+    assert!(
+        text.contains("`billing_system_customer_identifier`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`received_on`") && text.contains("list_charges_projected"),
+        "{text}"
+    );
+    assert!(!text.contains("`amount`"), "{text}");
+    let e = c.call(&request).await.unwrap_err();
+    assert_eq!(e.kind(), "config");
+    // Refused before anything was sent, before a login too.
+    assert!(t.seen().is_empty());
+    assert_eq!(c.logins(), 0);
+    // A fields_set naming every field the full form needs decodes in the full form.
+    let all = ListCharges {
+        fields_set: fields(&[
+            "number",
+            "billing_system_customer_identifier",
+            "amount",
+            "currency",
+            "paid_through_date",
+            "charge_status",
+            "received_on",
+        ]),
+        ..processed()
+    };
+    let page = c.list_charges(&all).await.unwrap();
+    assert_eq!(page.charges().len(), 3);
+    assert!(page.charges()[0].set_as_approved_on.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_projected_call_needs_a_fields_set() {
+    let (t, _, c) = setup();
+    let e = c.list_charges_projected(&processed()).await.unwrap_err();
+    assert_eq!(e.kind(), "config");
+    assert!(e.to_string().contains("`call` gives the full form"), "{e}");
+    assert!(t.seen().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_named_field_missing_from_the_answer_is_malformed_never_a_default() {
+    let (t, _, c) = setup();
+    let request = ListCharges {
+        fields_set: fields(&["number", "amount", "currency"]),
+        ..processed()
+    };
+    let body = r#"{"status":{"code":"OK","description":"","message":""},
+        "data":{"charges_set":[{"number":"I1","currency":"USD"}]}}"#;
+    t.fault(
+        "netflix/charges/list",
+        Fault::Status(200, None, body.as_bytes().to_vec()),
+    );
+    let e = c.list_charges_projected(&request).await.unwrap_err();
+    assert_eq!(e.kind(), "malformed_response");
+    assert!(e.to_string().contains("data.charges_set[0].amount"), "{e}");
+}
+
+#[test]
+fn the_blocking_client_has_the_projected_calls() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, clock.now_secs(), 2, "pci");
+    let t = Faulty::new(sim, clock.clone());
+    let c = blocking::Client::builder(BASE, credentials())
+        .transport(t)
+        .clock(clock)
+        .build()
+        .unwrap();
+    let request = ListCharges {
+        fields_set: fields(&["number"]),
+        ..processed()
+    };
+    let page = c.list_charges_projected(&request).unwrap();
+    assert_eq!(page.charges().len(), 2);
+    assert!(page.charges()[0].amount.is_none());
+    assert_eq!(c.call_projected(&request).unwrap(), page);
+    assert_eq!(c.list_charges(&request).unwrap_err().kind(), "config");
 }

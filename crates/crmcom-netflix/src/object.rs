@@ -13,8 +13,6 @@ use crate::release::Release;
 pub enum Presence {
     /// Documented and non-nullable: present unless a `fields_set` left it out.
     Required,
-    /// Introduced after R12.0.0 (or undocumented): may always be absent.
-    Optional,
     /// May be `null`, and so may be absent too.
     Nullable,
 }
