@@ -6,8 +6,9 @@ Vendor keys, for a target release R (releases compare in the order RELEASES list
 - `x-since: S` on an operation, a parameter or a property: absent unless S <= R;
 - `x-enum-since: {value: S}` next to an `enum`: the value is absent unless S <= R;
 - `x-required-since: S`: required from S on; `x-required-until: U`: required before U (`required`
-  itself lists a property only when the newest release requires it); a string required so is
-  not blank then (`minLength` 1 and the non-blank pattern), as every mandatory string;
+  itself lists a property only when the newest release requires it); a property required so does
+  not admit `null` then (an optional parameter does), and a string is not blank (`minLength` 1
+  and the non-blank pattern), as every mandatory string;
 - `x-one-of-required: [[a, b], ...]`: at least one of each group is given, and not blank
   (unless a member is required in R anyway): an `anyOf` of `required` with the non-blank pattern;
 - `x-unique-items-by: [k, ...]`: no two items share a non-null value of k. JSON Schema cannot say
@@ -101,6 +102,8 @@ def for_release(node: Any, release: str, non_blank: str) -> Any:
                 if _required_in(p, release):
                     if name not in required:
                         required.append(name)
+                    # Required, so `null` is not a value (it is for an optional parameter).
+                    props[name] = _without_null(props[name])
                     if props[name].get("type") == "string" and "enum" not in props[name]:
                         # Required, so not blank, as every mandatory string.
                         props[name] = {**props[name], "minLength": 1, "pattern": non_blank}
@@ -113,10 +116,25 @@ def for_release(node: Any, release: str, non_blank: str) -> Any:
             members = [m for m in group if m in props]
             if members and not any(m in required for m in members):
                 groups.append(
-                    {"anyOf": [{"required": [m], "properties": {m: {"pattern": non_blank}}} for m in members]}
+                    # A member given as `null` is not given (the members are strings).
+                    {"anyOf": [{"required": [m], "properties": {m: {"type": "string", "pattern": non_blank}}} for m in members]}
                 )
         if groups:
             out["allOf"] = out.get("allOf", []) + groups
+    return out
+
+
+def _without_null(p: Dict[str, Any]) -> Dict[str, Any]:
+    """An optional parameter's schema without its `null` (for a release that requires it)."""
+    out = dict(p)
+    t = out.get("type")
+    if isinstance(t, list) and "null" in t:
+        rest = [x for x in t if x != "null"]
+        out["type"] = rest[0] if len(rest) == 1 else rest
+    if isinstance(out.get("enum"), list):
+        out["enum"] = [v for v in out["enum"] if v is not None]
+    if isinstance(out.get("anyOf"), list):
+        out["anyOf"] = [b for b in out["anyOf"] if not (isinstance(b, dict) and b.get("type") == "null")]
     return out
 
 

@@ -323,9 +323,11 @@ pub unsafe extern "C" fn crmnf_request_body(
     })
 }
 
-/// The whole request as JSON, `{"verb", "path", "query": [[name, value], ...], "body"}`: the form
-/// the other languages return and the spec vectors compare. Its length in `*len` when `len` is not
-/// NULL. NULL for a NULL request. Owned by the request; holds the token. Thread-safe.
+/// The whole request as JSON, `{"verb", "path", "query": [[name, value], ...], "body"}`, plus
+/// `"headers": [[name, value], ...]` when the request carries any (the `Authorization` of a Web
+/// API key login): the form the other languages return and the spec vectors compare. Its length in
+/// `*len` when `len` is not NULL. NULL for a NULL request. Owned by the request; holds the token
+/// and, for a Web API key login, the key: never log it.
 #[no_mangle]
 pub unsafe extern "C" fn crmnf_request_json(
     request: *const crmnf_request,

@@ -103,3 +103,43 @@ def test_nothing_listening_is_a_transport_error() -> None:
     with pytest.raises(nf.TransportError) as e:
         client(url, retries=1).exchange(listing())
     assert TOKEN not in str(e.value)
+
+
+class _Returns:
+    """A custom transport that answers with whatever it is given."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def send(self, request: nf.HttpRequest) -> nf.HttpResponse:
+        self.calls += 1
+        return self.answer  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        "200 OK",
+        nf.HttpResponse(status="200", body=OK_BODY),  # type: ignore[arg-type]
+        nf.HttpResponse(status=True, body=OK_BODY),
+        nf.HttpResponse(status=200, body=OK_BODY.decode()),  # type: ignore[arg-type]
+    ],
+)
+def test_a_custom_transport_that_returns_no_response_is_a_transport_error(answer: object) -> None:
+    transport = _Returns(answer)
+    c = nf.Client(
+        "http://127.0.0.1:9",
+        username="u",
+        password="p",
+        organisation="o",
+        transport=transport,
+        retries=2,
+        backoff=0.0,
+    )
+    with pytest.raises(nf.TransportError) as e:
+        c.exchange(listing())
+    assert "the transport returned" in str(e.value)
+    assert TOKEN not in str(e.value)
+    assert transport.calls == 1, "not retried: it would answer the same way"

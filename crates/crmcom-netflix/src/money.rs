@@ -117,7 +117,9 @@ impl schemars::JsonSchema for Currency {
         "Currency".into()
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"type": "string", "pattern": "^[A-Z]{3}$"})
+        // Any code decodes (an identifier: no control character); one the SDK does not know, `usd`
+        // or `USDX` say, leaves the charge unpriced and not billable rather than failing the page.
+        schemars::json_schema!({"type": "string", "pattern": crate::schema::TEXT_PATTERN})
     }
 }
 

@@ -199,6 +199,17 @@ class HttpResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+def _is_response(value: object) -> bool:
+    """Whether a transport's answer can be read: an int HTTP status and a bytes body."""
+    status = getattr(value, "status", None)
+    body = getattr(value, "body", None)
+    return (
+        isinstance(status, int)
+        and not isinstance(status, bool)
+        and isinstance(body, (bytes, bytearray))
+    )
+
+
 class Transport(Protocol):
     """Carries out one HTTP exchange. Raise `OSError` (or `TransportError`) when no answer came;
     return any answer that came, whatever its status."""
@@ -488,6 +499,14 @@ class Client:
                 failure = _describe(e, secrets)
             except Exception as e:  # noqa: BLE001 - a transport's own exception may quote the URL
                 failure, retryable = _describe(e, secrets), False
+            if failure is None and not _is_response(response):
+                # A custom transport that returns something else: a failure of the transport, not
+                # retried (it would answer the same way), never an AttributeError further on.
+                failure, retryable = (
+                    f"the transport returned {type(response).__name__}, not an HttpResponse "
+                    "with an int status and bytes body",
+                    False,
+                )
             if failure is not None:
                 if last or not retryable:
                     # Raised outside the `except` block, so the original is not its context.
