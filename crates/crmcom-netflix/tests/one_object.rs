@@ -4,6 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
+// The vector comparison (`same`); the rest of the shared support is for the vector runner.
+#[allow(dead_code)]
+mod common;
+
+use common::json::same;
+
 use crmcom_netflix::{
     decode_json, decode_object, Charge, ChargeSync, Error, ProjectedCharge, ProjectedPromotion,
     Promotion, SyncOptions, SyncState, Token,
@@ -400,18 +406,4 @@ fn every_charges_list_vector_agrees_charge_by_charge() {
     println!("{checked} charges decoded alone, {refused} refused alone");
     assert!(checked >= 80, "only {checked} charges checked");
     assert!(refused >= 20, "only {refused} refusals checked");
-}
-
-/// JSON equality where numbers compare by value (500 and 500.0 are the same amount).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
 }

@@ -4,26 +4,13 @@ use std::path::{Path, PathBuf};
 
 mod common;
 
+use common::json::same;
 use common::outcome::{charges_outcome, error_outcome};
 use crmcom_netflix::{decode_json, prepare_json};
 use serde_json::{json, Value};
 
 fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/vectors")
-}
-
-/// JSON equality where numbers compare by value (500 and 500.0 are the same amount).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
-        }
-        _ => a == b,
-    }
 }
 
 fn run(case: &Value) -> Result<(), String> {

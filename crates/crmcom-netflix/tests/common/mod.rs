@@ -1,3 +1,4 @@
 //! Support shared by the test files.
 
+pub mod json;
 pub mod outcome;
