@@ -10,7 +10,8 @@ PYTHON ?= python3
 
 .PHONY: help setup demo test bench lint fmt
 help:
-	@echo "make demo   - run the nightly billing job against the built-in fake CRM.COM"
+	@echo "make demo   - the nightly billing job (crmnf sync) against crmnf mock, over loopback"
+	@echo "make demo-python - the Python nightly billing job against its in-process fake CRM.COM"
 	@echo "make test   - build everything and run every test"
 	@echo "make bench  - run the benchmarks (ratios against the alternatives)"
 	@echo "make lint   - rustfmt and clippy"

@@ -41,9 +41,12 @@ C_VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
 C_VECTORS := spec/vectors
 C_TESTS_C := $(C_DIR)/tests/c/test_api.c $(C_DIR)/tests/c/test_vectors.c
 C_JSON := $(C_DIR)/tests/c/json.c
+# The nightly billing example does its HTTP with libcurl.
+C_CURL = $(shell pkg-config --cflags --libs libcurl)
 
 # A fresh machine of this kind has gcc and g++; the tools the C tests need besides are installed
-# with apt-get when missing, saying which and why.
+# with apt-get when missing, saying which and why (and libcurl's headers, for the nightly billing
+# example's HTTP transport).
 C_TOOLS := valgrind:valgrind:"memcheck runs of the C and C++ tests" \
 	pkg-config:pkg-config:"the build against the installed copy with pkg-config" \
 	cmake:cmake:"the build against the installed copy with find_package(crmnf)"
@@ -54,11 +57,15 @@ setup-c:
 			echo "setup-c: installing $$package with apt-get, for $$why"; missing="$$missing $$package"; \
 		fi; \
 	done; \
+	if ! pkg-config --exists libcurl 2>/dev/null; then \
+		echo "setup-c: installing libcurl4-openssl-dev with apt-get, for the nightly billing example over HTTP"; \
+		missing="$$missing libcurl4-openssl-dev"; \
+	fi; \
 	if [ -n "$$missing" ]; then \
 		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && $$sudo apt-get install -y -qq $$missing; \
 	else \
-		echo "setup-c: valgrind, pkg-config and cmake are installed"; \
+		echo "setup-c: valgrind, pkg-config, cmake and libcurl's headers are installed"; \
 	fi
 
 test-c: C_PROFILE := debug
@@ -92,11 +99,11 @@ c-build: c-rust-test c-lib
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_api
 	$(CC) $(C_CFLAGS) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/bin/test_vectors
 	$(CXX) $(C_CXXFLAGS) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/bin/test_cpp
-	$(CC) $(C_CFLAGS) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/bin/nightly_billing
+	$(CC) $(C_CFLAGS) examples/c/nightly_billing.c $(C_SHARED) $(C_CURL) -o $(C_BUILD)/bin/nightly_billing
 	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_api.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_api
 	$(CC) $(C_CFLAGS) $(C_SAN) $(C_DIR)/tests/c/test_vectors.c $(C_JSON) $(C_SHARED) -o $(C_BUILD)/asan/test_vectors
 	$(CXX) $(C_CXXFLAGS) $(C_SAN) $(C_DIR)/tests/cpp/test_cpp.cpp $(C_SHARED) -o $(C_BUILD)/asan/test_cpp
-	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_SHARED) -o $(C_BUILD)/asan/nightly_billing
+	$(CC) $(C_CFLAGS) $(C_SAN) examples/c/nightly_billing.c $(C_SHARED) $(C_CURL) -o $(C_BUILD)/asan/nightly_billing
 
 c-run: c-build
 	$(C_BUILD)/bin/test_api

@@ -7,15 +7,20 @@
  * is libcrmnf's ChargeSync: it never skips a charge and never hands one over twice, and its state is
  * saved after every step (write ahead) so that a crash at any point bills nothing twice.
  *
- * libcrmnf does no I/O: the job does its HTTP through the `http_send` function pointer below. A
- * real system plugs in libcurl or its own client; this example plugs in a fake CRM.COM that serves
- * the documented example payloads of the API reference (the login response, the charges/list
- * page, the accept response) and, between the two nights it runs, processes the charges it was
- * asked to accept, as CRM.COM would.
+ * libcrmnf does no I/O: the job does its HTTP through the `http_send` function pointer below. Two
+ * are plugged in here:
+ *
+ * - libcurl, the HTTP library of most C billing systems, when a server is named: the job then
+ *   talks to that CRM.COM (or to the mock server, `crmnf mock`) over real HTTP, logging in with
+ *   CRMNF_USERNAME, CRMNF_PASSWORD and CRMNF_ORGANISATION from the environment;
+ * - otherwise an in-memory fake CRM.COM that serves the documented example payloads of the API
+ *   reference (the login response, the charges/list page, the accept response) and, between the
+ *   two nights it runs, processes the charges it was asked to accept, as CRM.COM would.
  *
  * Build and run (see docs/c.md):
- *   cc -std=c11 nightly_billing.c $(pkg-config --cflags --libs crmnf) -o nightly_billing
- *   ./nightly_billing
+ *   cc -std=c11 nightly_billing.c $(pkg-config --cflags --libs crmnf libcurl) -o nightly_billing
+ *   ./nightly_billing                          # against the in-memory fake
+ *   ./nightly_billing http://127.0.0.1:8080    # against a server: its root, as crmnf mock prints it
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -25,6 +30,7 @@
 #include <string.h>
 
 #include <crmnf.h>
+#include <curl/curl.h>
 
 /* ---- The caller's HTTP ------------------------------------------------------------------------ */
 
@@ -39,13 +45,14 @@ typedef struct http_response {
 typedef int (*http_send)(void *ctx, const char *verb, const char *url, const char *body,
                          size_t body_len, http_response *out);
 
-static const char *BASE_URL = "https://crm.example.com/crmapi/rest/v2";
+/* The API root; the in-memory fake answers for this one. */
+static char base_url[512] = "https://crm.example.com/crmapi/rest/v2";
 
 /* Sends a prepared request; NULL when no response came. */
 static char *send_request(http_send send, void *ctx, const crmnf_request *request, size_t *len) {
   char *url = NULL;
   crmnf_error *err = NULL;
-  if (crmnf_request_url(request, BASE_URL, &url, &err) != CRMNF_OK) {
+  if (crmnf_request_url(request, base_url, &url, &err) != CRMNF_OK) {
     fprintf(stderr, "url: %s\n", crmnf_error_message(err));
     crmnf_error_free(err);
     return NULL;
@@ -73,13 +80,66 @@ static void print_error(const char *what, const crmnf_error *err) {
 
 /* ---- Logging in --------------------------------------------------------------------------------- */
 
+/* Appends `s` to `out` as a JSON string (quoted and escaped); returns the new length, or `cap` when
+ * it does not fit. */
+static size_t json_string(char *out, size_t len, size_t cap, const char *s) {
+  if (len + 1 >= cap) {
+    return cap;
+  }
+  out[len++] = '"';
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    int n = (c == '"' || c == '\\') ? snprintf(out + len, cap - len, "\\%c", c)
+            : (c < 0x20)             ? snprintf(out + len, cap - len, "\\u%04x", c)
+                                     : snprintf(out + len, cap - len, "%c", c);
+    if (n < 0 || (size_t)n >= cap - len) {
+      return cap;
+    }
+    len += (size_t)n;
+  }
+  if (len + 2 > cap) {
+    return cap;
+  }
+  out[len++] = '"';
+  out[len] = '\0';
+  return len;
+}
+
+/* The login parameters: CRMNF_USERNAME, CRMNF_PASSWORD and CRMNF_ORGANISATION from the environment
+ * when they are set, else the documentation's example user. Returns 0 when they fit in `out`. */
+static int credentials(char *out, size_t cap) {
+  const char *user = getenv("CRMNF_USERNAME");
+  const char *password = getenv("CRMNF_PASSWORD");
+  const char *organisation = getenv("CRMNF_ORGANISATION");
+  if (!user || !password || !organisation) {
+    snprintf(out, cap, "{\"username\":\"mpadministrator\",\"password\":\"1234\","
+                       "\"organisation\":\"CRMDEMO\",\"unit\":\"EE63A82C4FEBE02FF34E90DD1EBA5ABE\"}");
+    return 0;
+  }
+  size_t len = (size_t)snprintf(out, cap, "{\"username\":");
+  len = json_string(out, len, cap, user);
+  len = len < cap ? len + (size_t)snprintf(out + len, cap - len, ",\"password\":") : cap;
+  len = len < cap ? json_string(out, len, cap, password) : cap;
+  len = len < cap ? len + (size_t)snprintf(out + len, cap - len, ",\"organisation\":") : cap;
+  len = len < cap ? json_string(out, len, cap, organisation) : cap;
+  if (len + 2 > cap) {
+    return -1;
+  }
+  out[len++] = '}';
+  out[len] = '\0';
+  return 0;
+}
+
 /* Logs in; returns the token (malloc'd) or NULL. */
 static char *log_in(http_send send, void *ctx) {
   crmnf_request *request = NULL;
   crmnf_error *err = NULL;
-  const char *credentials = "{\"username\":\"mpadministrator\",\"password\":\"1234\","
-                            "\"organisation\":\"CRMDEMO\",\"unit\":\"EE63A82C4FEBE02FF34E90DD1EBA5ABE\"}";
-  if (crmnf_prepare("authentication/token", credentials, NULL, NULL, &request, &err) != CRMNF_OK) {
+  char params[1024];
+  if (credentials(params, sizeof params) != 0) {
+    fprintf(stderr, "login: the credentials are too long\n");
+    return NULL;
+  }
+  if (crmnf_prepare("authentication/token", params, NULL, NULL, &request, &err) != CRMNF_OK) {
     print_error("login", err);
     crmnf_error_free(err);
     return NULL;
@@ -328,6 +388,65 @@ static int accept_pending(http_send send, void *ctx, const char *token) {
   return result;
 }
 
+/* ---- HTTP with libcurl ---------------------------------------------------------------------------- */
+
+static size_t collect(char *data, size_t size, size_t count, void *userp) {
+  http_response *out = userp;
+  size_t n = size * count;
+  char *grown = realloc(out->body, out->body_len + n + 1);
+  if (!grown) {
+    return 0; /* curl reports a write error */
+  }
+  memcpy(grown + out->body_len, data, n);
+  out->body_len += n;
+  grown[out->body_len] = '\0';
+  out->body = grown;
+  return n;
+}
+
+/* The method path of a request URL, for messages: the URL itself carries the token in a GET's
+ * query string and must never be printed. */
+static void method_of(const char *url, char *out, size_t cap) {
+  const char *p = strstr(url, "/crmapi/rest/v2/");
+  p = p ? p + strlen("/crmapi/rest/v2/") : "?";
+  size_t n = strcspn(p, "?");
+  snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), p);
+}
+
+static int curl_send(void *ctx, const char *verb, const char *url, const char *body,
+                     size_t body_len, http_response *out) {
+  CURL *curl = ctx;
+  curl_easy_reset(curl);
+  struct curl_slist *headers = curl_slist_append(NULL, "Accept: application/json");
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  if (strcmp(verb, "POST") == 0) {
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "crmnf-nightly-billing-example");
+  CURLcode rc = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) {
+    char method[128];
+    method_of(url, method, sizeof method);
+    fprintf(stderr, "%s %s: %s\n", verb, method, curl_easy_strerror(rc));
+    return -1;
+  }
+  out->status = (int)status;
+  if (!out->body) {
+    out->body = calloc(1, 1);
+  }
+  return out->body ? 0 : -1;
+}
+
 /* ---- A fake CRM.COM that serves the documented example payloads ---------------------------------- */
 
 static const char *LOGIN_RESPONSE =
@@ -459,16 +578,37 @@ static void process_overnight(fake_crm *crm) {
 
 /* ---- The job -------------------------------------------------------------------------------------- */
 
-int main(void) {
+int main(int argc, char **argv) {
   fake_crm crm = {{"PENDING", "PENDING", "PENDING", "PENDING", "PENDING"}, {0}, {0}, 0};
   http_send send = fake_send;
+  void *ctx = &crm;
+  CURL *curl = NULL;
   ledger billed = {{{0}}, 0, 0};
   int result = 1;
 
   printf("libcrmnf %s\n", crmnf_version());
-  char *token = log_in(send, &crm);
+  if (argc > 1) {
+    /* A real server: its root as given, with the API path after it. */
+    const char *root = argv[1];
+    size_t n = strlen(root);
+    while (n > 0 && root[n - 1] == '/') {
+      n--;
+    }
+    if (n + sizeof "/crmapi/rest/v2" > sizeof base_url) {
+      fprintf(stderr, "the server URL is too long\n");
+      return 1;
+    }
+    snprintf(base_url, sizeof base_url, "%.*s/crmapi/rest/v2", (int)n, root);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(curl = curl_easy_init())) {
+      fprintf(stderr, "libcurl could not start\n");
+      return 1;
+    }
+    send = curl_send;
+    ctx = curl;
+  }
+  char *token = log_in(send, ctx);
   if (!token) {
-    return 1;
+    goto cleanup_curl;
   }
 
   crmnf_charge_sync *sync = NULL;
@@ -480,7 +620,7 @@ int main(void) {
     print_error("charge sync", err);
     crmnf_error_free(err);
     free(token);
-    return 1;
+    goto cleanup_curl;
   }
 
   for (int night = 1; night <= 2; night++) {
@@ -488,8 +628,8 @@ int main(void) {
     if (night > 1 && crmnf_charge_sync_start_run(sync, NULL) != CRMNF_OK) {
       goto done;
     }
-    if (run_charges(sync, send, &crm, &token, &billed) != 0 ||
-        accept_pending(send, &crm, token) != 0) {
+    if (run_charges(sync, send, ctx, &token, &billed) != 0 ||
+        accept_pending(send, ctx, token) != 0) {
       goto done;
     }
     char *report = NULL;
@@ -497,16 +637,30 @@ int main(void) {
       printf("  report: %s\n", report);
     }
     crmnf_string_free(report);
-    process_overnight(&crm);
+    if (!curl) {
+      process_overnight(&crm);
+    }
   }
-  printf("billed %zu charge(s), %" PRId64 ".%02" PRId64 " USD, in %d request(s)\n", billed.count,
-         billed.billed_minor / 100, billed.billed_minor % 100, crm.requests);
-  result = billed.count == 5 && billed.billed_minor == 2295 ? 0 : 1;
+  if (curl) {
+    /* A real server's data is its own: the job is done when both nights ran to the end. */
+    printf("billed %zu charge(s), %" PRId64 " minor units in all\n", billed.count,
+           billed.billed_minor);
+    result = 0;
+  } else {
+    printf("billed %zu charge(s), %" PRId64 ".%02" PRId64 " USD, in %d request(s)\n", billed.count,
+           billed.billed_minor / 100, billed.billed_minor % 100, crm.requests);
+    result = billed.count == 5 && billed.billed_minor == 2295 ? 0 : 1;
+  }
 
 done:
   crmnf_charge_sync_free(sync);
   crmnf_string_free(saved_state);
   saved_state = NULL;
   free(token);
+cleanup_curl:
+  if (curl) {
+    curl_easy_cleanup(curl);
+    curl_global_cleanup();
+  }
   return result;
 }

@@ -259,3 +259,25 @@ def fields_set_relaxed(schema: Dict[str, Any], fields_set: Optional[List[str]]) 
         else:
             del out["anyOf"]
     return out
+
+
+def relax_item_objects(node: Any, fields_set: List[str]) -> Any:
+    """Relaxes every item object a `fields_set` applies to (Charge, Promotion, Subscription) in
+    an inlined response schema, as `fields_set_relaxed` does one."""
+    if isinstance(node, list):
+        return [relax_item_objects(n, fields_set) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: relax_item_objects(v, fields_set) for k, v in node.items()}
+    if "properties" in out and is_item_object(out):
+        out = fields_set_relaxed(out, fields_set)
+    return out
+
+
+def is_item_object(schema: Dict[str, Any]) -> bool:
+    props = set(schema.get("properties", {}))
+    return bool(
+        {"received_on", "charge_status"} <= props  # Charge
+        or {"effective_from", "code"} <= props  # Promotion
+        or {"subscription_number", "life_cycle_state"} <= props  # Subscription
+    )

@@ -5,7 +5,7 @@
 - a `malformed` vector is invalid, with an error at the vector's path (or a `required` error
   naming the missing field there).
 
-With a `fields_set`, the item object requires only the fields named (spec_tools.fields_set_relaxed),
+With a `fields_set`, the item object requires only the fields named (spec_tools.relax_item_objects),
 as the SDK reads a projected response. What JSON Schema cannot say is listed in NOT_EXPRESSIBLE,
 each with the reason; those vectors must still be invalid JSON or be checked by the SDK alone."""
 
@@ -56,29 +56,8 @@ def response_schema(method: str, release: str, fields_set: Optional[List[str]]) 
     schema = op["responses"]["200"]["content"]["application/json"]["schema"]
     schema = spec_tools.inline(schema, spec)
     if fields_set is not None:
-        schema = _relax(schema, fields_set)
+        schema = spec_tools.relax_item_objects(schema, fields_set)
     return schema
-
-
-def _relax(node: Any, fields_set: List[str]) -> Any:
-    """Relaxes every item object a `fields_set` applies to (Charge, Promotion, Subscription)."""
-    if isinstance(node, list):
-        return [_relax(n, fields_set) for n in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: _relax(v, fields_set) for k, v in node.items()}
-    if "properties" in out and _is_item_object(out):
-        out = spec_tools.fields_set_relaxed(out, fields_set)
-    return out
-
-
-def _is_item_object(schema: Dict[str, Any]) -> bool:
-    props = set(schema.get("properties", {}))
-    return bool(
-        {"received_on", "charge_status"} <= props  # Charge
-        or {"effective_from", "code"} <= props  # Promotion
-        or {"subscription_number", "life_cycle_state"} <= props  # Subscription
-    )
 
 
 def errors(schema: Dict[str, Any], instance: Any) -> Iterator[jsonschema.ValidationError]:

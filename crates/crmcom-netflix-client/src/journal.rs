@@ -278,6 +278,81 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Opens an existing journal to read it (a report), without its lock and without writing
+    /// anything: it works while a job runs (SQLite's WAL lets a reader see the last commit)
+    /// and changes nothing. A missing file is an error, not a new journal; the job methods
+    /// ([`Journal::start`] and the steps after it) fail on a journal opened this way.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Journal, Error> {
+        let path = path.as_ref();
+        let display = path.display();
+        if !path.is_file() {
+            return Err(Error::Journal(format!("{display}: no journal there")));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::journal(&format!("cannot open {display}"), e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| Error::journal("setting up", e))?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| Error::journal(&format!("{display}: not a journal"), e))?;
+        if version != JOURNAL_SCHEMA_VERSION {
+            return Err(Error::Journal(format!(
+                "{display}: journal schema version {version} cannot be read without writing \
+                 (this version reads {JOURNAL_SCHEMA_VERSION}; a job upgrades version 1 when it opens it)"
+            )));
+        }
+        Ok(Journal {
+            conn,
+            path: Some(path.to_owned()),
+            _lock: None,
+            sync: None,
+            in_flight: None,
+        })
+    }
+
+    /// When the last step was written (`yyyy-MM-ddTHH:mm:ssZ`, UTC), if any was.
+    pub fn updated_at(&self) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT updated_at FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| Error::journal("reading the state", e))
+    }
+
+    /// Every run of the ledger with the number of charges taken in it, oldest first.
+    pub fn runs(&self) -> Result<Vec<(u64, u64)>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT run, COUNT(*) FROM charges WHERE status = 'taken' GROUP BY run ORDER BY run",
+            )
+            .map_err(|e| Error::journal("reading the ledger", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| Error::journal("reading the ledger", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| Error::journal("reading the ledger", e))
+    }
+
+    /// Charges handed to the billing system and not (yet) taken: they are handed over again,
+    /// marked redelivered, when the run goes on.
+    pub fn handed_not_taken(&self) -> Result<u64, Error> {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM charges WHERE status = 'handed'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| Error::journal("reading the ledger", e))
+    }
+
     /// A journal in memory (for tests and one-off runs: nothing survives the process).
     pub fn in_memory() -> Result<Journal, Error> {
         let conn = Connection::open_in_memory().map_err(|e| Error::journal("in memory", e))?;

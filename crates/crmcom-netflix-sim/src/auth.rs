@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use crate::wire::{base64url, SplitMix64};
 use crate::{codes, Refusal, Sim, TOKEN_LIFETIME_SECONDS};
 
-/// A user who can log in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A user who can log in. `Debug` does not show the password.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     /// Login name.
     pub username: String,
@@ -18,7 +18,19 @@ pub struct User {
     /// Organisation.
     pub organisation: String,
     /// Units the user may choose with `unit`; any unit when empty.
+    #[serde(default)]
     pub units: Vec<String>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("organisation", &self.organisation)
+            .field("units", &self.units)
+            .finish()
+    }
 }
 
 impl User {
@@ -34,13 +46,14 @@ impl User {
 }
 
 /// A Web API key that can log in (`authentication/web_api_key/token`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ApiKey {
     /// The key.
     pub key: String,
     /// The organisation it belongs to.
     pub organisation: String,
     /// Units it may choose with `unit`; any unit when empty.
+    #[serde(default)]
     pub units: Vec<String>,
 }
 
@@ -56,7 +69,7 @@ impl ApiKey {
 }
 
 /// A token the simulator issued.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Issued {
     pub(crate) expires_at: i64,
     pub(crate) released: bool,
@@ -169,6 +182,7 @@ impl Sim {
         if let Some(t) = self.tokens.get_mut(token) {
             t.expired = true;
         }
+        self.changed();
     }
 
     /// Expires every login token issued so far.
@@ -176,6 +190,7 @@ impl Sim {
         for t in self.tokens.values_mut() {
             t.expired = true;
         }
+        self.changed();
     }
 }
 

@@ -11,7 +11,7 @@ use crate::wire::{date_or_null, date_value, naive, SplitMix64};
 use crate::{codes, Refusal, Sim, DEFAULT_VALIDITY_DURATION};
 
 /// A Netflix promotion on offer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PromotionSpec {
     /// The code `subscriptions/create` takes.
     pub code: String,
@@ -53,7 +53,7 @@ impl PromotionSpec {
 }
 
 /// A Netflix subscription held by the simulator.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SubscriptionRecord {
     /// CRM.COM subscription number (`NS000001`, ...).
     pub subscription_number: String,
@@ -82,6 +82,14 @@ pub struct SubscriptionRecord {
 }
 
 impl SubscriptionRecord {
+    /// The customer has finished the Netflix sign-up: the Netflix customer identifier (PAI).
+    pub(crate) fn sign_up(&mut self) -> String {
+        self.signed_up = true;
+        let pai = format!("PAI{}", &self.subscription_number[2..]);
+        self.netflix_customer_identifier = Some(pai.clone());
+        pai
+    }
+
     /// `netflix_sate`: `EFFECTIVE` once signed up, while neither suspended nor cancelled.
     pub fn netflix_state(&self) -> &'static str {
         if self.signed_up && !self.suspended && !self.cancelled {
@@ -107,6 +115,12 @@ impl Sim {
     /// Adds a promotion to the catalogue.
     pub fn add_promotion(&mut self, promotion: PromotionSpec) {
         self.promotions.push(promotion);
+        self.changed();
+    }
+
+    /// The promotions of the catalogue, expired ones included.
+    pub fn promotions(&self) -> &[PromotionSpec] {
+        &self.promotions
     }
 
     /// The subscriptions, in the order created.
@@ -134,9 +148,8 @@ impl Sim {
         if now >= s.netflix_token_expires_on {
             return Err(codes::NETFLIX_TOKEN_EXPIRED);
         }
-        s.signed_up = true;
-        let pai = format!("PAI{}", &s.subscription_number[2..]);
-        s.netflix_customer_identifier = Some(pai.clone());
+        let pai = s.sign_up();
+        self.changed();
         Ok(pai)
     }
 
@@ -156,6 +169,7 @@ impl Sim {
             })
             .ok_or(codes::SUBSCRIPTION_NOT_FOUND)?;
         s.cancelled = true;
+        self.changed();
         Ok(())
     }
 
@@ -264,11 +278,38 @@ impl Sim {
                 ));
             }
         }
-        let sequence = self.subscriptions.len() as u64 + 1;
         let validity = request
             .validity_duration
             .unwrap_or(DEFAULT_VALIDITY_DURATION);
-        let expires_on = now + i64::from(validity);
+        let s = self.new_subscription(
+            customer,
+            request.promotion_code.clone(),
+            request.channel,
+            validity,
+            parameters,
+            now,
+        );
+        let mut data = Map::new();
+        data.insert(
+            "netflix_token".into(),
+            Value::String(s.netflix_token.clone()),
+        );
+        data.insert("expires_on".into(), date_value(s.netflix_token_expires_on));
+        Ok(Value::Object(data))
+    }
+
+    /// Records a new subscription created at `now`, not yet signed up.
+    pub(crate) fn new_subscription(
+        &mut self,
+        customer: &str,
+        promotion_code: Option<String>,
+        channel: Option<Channel>,
+        validity_duration: u32,
+        parameters: Value,
+        now: i64,
+    ) -> &mut SubscriptionRecord {
+        let sequence = self.subscriptions.len() as u64 + 1;
+        let expires_on = now + i64::from(validity_duration);
         let netflix_token = format!(
             "NFT{:016X}{:08X}",
             SplitMix64(sequence ^ 0x4E46_4C58).next_u64(),
@@ -276,22 +317,21 @@ impl Sim {
         );
         self.subscriptions.push(SubscriptionRecord {
             subscription_number: format!("NS{sequence:06}"),
-            billing_system_customer_identifier: customer.clone(),
+            billing_system_customer_identifier: customer.to_owned(),
             netflix_customer_identifier: None,
-            promotion_code: request.promotion_code.clone(),
-            channel: request.channel,
+            promotion_code,
+            channel,
             created_on: now,
-            netflix_token: netflix_token.clone(),
+            netflix_token,
             netflix_token_expires_on: expires_on,
             signed_up: false,
             suspended: false,
             cancelled: false,
             parameters,
         });
-        let mut data = Map::new();
-        data.insert("netflix_token".into(), Value::String(netflix_token));
-        data.insert("expires_on".into(), date_value(expires_on));
-        Ok(Value::Object(data))
+        self.changed();
+        let last = self.subscriptions.len() - 1;
+        &mut self.subscriptions[last]
     }
 
     pub(crate) fn set_suspended(

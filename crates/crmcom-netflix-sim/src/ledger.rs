@@ -1,7 +1,7 @@
 //! The charge ledger: `charges/list`, `charges/acknowledge`, `charges/accept` and
 //! `charges/decline`, and the knobs that add, process and disturb charges.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::str::FromStr;
 
 use crmcom_netflix::{
@@ -15,11 +15,12 @@ use crate::wire::{amount, date_or_null, date_value, SplitMix64};
 use crate::{codes, Refusal, Sim};
 
 /// A charge to add to the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ChargeSpec {
     /// The customer's identifier in the operator's billing system.
     pub billing_system_customer_identifier: String,
     /// The exact amount.
+    #[serde(with = "crate::state::decimal")]
     pub amount: Decimal,
     /// ISO 4217 code (or anything else, to try an unknown currency).
     pub currency: String,
@@ -30,6 +31,7 @@ pub struct ChargeSpec {
     /// Paid-through date in epoch seconds; 30 days after `received_on` when `None`.
     pub paid_through_date: Option<i64>,
     /// The amount in the operator's local currency (sent from R14.1.0).
+    #[serde(with = "crate::state::optional_decimal")]
     pub local_currency_amount: Option<Decimal>,
     /// The operator's local currency (sent from R14.1.0).
     pub local_currency: Option<String>,
@@ -93,17 +95,19 @@ fn decimal(text: &str) -> Decimal {
 }
 
 /// A charge in the simulator's ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LedgerCharge {
     /// The charge number (`I00000001`, ...).
     pub number: String,
     /// The customer's identifier in the operator's billing system.
     pub billing_system_customer_identifier: String,
     /// The exact amount.
+    #[serde(with = "crate::state::decimal")]
     pub amount: Decimal,
     /// The currency code.
     pub currency: String,
     /// The amount in the operator's local currency.
+    #[serde(with = "crate::state::optional_decimal")]
     pub local_currency_amount: Option<Decimal>,
     /// The operator's local currency.
     pub local_currency: Option<String>,
@@ -143,14 +147,30 @@ impl LedgerCharge {
 }
 
 /// The ledger, in list order: oldest `received_on` first, ties in the order added.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Ledger {
-    by_order: BTreeMap<(i64, u64), LedgerCharge>,
-    index: HashMap<String, (i64, u64)>,
-    added: u64,
+    pub(crate) by_order: BTreeMap<(i64, u64), LedgerCharge>,
+    pub(crate) index: HashMap<String, (i64, u64)>,
+    /// The keys of the charges not yet acknowledged, so that a list skips the acknowledged
+    /// ones without walking past them (a long run acknowledges from the front).
+    pub(crate) open: BTreeSet<(i64, u64)>,
+    pub(crate) added: u64,
+    /// Pending charges that CRM.COM will process at a given time: number to (when, status).
+    pub(crate) processing: HashMap<String, (i64, ChargeStatus)>,
+    /// The same schedule in time order.
+    pub(crate) processing_queue: BTreeSet<(i64, String)>,
 }
 
 impl Ledger {
+    /// Puts a charge into the ledger under its list key.
+    pub(crate) fn insert(&mut self, key: (i64, u64), charge: LedgerCharge) {
+        self.index.insert(charge.number.clone(), key);
+        if charge.acknowledged_on.is_none() {
+            self.open.insert(key);
+        }
+        self.by_order.insert(key, charge);
+    }
+
     fn get(&self, number: &str) -> Option<&LedgerCharge> {
         self.index.get(number).and_then(|k| self.by_order.get(k))
     }
@@ -179,7 +199,8 @@ fn failed(number: &str, reference: Option<&str>, code: &str) -> Value {
         codes::CHARGE_NOT_PROCESSED => "The charge is pending and cannot be acknowledged yet",
         codes::CHARGE_ALREADY_PROCESSED => "The charge has already been processed",
         codes::DUPLICATE_REFERENCE_NUMBER => "The reference number is already used",
-        _ => "The charge could not be acknowledged; try again",
+        codes::ACKNOWLEDGEMENT_FAILED => "The charge could not be acknowledged; try again",
+        _ => "The charge could not be processed; try again",
     };
     json!({
         "number": number,
@@ -215,9 +236,8 @@ impl Sim {
             acknowledge_attempts: 0,
         };
         charge.set_status(spec.status, received_on);
-        let key = (received_on, ledger.added);
-        ledger.index.insert(number.clone(), key);
-        ledger.by_order.insert(key, charge);
+        ledger.insert((received_on, ledger.added), charge);
+        self.changed();
         number
     }
 
@@ -245,7 +265,112 @@ impl Sim {
             return Err(codes::CHARGE_ALREADY_PROCESSED);
         }
         charge.set_status(status, now);
+        self.unschedule_processing(number);
+        self.changed();
         Ok(())
+    }
+
+    /// CRM.COM will process a pending charge at `at` (epoch seconds): from the first request (or
+    /// [`Sim::advance`]) at or after that time, it is `status`, dated `at`. So a pending charge
+    /// turns approved over time, whatever the clock's steps. Replaces an earlier schedule of the
+    /// charge. Fails like [`Sim::process_charge`] for a charge that is unknown or not pending.
+    pub fn schedule_processing(
+        &mut self,
+        number: &str,
+        at: i64,
+        status: ChargeStatus,
+    ) -> Result<(), &'static str> {
+        let charge = self.ledger.get(number).ok_or(codes::CHARGE_NOT_FOUND)?;
+        if charge.status != ChargeStatus::Pending || status == ChargeStatus::Pending {
+            return Err(codes::CHARGE_ALREADY_PROCESSED);
+        }
+        self.unschedule_processing(number);
+        self.ledger
+            .processing
+            .insert(number.to_owned(), (at, status));
+        self.ledger.processing_queue.insert((at, number.to_owned()));
+        self.changed();
+        Ok(())
+    }
+
+    /// When and to what a pending charge is scheduled to be processed.
+    pub fn scheduled_processing(&self, number: &str) -> Option<(i64, &ChargeStatus)> {
+        self.ledger.processing.get(number).map(|(at, s)| (*at, s))
+    }
+
+    fn unschedule_processing(&mut self, number: &str) {
+        if let Some((at, _)) = self.ledger.processing.remove(number) {
+            self.ledger
+                .processing_queue
+                .remove(&(at, number.to_owned()));
+        }
+    }
+
+    /// Processes every pending charge whose scheduled time has come by `now`; returns how many.
+    /// Every request does this first, with its own time.
+    pub fn advance(&mut self, now: i64) -> usize {
+        let mut done = 0;
+        while let Some((at, number)) = self.ledger.processing_queue.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.ledger.processing_queue.pop_first();
+            if let Some((at, status)) = self.ledger.processing.remove(&number) {
+                if let Some(c) = self.ledger.get_mut(&number) {
+                    if c.status == ChargeStatus::Pending {
+                        c.set_status(status, at);
+                        done += 1;
+                    }
+                }
+            }
+        }
+        if done > 0 {
+            self.changed();
+        }
+        done
+    }
+
+    /// Processes pending charges now: each becomes the status it was scheduled to turn to
+    /// (`APPROVED` when it had no schedule), or `status` when given. `numbers` picks the
+    /// charges (every pending one when `None`); `limit` caps how many, oldest first. Returns
+    /// the numbers processed; unknown or processed numbers are skipped.
+    pub fn process_pending(
+        &mut self,
+        numbers: Option<&[String]>,
+        status: Option<ChargeStatus>,
+        limit: Option<usize>,
+        now: i64,
+    ) -> Vec<String> {
+        let chosen: Vec<String> = match numbers {
+            Some(n) => n.to_vec(),
+            None => self
+                .ledger
+                .open
+                .iter()
+                .filter_map(|k| self.ledger.by_order.get(k))
+                .filter(|c| c.status == ChargeStatus::Pending)
+                .map(|c| c.number.clone())
+                .collect(),
+        };
+        let mut done = Vec::new();
+        for number in chosen {
+            if limit.is_some_and(|l| done.len() >= l) {
+                break;
+            }
+            let to = status.clone().unwrap_or_else(|| {
+                self.ledger
+                    .processing
+                    .get(&number)
+                    .map_or(ChargeStatus::Approved, |(_, s)| s.clone())
+            });
+            if to == ChargeStatus::Pending {
+                continue;
+            }
+            if self.process_charge(&number, to, now).is_ok() {
+                done.push(number);
+            }
+        }
+        done
     }
 
     /// A charge arrives just before the `requests_from_now`-th request from now (1: the next
@@ -357,9 +482,10 @@ impl Sim {
         let filter = request.charge_status;
         let mut page: Vec<Value> = self
             .ledger
-            .by_order
-            .values()
-            .filter(|c| c.acknowledged_on.is_none() && listed(filter, &c.status))
+            .open
+            .iter()
+            .filter_map(|k| self.ledger.by_order.get(k))
+            .filter(|c| listed(filter, &c.status))
             .skip(offset)
             .take(request.number_of_results as usize)
             .map(|c| self.charge_json(c))
@@ -422,21 +548,36 @@ impl Sim {
                     None
                 }
             });
-            let code = code.or_else(|| self.injected_failure(&item.number));
+            let code = code
+                .map(str::to_owned)
+                .or_else(|| self.injected_failure(&item.number))
+                .or_else(|| self.faults.failing_items.pop());
             match code {
                 Some(code) => {
-                    self.count_refusal(code);
-                    refused.push(failed(&item.number, item.reference_number.as_deref(), code))
+                    self.count_refusal(&code);
+                    refused.push(failed(
+                        &item.number,
+                        item.reference_number.as_deref(),
+                        &code,
+                    ))
                 }
                 None => {
                     self.record_reference(item);
-                    if let Some(c) = self.ledger.get_mut(&item.number) {
-                        c.acknowledged_on = Some(now);
-                    }
+                    self.mark_acknowledged(&item.number, now);
                 }
             }
         }
         Ok(json!({ "failed_charges_set": refused }))
+    }
+
+    /// The charge is acknowledged at `at`: it leaves the lists.
+    pub(crate) fn mark_acknowledged(&mut self, number: &str, at: i64) {
+        if let Some(c) = self.ledger.get_mut(number) {
+            c.acknowledged_on = Some(at);
+        }
+        if let Some(key) = self.ledger.index.get(number) {
+            self.ledger.open.remove(key);
+        }
     }
 
     fn count_refusal(&mut self, code: &str) {
@@ -447,16 +588,16 @@ impl Sim {
             .or_insert(0) += 1;
     }
 
-    fn injected_failure(&mut self, number: &str) -> Option<&'static str> {
+    fn injected_failure(&mut self, number: &str) -> Option<String> {
         if let Some(left) = self.faults.acknowledgement_failures.get_mut(number) {
             if *left > 0 {
                 *left -= 1;
-                return Some(codes::ACKNOWLEDGEMENT_FAILED);
+                return Some(codes::ACKNOWLEDGEMENT_FAILED.to_owned());
             }
         }
         let (per_mille, rng) = self.faults.acknowledgement_failure_rate.as_mut()?;
         rng.chance(*per_mille)
-            .then_some(codes::ACKNOWLEDGEMENT_FAILED)
+            .then(|| codes::ACKNOWLEDGEMENT_FAILED.to_owned())
     }
 
     /// Accept (`approve`) or decline pending charges.
@@ -472,10 +613,13 @@ impl Sim {
                 let c = self.ledger.get(item.number())?;
                 (c.status != ChargeStatus::Pending).then_some(codes::CHARGE_ALREADY_PROCESSED)
             });
+            let code = code
+                .map(str::to_owned)
+                .or_else(|| self.faults.failing_items.pop());
             match code {
                 Some(code) => {
-                    self.count_refusal(code);
-                    refused.push(failed(item.number(), item.reference_number(), code))
+                    self.count_refusal(&code);
+                    refused.push(failed(item.number(), item.reference_number(), &code))
                 }
                 None => {
                     self.record_reference(item);
@@ -487,6 +631,7 @@ impl Sim {
                         };
                         c.set_status(status, now);
                     }
+                    self.unschedule_processing(item.number());
                 }
             }
         }

@@ -55,6 +55,24 @@
 //! [`Sim::reorder_next_page`] and [`Sim::shift_next_page`] (a page out of order),
 //! [`Sim::expire_token`] and [`Sim::expire_all_tokens`], and [`Sim::fail_next_requests`].
 //!
+//! # Serving over HTTP
+//!
+//! What an HTTP shell (the mock server, `crates/crmcom-netflix-mock`) needs, still without I/O:
+//!
+//! - [`Sim::exchange`] answers an HTTP request with the status, headers, body and delivery of
+//!   the answer ([`Exchange`]), applying the fault rules added with [`Sim::add_fault`]: per
+//!   method, counted or drawn from a seeded generator ([`FaultRule`], [`FaultKind`]: HTTP
+//!   statuses, API errors, latency, resets, truncated or malformed bodies, failed charges, pages
+//!   shifted or reordered, a charge slipped in front of the cursor, an answer dropped after the
+//!   request was applied).
+//! - Time passes through the `now` of each call: [`Sim::schedule_processing`] makes a pending
+//!   charge turn approved (or declined) at a given time, [`Sim::advance`] and every request
+//!   process what is due, [`Sim::process_pending`] processes on demand.
+//! - Data: [`Sim::populate`] generates an operator's customers and charges ([`Population`]),
+//!   [`Sim::load_fixtures`] loads [`Fixtures`] read strictly from JSON.
+//! - [`Sim::state`] and [`Sim::from_state`]: the whole data as a serde value ([`SimState`]),
+//!   and [`Sim::changes`], which moves whenever it changes, so that a shell saves it when needed.
+//!
 //! ```
 //! use crmcom_netflix::{decode, prepare, ChargeStatusFilter, ListCharges, LoginRequest, Release};
 //! use crmcom_netflix_sim::{epoch_seconds, ChargeSpec, Sim};
@@ -78,7 +96,11 @@
 mod auth;
 mod catalogue;
 pub mod codes;
+mod faults;
+mod fixtures;
 mod ledger;
+mod population;
+mod state;
 mod wire;
 
 use std::collections::{BTreeMap, HashMap};
@@ -89,7 +111,11 @@ use serde_json::{Map, Value};
 
 pub use auth::{ApiKey, User};
 pub use catalogue::{PromotionSpec, SubscriptionRecord};
+pub use faults::{Delivery, Exchange, FaultKind, FaultRule, FaultRuleStatus, HttpRequest};
+pub use fixtures::{ChargeFixture, Fixtures, FixturesError, PromotionFixture, SubscriptionFixture};
 pub use ledger::{ChargeSpec, LedgerCharge};
+pub use population::Population;
+pub use state::{SimState, StateError, SIM_STATE_FORMAT};
 
 /// The default user's name.
 pub const USERNAME: &str = "billing";
@@ -113,8 +139,18 @@ pub fn epoch_seconds(date: &str) -> Option<i64> {
     crmcom_netflix::Date::parse(date).map(|d| d.0.and_utc().timestamp())
 }
 
+/// The API date (`yyyy-MM-ddTHH:mm:ss`, UTC) of epoch seconds: the inverse of [`epoch_seconds`].
+///
+/// ```
+/// assert_eq!(crmcom_netflix_sim::date_text(86_400), "1970-01-02T00:00:00");
+/// ```
+pub fn date_text(epoch: i64) -> String {
+    wire::date(epoch).to_string()
+}
+
 /// Counters of what the simulator was asked.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct SimStats {
     /// Requests handled.
     pub requests: u64,
@@ -126,6 +162,8 @@ pub struct SimStats {
     pub errors: u64,
     /// Entries of `failed_charges_set` sent, per `error_code`.
     pub charge_refusals: BTreeMap<String, u64>,
+    /// Faults of the fault rules ([`Sim::add_fault`]) that fired, per kind.
+    pub faults: BTreeMap<String, u64>,
 }
 
 /// Why a request was refused: a stable code (see [`codes`]) and a sentence.
@@ -164,6 +202,8 @@ struct Faults {
     reorder_next_page: bool,
     shift_next_page: Option<i64>,
     unavailable: u32,
+    /// Error codes for the next items of this request's set that would otherwise succeed.
+    failing_items: Vec<String>,
 }
 
 /// The simulated CRM.COM side. See the [crate documentation](crate).
@@ -183,6 +223,8 @@ pub struct Sim {
     stats: SimStats,
     single_precision_amounts: bool,
     query_kinds: HashMap<Method, HashMap<String, Kind>>,
+    rules: faults::FaultPlan,
+    changes: u64,
 }
 
 impl Sim {
@@ -208,7 +250,20 @@ impl Sim {
             stats: SimStats::default(),
             single_precision_amounts: true,
             query_kinds,
+            rules: faults::FaultPlan::default(),
+            changes: 0,
         }
+    }
+
+    /// A count that moves whenever the simulated server's data changes (a login, an
+    /// acknowledgement, a charge added or processed, ...), so that a shell saving the state
+    /// knows when it must. Reading calls leave it as it was.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    pub(crate) fn changed(&mut self) {
+        self.changes += 1;
     }
 
     /// The release the simulated server runs.
@@ -234,11 +289,29 @@ impl Sim {
     /// Adds a user who can log in.
     pub fn add_user(&mut self, user: User) {
         self.users.push(user);
+        self.changed();
+    }
+
+    /// Replaces the users who can log in (the default user included).
+    pub fn set_users(&mut self, users: Vec<User>) {
+        self.users = users;
+        self.changed();
+    }
+
+    /// The users who can log in.
+    pub fn users(&self) -> &[User] {
+        &self.users
     }
 
     /// Sets the `prices_set` that `subscriptions/show` returns for every subscription.
     pub fn set_prices(&mut self, prices: Vec<Value>) {
         self.prices = prices;
+        self.changed();
+    }
+
+    /// The `prices_set` of every subscription.
+    pub fn prices(&self) -> &[Value] {
+        &self.prices
     }
 
     /// Whether amounts go out as single-precision floats widened to double (the default, as in
@@ -312,21 +385,43 @@ impl Sim {
         input: Input<'_>,
         now: i64,
     ) -> Vec<u8> {
+        self.serve_coded(verb, path, headers, input, now).0
+    }
+
+    /// Serves a request; returns the body and the refusal's code, if it was refused.
+    pub(crate) fn serve_coded(
+        &mut self,
+        verb: &str,
+        path: &str,
+        headers: &[(String, String)],
+        input: Input<'_>,
+        now: i64,
+    ) -> (Vec<u8>, Option<&'static str>) {
+        self.advance(now);
         self.stats.requests += 1;
         if let Some(arrivals) = self.faults.scheduled.remove(&self.stats.requests) {
             for spec in arrivals {
                 self.add_charge(spec, now);
             }
         }
+        if verb.eq_ignore_ascii_case("POST") {
+            // Every POST may act (a login issues a token, a refused item still counts an
+            // attempt): the shell saves after each.
+            self.changed();
+        }
         let result = self.answer(verb, path, headers, input, now);
+        self.faults.failing_items.clear();
         match result {
-            Ok(data) => wire::ok(data),
+            Ok(data) => (wire::ok(data), None),
             Err(refusal) => {
                 self.stats.errors += 1;
                 if refusal.code == codes::INVALID_REQUEST {
                     self.stats.invalid_requests += 1;
                 }
-                wire::error(refusal.code, refusal.description)
+                (
+                    wire::error(refusal.code, refusal.description),
+                    Some(refusal.code),
+                )
             }
         }
     }

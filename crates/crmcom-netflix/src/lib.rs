@@ -59,8 +59,8 @@ pub use methods::*;
 pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
 pub use object::{FieldInfo, FieldState, Path, Presence, ResponseObject};
 pub use prepare::{
-    parse_params, prepare, prepare_json, prepare_value, validate, validate_json, validate_value,
-    PreparedRequest,
+    is_secret_parameter, parse_params, prepare, prepare_json, prepare_value, redact_secrets,
+    validate, validate_json, validate_value, PreparedRequest,
 };
 pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};

@@ -146,6 +146,24 @@ impl PreparedRequest {
     }
 }
 
+/// A copy of a JSON value with the value of every secret parameter (`token`, `password`), at
+/// any depth, replaced by `"<redacted>"`: the form in which a request may be logged.
+///
+/// ```
+/// let body = serde_json::json!({"token": "T", "acknowledged_charges_set": [{"number": "I1"}]});
+/// let shown = crmcom_netflix::redact_secrets(&body);
+/// assert_eq!(shown["token"], "<redacted>");
+/// assert_eq!(shown["acknowledged_charges_set"][0]["number"], "I1");
+/// ```
+pub fn redact_secrets(value: &Value) -> Value {
+    redact(value)
+}
+
+/// Whether a parameter's value is a secret that must never be echoed (`token`, `password`).
+pub fn is_secret_parameter(name: &str) -> bool {
+    is_secret(name)
+}
+
 fn redact(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(

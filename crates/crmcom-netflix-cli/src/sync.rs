@@ -1,0 +1,422 @@
+//! `crmnf sync`: the nightly billing job with the Rust client and the journal. The approved
+//! charges of each run go into one billing file in `--out` (written when the run ends, from the
+//! journal, atomically), the others are recorded; everything taken is acknowledged.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use crmcom_netflix::{Charge, SyncOptions, SyncReport};
+use crmcom_netflix_client::{
+    BoxError, ChargeToBill, Journal, LedgerEntry, RunSummary, Start, SyncOutcome, Taken,
+};
+use serde_json::{json, Value};
+
+use crate::connect::{failure, Connection};
+use crate::exit::{Exit, Failure, Outcome};
+use crate::summary::{billed_totals, by_status, counts_text, totals_text};
+
+/// The billing file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Comma-separated, with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// Parameters of `crmnf sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The journal (SQLite): created on the first run, then resumed or continued.
+    #[arg(long, env = "CRMNF_JOURNAL", value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// The folder of the billing files, one per run (run-000001.csv, ...).
+    #[arg(long, env = "CRMNF_OUT", value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The billing files' format.
+    #[arg(long, env = "CRMNF_FORMAT", value_enum, default_value_t = Format::Csv)]
+    pub format: Format,
+    /// Charges per page, 1 to 50 (a new journal only; a journal keeps its own).
+    #[arg(long, env = "CRMNF_PAGE_SIZE", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub page_size: u32,
+    /// The report as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One line of a billing file.
+fn bill_line(entry: &LedgerEntry) -> Value {
+    let c = &entry.charge;
+    let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
+    json!({
+        "number": c.number(),
+        "billing_system_customer_identifier": c.billing_system_customer_identifier.as_str(),
+        "amount": c.amount.to_string(),
+        "currency": c.currency.code(),
+        "amount_minor_units": c.amount.minor_units(),
+        "local_currency_amount": text(c.local_currency_amount.map(|a| a.to_string())),
+        "local_currency": text(c.local_currency.as_ref().map(|x| x.code().to_owned())),
+        "paid_through_date": c.paid_through_date.to_string(),
+        "received_on": c.received_on.to_string(),
+        "set_as_approved_on": text(c.set_as_approved_on.map(|d| d.to_string())),
+        "reference_number": text(entry.reference_number.clone()),
+        "run": entry.run,
+    })
+}
+
+const COLUMNS: [&str; 12] = [
+    "number",
+    "billing_system_customer_identifier",
+    "amount",
+    "currency",
+    "amount_minor_units",
+    "local_currency_amount",
+    "local_currency",
+    "paid_through_date",
+    "received_on",
+    "set_as_approved_on",
+    "reference_number",
+    "run",
+];
+
+fn csv_field(v: &Value) -> String {
+    let text = match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    // RFC 4180: quoted when it holds a separator, a quote or a line break; never altered (a
+    // billing file carries the server's values as they are).
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The billing file of a run: its approved, priced charges, in the order taken.
+fn billing_file(summary: &RunSummary, format: Format) -> Vec<u8> {
+    let mut out = Vec::new();
+    if format == Format::Csv {
+        out.extend_from_slice(COLUMNS.join(",").as_bytes());
+        out.push(b'\n');
+    }
+    for entry in summary.charges.iter().filter(|e| e.charge.billable()) {
+        let line = bill_line(entry);
+        match format {
+            Format::Csv => {
+                let fields: Vec<String> = COLUMNS.iter().map(|k| csv_field(&line[k])).collect();
+                out.extend_from_slice(fields.join(",").as_bytes());
+            }
+            Format::Jsonl => out.extend_from_slice(line.to_string().as_bytes()),
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// Writes a billing file atomically (a reader sees the old file or the new one), through a
+/// temporary file beside it, as the mock writes its state.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    crmcom_netflix_mock::write_atomically(path, &path.with_file_name(name), bytes)
+}
+
+/// The file of run `run` in `out`.
+pub fn run_file(out: &Path, run: u64, format: Format) -> PathBuf {
+    out.join(format!("run-{run:06}.{}", format.extension()))
+}
+
+/// The billing system of the command line: it takes every charge it is handed (the journal
+/// records it), and at the end of a run writes the run's billing file from the journal.
+struct FileBilling {
+    out: PathBuf,
+    format: Format,
+    progress: Progress,
+    written: Option<PathBuf>,
+}
+
+impl crmcom_netflix_client::Billing for FileBilling {
+    fn take(&mut self, charges: &[ChargeToBill]) -> Result<Vec<Taken>, BoxError> {
+        self.progress.page(charges.len());
+        Ok(charges.iter().map(|c| Taken::new(c.number())).collect())
+    }
+
+    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
+        self.progress.done();
+        let path = run_file(&self.out, run.run, self.format);
+        write_atomically(&path, &billing_file(run, self.format))
+            .map_err(|e| format!("cannot write the billing file {}: {e}", path.display()))?;
+        self.written = Some(path);
+        Ok(())
+    }
+}
+
+/// Progress on standard error: a line rewritten in place on a terminal, a plain line every 20
+/// pages otherwise (a cron job's log).
+struct Progress {
+    terminal: bool,
+    pages: u64,
+    charges: u64,
+    shown: bool,
+}
+
+impl Progress {
+    fn page(&mut self, charges: usize) {
+        self.pages += 1;
+        self.charges += charges as u64;
+        if self.terminal {
+            eprint!("\r  {} charges taken in {} pages", self.charges, self.pages);
+            self.shown = true;
+        } else if self.pages.is_multiple_of(20) {
+            eprintln!(
+                "crmnf sync: {} charges taken in {} pages",
+                self.charges, self.pages
+            );
+        }
+    }
+
+    fn done(&mut self) {
+        if self.shown {
+            eprintln!();
+            self.shown = false;
+        }
+    }
+}
+
+fn why_left(c: &Charge) -> &'static str {
+    match &c.charge_status {
+        crmcom_netflix::ChargeStatus::Pending => "pending: not processed yet",
+        s if !s.is_known() => "a status this version does not know",
+        _ if !c.amount.is_priced() || !c.currency.is_known() => {
+            "approved with an amount that cannot be priced (unknown currency)"
+        }
+        _ => "not taken",
+    }
+}
+
+/// The report of a run, as JSON (`--json`) and the source of the text form.
+fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
+    let summary = &outcome.summary;
+    let r: &SyncReport = &summary.report;
+    let billed: Vec<&Charge> = summary.billable().collect();
+    let totals = billed_totals(billed.iter().copied());
+    let recorded = by_status(
+        summary
+            .charges
+            .iter()
+            .map(|e| &e.charge)
+            .filter(|c| !c.billable()),
+    );
+    let left: Vec<Value> = outcome
+        .left
+        .iter()
+        .map(|c| {
+            json!({
+                "number": c.number(),
+                "charge_status": c.charge_status.as_str(),
+                "why": why_left(c),
+            })
+        })
+        .collect();
+    json!({
+        "run": summary.run,
+        "start": match outcome.start { Start::New => "new", Start::NextRun => "next_run", Start::Resumed => "resumed" },
+        "finished": r.finished,
+        "pages": r.pages,
+        "received": r.listed,
+        "handed_over": r.handed_over,
+        "redelivered": r.redelivered,
+        "billed": {
+            "charges": billed.len(),
+            "totals": totals,
+        },
+        "recorded": recorded,
+        "acknowledged": r.acknowledged,
+        "acknowledge_requests": r.acknowledge_requests,
+        "left_on_server": left,
+        "unconfirmed": r.unconfirmed,
+        "failed_acknowledgements": r.failed.iter().map(|f| json!({
+            "number": f.number,
+            "billing_system_customer_identifier": f.billing_system_customer_identifier,
+            "error_code": f.error_code,
+            "error_description": f.error_description,
+            "attempts": f.attempts,
+        })).collect::<Vec<_>>(),
+        "page_limit_reached": r.page_limit_reached,
+        "billing_file": file.map(|p| p.display().to_string()),
+    })
+}
+
+fn print_text(report: &Value) {
+    let mut out = String::new();
+    let n = |k: &str| report[k].as_u64().unwrap_or(0);
+    out.push_str(&format!(
+        "run {} {}: {} pages, {} charges received ({} handed over, {} again after an interruption)\n",
+        n("run"),
+        if report["finished"] == json!(true) { "complete" } else { "not finished" },
+        n("pages"),
+        n("received"),
+        n("handed_over"),
+        n("redelivered"),
+    ));
+    let billed = &report["billed"];
+    let totals = totals_text(&billed["totals"]);
+    out.push_str(&format!(
+        "billed: {} charges{}\n",
+        billed["charges"].as_u64().unwrap_or(0),
+        if totals.is_empty() {
+            String::new()
+        } else {
+            format!(", {totals}")
+        }
+    ));
+    out.push_str(&format!(
+        "recorded, not billed: {}\n",
+        counts_text(&report["recorded"])
+    ));
+    out.push_str(&format!(
+        "acknowledged: {} in {} requests\n",
+        n("acknowledged"),
+        n("acknowledge_requests")
+    ));
+    let left = report["left_on_server"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut why: BTreeMap<String, u64> = BTreeMap::new();
+    for l in &left {
+        *why.entry(l["why"].as_str().unwrap_or("").to_owned())
+            .or_insert(0) += 1;
+    }
+    if left.is_empty() {
+        out.push_str("left on the server: none\n");
+    } else {
+        let reasons: Vec<String> = why.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        out.push_str(&format!(
+            "left on the server: {} ({})\n",
+            left.len(),
+            reasons.join("; ")
+        ));
+    }
+    let failed = report["failed_acknowledgements"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if failed.is_empty() {
+        out.push_str("failed acknowledgements: none\n");
+    } else {
+        out.push_str(&format!(
+            "failed acknowledgements: {} (retried first in the next run)\n",
+            failed.len()
+        ));
+        for f in &failed {
+            out.push_str(&format!(
+                "  {} {}: {} after {} attempts\n",
+                f["number"].as_str().unwrap_or(""),
+                f["billing_system_customer_identifier"]
+                    .as_str()
+                    .unwrap_or(""),
+                f["error_code"].as_str().unwrap_or(""),
+                f["attempts"]
+            ));
+        }
+    }
+    if report["page_limit_reached"] == json!(true) {
+        out.push_str("the page limit of a run was reached: the next run goes on\n");
+    }
+    if let Some(file) = report["billing_file"].as_str() {
+        out.push_str(&format!("billing file: {file}\n"));
+    }
+    crate::exit::emit(&out);
+}
+
+/// `crmnf sync`.
+pub fn run(args: &SyncArgs) -> Outcome {
+    let journal_path = args
+        .journal
+        .clone()
+        .ok_or_else(|| Failure::config("--journal (or CRMNF_JOURNAL) is required"))?;
+    let out = args
+        .out
+        .clone()
+        .ok_or_else(|| Failure::config("--out (or CRMNF_OUT) is required"))?;
+    let client = args.connection.client()?;
+    fs::create_dir_all(&out).map_err(|e| {
+        Failure::config(format!(
+            "cannot create the billing folder {}: {e}",
+            out.display()
+        ))
+    })?;
+    let mut journal = Journal::open(&journal_path).map_err(|e| failure(&e))?;
+    let options = SyncOptions {
+        page_size: args.page_size,
+        ..SyncOptions::acknowledge(args.connection.release)
+    };
+    let mut billing = FileBilling {
+        out,
+        format: args.format,
+        progress: Progress {
+            terminal: std::io::stderr().is_terminal(),
+            pages: 0,
+            charges: 0,
+            shown: false,
+        },
+        written: None,
+    };
+    let result = client.sync_charges(&mut journal, options, &mut billing);
+    billing.progress.done();
+    let _ = client.logout();
+    let outcome = result.map_err(|e| failure(&e))?;
+    let report = report_json(&outcome, billing.written.as_deref());
+    if args.json {
+        crate::out!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print_text(&report);
+    }
+    let r = &outcome.summary.report;
+    let incomplete = !outcome.left.is_empty()
+        || !r.failed.is_empty()
+        || r.unconfirmed > 0
+        || r.page_limit_reached
+        || !r.finished;
+    Ok(if incomplete {
+        Exit::Incomplete
+    } else {
+        Exit::Ok
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_they_must_be_and_kept_as_they_are() {
+        assert_eq!(csv_field(&json!("pci1")), "pci1");
+        assert_eq!(csv_field(&json!("a,b")), "\"a,b\"");
+        assert_eq!(csv_field(&json!("say \"hi\"")), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field(&json!("-5.99")), "-5.99");
+        assert_eq!(csv_field(&json!(599)), "599");
+        assert_eq!(csv_field(&Value::Null), "");
+    }
+}
