@@ -1,7 +1,8 @@
 # Python: the crmcom_netflix package (bindings/python). A virtualenv under bindings/python/.venv
 # holds the tools (maturin, pytest, mypy, pyright, and msgspec and pydantic for the benchmark);
-# the wheel is built by maturin (release, for the venv's Python: the module uses the full CPython
-# API, so each Python version gets its own wheel) and installed there. `make test` then checks the
+# the wheel is built by maturin (with Cargo.toml's `wheel` profile: release, LTO, one codegen
+# unit; for the venv's Python: the module uses the full CPython API, so each Python version gets
+# its own wheel) and installed there. `make test` then checks the
 # generated request classes, the stubs against the built module (stubtest), mypy --strict and
 # pyright strict on the examples and a typing test, and runs pytest (spec vectors, classes,
 # errors, client against the fake, the kill-at-random-points test).
@@ -34,7 +35,7 @@ setup-python: $(PY_VENV)/.tools
 
 python-wheel: setup-python
 	rm -rf $(PY_WHEELS)
-	$(PY_VENV)/bin/maturin build --quiet --release --locked --manifest-path $(PY_DIR)/Cargo.toml \
+	$(PY_VENV)/bin/maturin build --quiet --locked --manifest-path $(PY_DIR)/Cargo.toml \
 		--interpreter $(PY) --out $(PY_WHEELS)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(PY_WHEELS)/*.whl
 

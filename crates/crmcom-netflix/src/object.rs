@@ -371,25 +371,35 @@ macro_rules! response_object {
                 pattern: $crate::object::response_object!(@pattern $($rule)?),
             }),*];
 
+            // A key is one byte: the name of an unknown key goes to a slot of the caller's,
+            // so that the dozen known keys of every charge move no string around.
             #[allow(non_camel_case_types)]
-            enum Key { $($field,)* __other(String) }
+            #[derive(Clone, Copy)]
+            enum Key { $($field,)* __other }
 
-            impl<'de> serde::Deserialize<'de> for Key {
-                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                    struct V;
-                    impl serde::de::Visitor<'_> for V {
-                        type Value = Key;
-                        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                            f.write_str("a field name")
+            struct KeySeed<'a>(&'a mut String);
+
+            impl<'de> serde::de::DeserializeSeed<'de> for KeySeed<'_> {
+                type Value = Key;
+                fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+                    d.deserialize_identifier(self)
+                }
+            }
+
+            impl serde::de::Visitor<'_> for KeySeed<'_> {
+                type Value = Key;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
+                    Ok(match v {
+                        $($wire $(| $alias)? => Key::$field,)*
+                        other => {
+                            self.0.clear();
+                            self.0.push_str(other);
+                            Key::__other
                         }
-                        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key, E> {
-                            Ok(match v {
-                                $($wire $(| $alias)? => Key::$field,)*
-                                other => Key::__other(other.to_owned()),
-                            })
-                        }
-                    }
-                    d.deserialize_identifier(V)
+                    })
                 }
             }
 
@@ -408,7 +418,8 @@ macro_rules! response_object {
                             // A key given twice is an error at its second occurrence, never an
                             // override (a second `amount` or `charge_status` would be billed).
                             let mut seen = 0u64;
-                            while let Some(key) = map.next_key::<Key>()? {
+                            let mut other = String::new();
+                            while let Some(key) = map.next_key_seed(KeySeed(&mut other))? {
                                 match key {
                                     $(Key::$field => {
                                         let bit = 1u64 << Index::$field as u32;
@@ -418,12 +429,12 @@ macro_rules! response_object {
                                         seen |= bit;
                                         $crate::object::response_object!(@read $presence, map, explicit_nulls, bit, $field, $ty);
                                     })*
-                                    Key::__other(name) => {
-                                        if extra.contains_key(&name) {
-                                            return $crate::json::repeated(&mut map, &name);
+                                    Key::__other => {
+                                        if extra.contains_key(&other) {
+                                            return $crate::json::repeated(&mut map, &other);
                                         }
                                         let value = map.next_value_seed($crate::json::StrictValue)?;
-                                        extra.insert(name, value);
+                                        extra.insert(std::mem::take(&mut other), value);
                                     }
                                 }
                             }
