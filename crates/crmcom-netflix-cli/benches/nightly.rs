@@ -17,7 +17,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crmcom_netflix::{
@@ -27,72 +27,28 @@ use crmcom_netflix_client::{blocking, Credentials};
 
 const CRMNF: &str = env!("CARGO_BIN_EXE_crmnf");
 
-struct Mock {
-    child: Child,
-    base_url: String,
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::Mock;
+
+/// `crmnf mock` with `charges` charges, every pending one processed now: the night has that many
+/// processed charges to take. Its standard error is not kept (a long run would fill a pipe).
+fn start_mock(charges: u32) -> Mock {
+    let mut command = Command::new(CRMNF);
+    command
+        .args(["mock", "--port", "0", "--seed", "1", "--request-log", "0"])
+        .args(["--charges", &charges.to_string()])
+        .args(["--customers", &(charges / 4).max(10).to_string()])
+        .stderr(Stdio::null());
+    let mock = Mock::spawn(command);
+    mock.post("/_mock/charges/process", &serde_json::json!({}));
+    mock
 }
 
-impl Mock {
-    fn start(charges: u32) -> Mock {
-        let mut child = Command::new(CRMNF)
-            .args(["mock", "--port", "0", "--seed", "1", "--request-log", "0"])
-            .args(["--charges", &charges.to_string()])
-            .args(["--customers", &(charges / 4).max(10).to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("crmnf mock");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let mock = Mock {
-            child,
-            base_url: line.trim().to_owned(),
-        };
-        // Every pending charge processed now: the night has N processed charges to take.
-        post(&mock.base_url, "/_mock/charges/process", "{}");
-        mock
-    }
-
-    fn requests(&self) -> u64 {
-        let body = get(&self.base_url, "/_mock/health");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        v["requests"].as_u64().unwrap()
-    }
-}
-
-impl Drop for Mock {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-fn exchange(base_url: &str, verb: &str, path: &str, body: &str) -> String {
-    let address = base_url.trim_start_matches("http://");
-    let mut s = TcpStream::connect(address).unwrap();
-    write!(
-        s,
-        "{verb} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    s.read_to_string(&mut raw).unwrap();
-    raw.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default()
-}
-
-fn get(base_url: &str, path: &str) -> String {
-    exchange(base_url, "GET", path, "")
-}
-
-fn post(base_url: &str, path: &str, body: &str) -> String {
-    exchange(base_url, "POST", path, body)
+/// Requests the mock has answered so far.
+fn requests(mock: &Mock) -> u64 {
+    mock.get("/_mock/health")["requests"].as_u64().unwrap()
 }
 
 /// The peak resident set of a running process, in KiB (its high-water mark).
@@ -179,8 +135,8 @@ impl Figures {
 }
 
 fn crmnf_sync(charges: u32, dir: &Path) -> Figures {
-    let mock = Mock::start(charges);
-    let before = mock.requests();
+    let mock = start_mock(charges);
+    let before = requests(&mock);
     let journal = dir.join(format!("sync-{charges}.sqlite"));
     let mut c = Command::new(CRMNF);
     c.args([
@@ -200,15 +156,15 @@ fn crmnf_sync(charges: u32, dir: &Path) -> Figures {
         what: "crmnf sync (journal, billing file)".into(),
         charges: u64::from(charges),
         seconds,
-        requests: mock.requests() - before,
+        requests: requests(&mock) - before,
         peak_rss_kib: Some(peak),
         journal_bytes: Some(file_size(&journal)),
     }
 }
 
 fn naive_loop(charges: u32) -> Figures {
-    let mock = Mock::start(charges);
-    let before = mock.requests();
+    let mock = start_mock(charges);
+    let before = requests(&mock);
     let client = blocking::Client::builder(
         format!("{}/crmapi/rest/v2", mock.base_url),
         Credentials::password("billing", "secret", "NETFLIXOP"),
@@ -250,15 +206,15 @@ fn naive_loop(charges: u32) -> Figures {
         what: "naive loop (same client, no journal)".into(),
         charges: taken,
         seconds,
-        requests: mock.requests() - before,
+        requests: requests(&mock) - before,
         peak_rss_kib: None,
         journal_bytes: None,
     }
 }
 
 fn python_sync(python: &str, charges: u32, dir: &Path) -> Figures {
-    let mock = Mock::start(charges);
-    let before = mock.requests();
+    let mock = start_mock(charges);
+    let before = requests(&mock);
     let journal = dir.join(format!("python-{charges}.sqlite"));
     let script = "import sys, crmcom_netflix as nf\n\
         c = nf.Client(sys.argv[1] + '/crmapi/rest/v2', username='billing', password='secret',\n\
@@ -272,7 +228,7 @@ fn python_sync(python: &str, charges: u32, dir: &Path) -> Figures {
         what: "Python Client.sync_charges (journal)".into(),
         charges: u64::from(charges),
         seconds,
-        requests: mock.requests() - before,
+        requests: requests(&mock) - before,
         peak_rss_kib: Some(peak),
         journal_bytes: Some(file_size(&journal)),
     }
@@ -308,16 +264,12 @@ fn hammer(base_url: &str, target: &str, until: Instant) -> Vec<Duration> {
 }
 
 fn mock_alone(clients: usize, seconds: f64) {
-    let mock = Mock::start(5000);
-    let body = post(
-        &mock.base_url,
+    let mock = start_mock(5000);
+    let answer = mock.post(
         "/crmapi/rest/v2/authentication/token",
-        r#"{"username":"billing","password":"secret","organisation":"NETFLIXOP"}"#,
+        &serde_json::json!({"username": "billing", "password": "secret", "organisation": "NETFLIXOP"}),
     );
-    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["data"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = answer["data"]["token"].as_str().unwrap().to_owned();
     let target = format!(
         "/crmapi/rest/v2/netflix/charges/list?token={token}&number_of_results=50&offset=0&charge_status=PROCESSED"
     );

@@ -63,11 +63,19 @@ impl Mock {
     }
 
     pub fn start_on(args: &[&str], port: &str) -> Mock {
-        let mut child = crmnf()
+        let mut command = crmnf();
+        command
             .args(["mock", "--port", port])
             .args(args)
+            .stderr(Stdio::piped());
+        Mock::spawn(command)
+    }
+
+    /// Spawns a `crmnf mock` command (its standard error as the caller set it) and reads the base
+    /// URL from its first line.
+    pub fn spawn(mut command: Command) -> Mock {
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .expect("crmnf mock runs");
         let mut line = String::new();
@@ -76,12 +84,9 @@ impl Mock {
             .unwrap();
         if line.is_empty() {
             let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            if let Some(mut stderr) = child.stderr.take() {
+                stderr.read_to_string(&mut err).unwrap();
+            }
             panic!("crmnf mock did not start: {err}");
         }
         Mock {
