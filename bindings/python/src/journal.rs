@@ -176,17 +176,33 @@ impl PyJournal {
 
     /// `(report, charges)`: the run's report and every charge taken in it, in order.
     fn summary(&self, py: Python<'_>) -> PyResult<(PySyncReport, Py<PyList>)> {
-        let summary = self.with(py, |j| j.summary())?;
-        let charges = summary
-            .charges
-            .into_iter()
-            .map(|e| e.charge.into())
-            .collect();
+        let (summary, charges) = self.with(py, |j| {
+            let summary = j.summary()?;
+            let charges = j.charges(summary.run)?;
+            Ok((summary, charges))
+        })?;
+        let charges = charges.into_iter().map(|e| e.charge.into()).collect();
         let list = PyCharge::all(py, charges, None, |_| false)?;
         Ok((
             PySyncReport(summary.report),
             PyList::new(py, list)?.unbind(),
         ))
+    }
+
+    /// Whether a page's handover is on disk before `feed` returns it (the default). Pass False
+    /// when the billing only decides and the bills are written from the journal at the export,
+    /// as `Client.sync_charges` does: the journal then writes to disk once per group of pages.
+    fn set_durable_handover(&self, py: Python<'_>, durable: bool) -> PyResult<()> {
+        self.with(py, |j| {
+            j.set_durable_handover(durable);
+            Ok(())
+        })
+    }
+
+    /// Writes every step done since the last commit to disk now (the job commits by itself
+    /// when it must; closing without it is the same as a crash at the last commit).
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(py, |j| j.flush())
     }
 
     /// Marks the run complete (after its export).

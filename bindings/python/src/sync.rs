@@ -79,6 +79,7 @@ impl PyChargeSync {
         max_pages_per_run = None,
         keep_unconfirmed_runs = None,
         already_acknowledged_codes = None,
+        acknowledge_after_pages = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -91,6 +92,7 @@ impl PyChargeSync {
         max_pages_per_run: Option<&Bound<'_, PyAny>>,
         keep_unconfirmed_runs: Option<&Bound<'_, PyAny>>,
         already_acknowledged_codes: Option<&Bound<'_, PyAny>>,
+        acknowledge_after_pages: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let options = options_from(
             py,
@@ -103,6 +105,7 @@ impl PyChargeSync {
                 ("max_pages_per_run", max_pages_per_run),
                 ("keep_unconfirmed_runs", keep_unconfirmed_runs),
                 ("already_acknowledged_codes", already_acknowledged_codes),
+                ("acknowledge_after_pages", acknowledge_after_pages),
             ],
         )?;
         Ok(PyChargeSync {

@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use crmcom_netflix::{Charge, ChargeSync};
+use crmcom_netflix::ChargeSync;
 use crmcom_netflix_client::Journal;
 use serde_json::{json, Value};
 
 use crate::connect::failure;
 use crate::exit::{Exit, Failure, Outcome};
-use crate::summary::{billed_totals, by_status, counts_text, totals_text};
+use crate::summary::{counts_text, totals_text, Tally};
 
 /// `crmnf journal ...`.
 #[derive(Debug, Subcommand)]
@@ -141,13 +141,10 @@ pub fn report(args: &ReportArgs) -> Outcome {
         )));
     }
     let entries = journal.charges(run).map_err(|e| failure(&e))?;
-    let billed: Vec<&Charge> = entries
-        .iter()
-        .map(|e| &e.charge)
-        .filter(|c| c.billable())
-        .collect();
-    let recorded = by_status(entries.iter().map(|e| &e.charge).filter(|c| !c.billable()));
-    let totals = billed_totals(billed.iter().copied());
+    let mut tally = Tally::default();
+    for e in &entries {
+        tally.add(&e.charge);
+    }
     if args.json {
         let charges: Vec<Value> = entries
             .iter()
@@ -165,28 +162,25 @@ pub fn report(args: &ReportArgs) -> Outcome {
             .collect();
         let out = json!({
             "run": run,
-            "billed": {"charges": billed.len(), "totals": totals},
-            "recorded": recorded,
+            "billed": {"charges": tally.billed, "totals": tally.totals()},
+            "recorded": tally.recorded(),
             "charges": charges,
         });
         crate::out!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
         return Ok(Exit::Ok);
     }
-    let totals = totals_text(&totals);
+    let totals = totals_text(&tally.totals());
     crate::out!("run {run}: {} charges taken", entries.len());
     crate::out!(
         "  billed: {}{}",
-        billed.len(),
+        tally.billed,
         if totals.is_empty() {
             String::new()
         } else {
             format!(" ({totals})")
         }
     );
-    crate::out!(
-        "  recorded, not billed: {}",
-        counts_text(&serde_json::to_value(&recorded).unwrap_or_default())
-    );
+    crate::out!("  recorded, not billed: {}", counts_text(&tally.recorded()));
     for e in &entries {
         let c = &e.charge;
         crate::out!(

@@ -3,28 +3,52 @@
 
 use std::collections::BTreeMap;
 
-use crmcom_netflix::{total_by_currency, Charge};
+use crmcom_netflix::Charge;
+use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// The exact total per currency of the billed charges, `{"USD": "12.99", ...}`.
-pub fn billed_totals<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> Value {
-    let totals = total_by_currency(charges.into_iter().map(|c| (&c.currency, &c.amount)));
-    Value::Object(
-        totals
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v.to_string())))
-            .collect(),
-    )
+/// What a run's charges add up to, counted one charge at a time (a run of any size is summed up
+/// without being held in memory): the billed ones with their exact total per currency, the
+/// recorded ones by status.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Charges billed (approved, priced in a known currency).
+    pub billed: u64,
+    totals: BTreeMap<String, Decimal>,
+    recorded: BTreeMap<String, u64>,
 }
 
-/// How many charges of each status, for the charges recorded and not billed.
-pub fn by_status<'a>(charges: impl IntoIterator<Item = &'a Charge>) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    for c in charges {
-        let status = c.charge_status.as_str();
-        *out.entry(status.to_owned()).or_insert(0) += 1;
+impl Tally {
+    /// Counts one charge.
+    pub fn add(&mut self, c: &Charge) {
+        if c.billable() {
+            self.billed += 1;
+            *self
+                .totals
+                .entry(c.currency.code().to_owned())
+                .or_insert(Decimal::ZERO) += c.amount.exact();
+        } else {
+            *self
+                .recorded
+                .entry(c.charge_status.as_str().to_owned())
+                .or_insert(0) += 1;
+        }
     }
-    out
+
+    /// The exact total per currency of the billed charges, `{"USD": "12.99", ...}`.
+    pub fn totals(&self) -> Value {
+        Value::Object(
+            self.totals
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.to_string())))
+                .collect(),
+        )
+    }
+
+    /// How many charges of each status were recorded and not billed, `{"DECLINED": 3, ...}`.
+    pub fn recorded(&self) -> Value {
+        serde_json::to_value(&self.recorded).unwrap_or_default()
+    }
 }
 
 /// `12.99 USD, 1490 JPY` for totals as [`billed_totals`] gives them (empty when none).

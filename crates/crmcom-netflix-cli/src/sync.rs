@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use crmcom_netflix::{Charge, SyncOptions, SyncReport};
+use crmcom_netflix::{Charge, SyncOptions, SyncReport, MAX_ACKNOWLEDGE_AFTER_PAGES};
 use crmcom_netflix_client::{
-    BoxError, ChargeToBill, Journal, LedgerEntry, RunSummary, Start, SyncOutcome, Taken,
+    BoxError, ChargeToBill, Journal, LedgerEntry, RunExport, Start, SyncOutcome, Taken,
 };
 use serde_json::{json, Value};
 
 use crate::connect::{failure, Connection};
 use crate::exit::{Exit, Failure, Outcome};
-use crate::summary::{billed_totals, by_status, counts_text, totals_text};
+use crate::summary::{counts_text, totals_text, Tally};
 
 /// The billing file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,10 +54,20 @@ pub struct SyncArgs {
     #[arg(long, env = "CRMNF_PAGE_SIZE", default_value_t = 50,
           value_parser = clap::value_parser!(u32).range(1..=50))]
     pub page_size: u32,
+    /// Pages listed before their charges are acknowledged, 1 to 100 (a new journal only): the
+    /// journal writes to disk once per group of pages, before its acknowledgements go out.
+    #[arg(long, env = "CRMNF_ACKNOWLEDGE_AFTER_PAGES", value_name = "PAGES",
+          default_value_t = DEFAULT_ACKNOWLEDGE_AFTER_PAGES,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_ACKNOWLEDGE_AFTER_PAGES)))]
+    pub acknowledge_after_pages: u32,
     /// The report as JSON on standard output.
     #[arg(long)]
     pub json: bool,
 }
+
+/// Pages per group of acknowledgements by default: 1,000 charges confirmed in memory at most,
+/// one write to disk per 20 pages.
+const DEFAULT_ACKNOWLEDGE_AFTER_PAGES: u32 = 20;
 
 /// One line of a billing file.
 fn bill_line(entry: &LedgerEntry) -> Value {
@@ -109,33 +119,37 @@ fn csv_field(v: &Value) -> String {
     }
 }
 
-/// The billing file of a run: its approved, priced charges, in the order taken.
-fn billing_file(summary: &RunSummary, format: Format) -> Vec<u8> {
-    let mut out = Vec::new();
+/// Writes the header of a billing file (CSV only).
+fn write_header(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
     if format == Format::Csv {
-        out.extend_from_slice(COLUMNS.join(",").as_bytes());
-        out.push(b'\n');
+        w.write_all(COLUMNS.join(",").as_bytes())?;
+        w.write_all(b"\n")?;
     }
-    for entry in summary.charges.iter().filter(|e| e.charge.billable()) {
-        let line = bill_line(entry);
-        match format {
-            Format::Csv => {
-                let fields: Vec<String> = COLUMNS.iter().map(|k| csv_field(&line[k])).collect();
-                out.extend_from_slice(fields.join(",").as_bytes());
-            }
-            Format::Jsonl => out.extend_from_slice(line.to_string().as_bytes()),
+    Ok(())
+}
+
+/// Writes one charge of a billing file.
+fn write_bill(w: &mut dyn Write, entry: &LedgerEntry, format: Format) -> std::io::Result<()> {
+    let line = bill_line(entry);
+    match format {
+        Format::Csv => {
+            let fields: Vec<String> = COLUMNS.iter().map(|k| csv_field(&line[k])).collect();
+            w.write_all(fields.join(",").as_bytes())?;
         }
-        out.push(b'\n');
+        Format::Jsonl => serde_json::to_writer(&mut *w, &line)?,
     }
-    out
+    w.write_all(b"\n")
 }
 
 /// Writes a billing file atomically (a reader sees the old file or the new one), through a
 /// temporary file beside it, as the mock writes its state.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".tmp");
-    crmcom_netflix_mock::write_atomically(path, &path.with_file_name(name), bytes)
+    crmcom_netflix_mock::write_atomically_with(path, &path.with_file_name(name), write)
 }
 
 /// The file of run `run` in `out`.
@@ -150,6 +164,8 @@ struct FileBilling {
     format: Format,
     progress: Progress,
     written: Option<PathBuf>,
+    /// The charges of the run's export, counted as they are written.
+    tally: Tally,
 }
 
 impl crmcom_netflix_client::Billing for FileBilling {
@@ -158,13 +174,39 @@ impl crmcom_netflix_client::Billing for FileBilling {
         Ok(charges.iter().map(|c| Taken::new(c.number())).collect())
     }
 
-    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
+    fn export(&mut self, run: &RunExport<'_>) -> Result<(), BoxError> {
         self.progress.done();
-        let path = run_file(&self.out, run.run, self.format);
-        write_atomically(&path, &billing_file(run, self.format))
-            .map_err(|e| format!("cannot write the billing file {}: {e}", path.display()))?;
+        let path = run_file(&self.out, run.run(), self.format);
+        let format = self.format;
+        let mut tally = Tally::default();
+        let mut failure: Option<BoxError> = None;
+        // The billing file has the run's approved, priced charges, in the order taken, written
+        // as they are read from the journal.
+        let written = write_atomically(&path, |w| {
+            write_header(w, format)?;
+            let read = run.for_each_charge(|entry| {
+                tally.add(&entry.charge);
+                if entry.charge.billable() {
+                    write_bill(w, &entry, format)?;
+                }
+                Ok(())
+            });
+            read.map_err(|e| {
+                failure = Some(e);
+                std::io::Error::other("reading the journal")
+            })
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        written.map_err(|e| format!("cannot write the billing file {}: {e}", path.display()))?;
+        self.tally = tally;
         self.written = Some(path);
         Ok(())
+    }
+
+    fn bills_from_journal(&self) -> bool {
+        true
     }
 }
 
@@ -211,19 +253,11 @@ fn why_left(c: &Charge) -> &'static str {
     }
 }
 
-/// The report of a run, as JSON (`--json`) and the source of the text form.
-fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
+/// The report of a run, as JSON (`--json`) and the source of the text form; `tally` counts the
+/// charges of the run's export.
+fn report_json(outcome: &SyncOutcome, tally: &Tally, file: Option<&Path>) -> Value {
     let summary = &outcome.summary;
     let r: &SyncReport = &summary.report;
-    let billed: Vec<&Charge> = summary.billable().collect();
-    let totals = billed_totals(billed.iter().copied());
-    let recorded = by_status(
-        summary
-            .charges
-            .iter()
-            .map(|e| &e.charge)
-            .filter(|c| !c.billable()),
-    );
     let left: Vec<Value> = outcome
         .left
         .iter()
@@ -244,10 +278,10 @@ fn report_json(outcome: &SyncOutcome, file: Option<&Path>) -> Value {
         "handed_over": r.handed_over,
         "redelivered": r.redelivered,
         "billed": {
-            "charges": billed.len(),
-            "totals": totals,
+            "charges": tally.billed,
+            "totals": tally.totals(),
         },
-        "recorded": recorded,
+        "recorded": tally.recorded(),
         "acknowledged": r.acknowledged,
         "acknowledge_requests": r.acknowledge_requests,
         "left_on_server": left,
@@ -367,6 +401,7 @@ pub fn run(args: &SyncArgs) -> Outcome {
     let mut journal = Journal::open(&journal_path).map_err(|e| failure(&e))?;
     let options = SyncOptions {
         page_size: args.page_size,
+        acknowledge_after_pages: args.acknowledge_after_pages,
         ..SyncOptions::acknowledge(args.connection.release)
     };
     let mut billing = FileBilling {
@@ -379,12 +414,13 @@ pub fn run(args: &SyncArgs) -> Outcome {
             shown: false,
         },
         written: None,
+        tally: Tally::default(),
     };
     let result = client.sync_charges(&mut journal, options, &mut billing);
     billing.progress.done();
     let _ = client.logout();
     let outcome = result.map_err(|e| failure(&e))?;
-    let report = report_json(&outcome, billing.written.as_deref());
+    let report = report_json(&outcome, &billing.tally, billing.written.as_deref());
     if args.json {
         crate::out!(
             "{}",

@@ -2,10 +2,14 @@
 //! charges the billing system was handed and took, in one SQLite file, written once here and
 //! used by every language (the Python client goes through the native module).
 //!
-//! Each step of the job is one `BEGIN IMMEDIATE` transaction that moves the sync state and the
-//! ledger together, so a process killed at any point resumes from a state that agrees with the
-//! ledger: no charge is lost and none is handed to the billing system as new twice. The schema
-//! is in `docs/journal.md`.
+//! The steps of the job are written in `BEGIN IMMEDIATE` transactions that move the sync state
+//! and the ledger together, so a process killed at any point resumes from a state that agrees
+//! with the ledger: no charge is lost and none is handed to the billing system as new twice. A
+//! transaction is committed (on disk, `synchronous=FULL`) whenever what comes next could not be
+//! undone by a restart: before an acknowledgement goes out with confirmations not yet on disk,
+//! before charges are handed to a billing system outside the journal, and at the end of a run.
+//! Between those points the steps of several pages share one commit, so the job writes to disk
+//! once per group of pages, not once per step. The schema is in `docs/journal.md`.
 //!
 //! One job at a time: [`Journal::open`] takes an exclusive lock on `<path>.lock` (an OS file
 //! lock, so a killed process leaves nothing behind that blocks the next start). A second job on
@@ -22,11 +26,12 @@ use crmcom_netflix::{
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use crate::error::Error;
+use crate::error::{BoxError, Error};
 
 /// The schema version this build reads and writes (SQLite's `user_version`). Version 1 journals
-/// (written by earlier Python clients, without the ledger's `status` column) are upgraded in place.
-pub const JOURNAL_SCHEMA_VERSION: i64 = 2;
+/// (written by earlier Python clients, without the ledger's `status` column) and version 2 ones
+/// (without the `finished` table) are upgraded in place.
+pub const JOURNAL_SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sync_state (
@@ -47,12 +52,24 @@ CREATE TABLE IF NOT EXISTS charges (
     taken_at TEXT
 );
 CREATE INDEX IF NOT EXISTS charges_by_run ON charges (run, seq);
+CREATE TABLE IF NOT EXISTS finished (
+    number TEXT PRIMARY KEY,
+    run INTEGER NOT NULL
+);
+";
+
+/// What version 2 lacks: the numbers finished in the run, kept out of the state.
+const FINISHED_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS finished (
+    number TEXT PRIMARY KEY,
+    run INTEGER NOT NULL
+);
 ";
 
 macro_rules! trace_step {
     ($step:expr) => {
         #[cfg(feature = "client")]
-        tracing::trace!(target: "crmcom_netflix_client::journal", step = $step, "journal transaction begun");
+        tracing::trace!(target: "crmcom_netflix_client::journal", step = $step, "journal step in a transaction");
     };
 }
 
@@ -144,25 +161,70 @@ pub struct LedgerEntry {
     pub reference_number: Option<String>,
 }
 
-/// The end of a run: the core's report and every charge the billing system took in the run
-/// (including the ones taken before an interruption), in the order taken.
+/// The end of a run: the core's report and how many charges the billing system took in the run
+/// (including the ones taken before an interruption). The charges themselves stay in the ledger:
+/// [`Journal::charges`] or [`Journal::for_each_charge`] read them, and [`RunExport`] hands them
+/// to [`crate::Billing::export`] one at a time, so a run of any size is summed up and exported
+/// without being held in memory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
     /// The run number, from 1.
     pub run: u64,
     /// The core's summary of the run.
     pub report: SyncReport,
-    /// The charges taken in this run, from the ledger.
-    pub charges: Vec<LedgerEntry>,
+    /// How many charges the billing took in this run (the ledger's `taken` rows of the run).
+    pub taken: u64,
 }
 
-impl RunSummary {
-    /// The charges of the run to bill: approved, priced in a known currency.
-    pub fn billable(&self) -> impl Iterator<Item = &Charge> {
-        self.charges
-            .iter()
-            .map(|e| &e.charge)
-            .filter(|c| c.billable())
+/// A finished run as [`crate::Billing::export`] sees it: its summary, and its charges read from
+/// the journal one at a time, in the order taken.
+pub struct RunExport<'j> {
+    /// The run's summary.
+    pub summary: RunSummary,
+    journal: &'j Journal,
+}
+
+impl std::fmt::Debug for RunExport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunExport")
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunExport<'_> {
+    /// The run number, from 1.
+    pub fn run(&self) -> u64 {
+        self.summary.run
+    }
+
+    /// The core's report of the run.
+    pub fn report(&self) -> &SyncReport {
+        &self.summary.report
+    }
+
+    /// Calls `each` with every charge taken in the run, in the order taken, reading the ledger
+    /// as it goes (nothing is collected); the first error of `each` stops and is returned.
+    pub fn for_each_charge(
+        &self,
+        each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        self.journal.for_each_charge(self.summary.run, each)
+    }
+
+    /// Calls `each` with every charge of the run to bill (approved, priced in a known currency),
+    /// in the order taken, as [`RunExport::for_each_charge`] does.
+    pub fn for_each_billable(
+        &self,
+        mut each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        self.for_each_charge(|e| if e.charge.billable() { each(e) } else { Ok(()) })
+    }
+
+    /// Every charge taken in the run, in memory (for small runs and tests; an export of any size
+    /// goes through [`RunExport::for_each_charge`]).
+    pub fn charges(&self) -> Result<Vec<LedgerEntry>, Error> {
+        self.journal.charges(self.summary.run)
     }
 }
 
@@ -185,6 +247,17 @@ pub struct Journal {
     _lock: Option<File>,
     sync: Option<ChargeSync>,
     in_flight: Option<Method>,
+    /// A `BEGIN IMMEDIATE` transaction is open with steps not yet committed (the state itself
+    /// is written when it commits).
+    open: bool,
+    /// Confirmations were written since the last commit: they go to disk before an
+    /// acknowledgement is sent.
+    unsaved_confirms: bool,
+    /// A page's handover is committed before `feed` returns it (the billing is outside the
+    /// journal); see [`Journal::set_durable_handover`].
+    durable_handover: bool,
+    /// The ledger's last `seq`.
+    seq: i64,
 }
 
 impl std::fmt::Debug for Journal {
@@ -273,6 +346,10 @@ impl Journal {
             _lock: Some(lock),
             sync: None,
             in_flight: None,
+            open: false,
+            unsaved_confirms: false,
+            durable_handover: true,
+            seq: 0,
         };
         journal.set_up()?;
         Ok(journal)
@@ -310,6 +387,10 @@ impl Journal {
             _lock: None,
             sync: None,
             in_flight: None,
+            open: false,
+            unsaved_confirms: false,
+            durable_handover: true,
+            seq: 0,
         })
     }
 
@@ -362,6 +443,10 @@ impl Journal {
             _lock: None,
             sync: None,
             in_flight: None,
+            open: false,
+            unsaved_confirms: false,
+            durable_handover: true,
+            seq: 0,
         };
         journal.set_up()?;
         Ok(journal)
@@ -397,6 +482,10 @@ impl Journal {
                      ALTER TABLE charges ADD COLUMN taken_at TEXT;",
                 )
                 .map_err(e)?;
+                tx.execute_batch(FINISHED_TABLE).map_err(e)?;
+            }
+            2 => {
+                tx.execute_batch(FINISHED_TABLE).map_err(e)?;
             }
             JOURNAL_SCHEMA_VERSION => {}
             other => {
@@ -411,7 +500,14 @@ impl Journal {
             tx.pragma_update(None, "user_version", JOURNAL_SCHEMA_VERSION)
                 .map_err(e)?;
         }
-        tx.commit().map_err(e)
+        tx.commit().map_err(e)?;
+        self.seq = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
+                r.get(0)
+            })
+            .map_err(e)?;
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -467,6 +563,9 @@ impl Journal {
     /// completed one, or the interrupted run where it stopped (a saved journal keeps its own
     /// options).
     pub fn start(&mut self, options: SyncOptions) -> Result<Start, Error> {
+        if self.open {
+            self.rollback();
+        }
         let (sync, start) = match self.saved_state()? {
             None => (
                 ChargeSync::new(options)
@@ -487,9 +586,26 @@ impl Journal {
         self.sync = Some(sync);
         self.in_flight = None;
         if start != Start::Resumed {
-            self.step("start", |_, _| Ok(()))?;
+            let run = self.run() as i64;
+            // The numbers finished in earlier runs are not needed any more.
+            self.step("start", |c| {
+                c.execute("DELETE FROM finished WHERE run < ?1", [run])
+                    .map(|_| ())
+            })?;
+            self.commit("start")?;
         }
         Ok(start)
+    }
+
+    /// Whether a page's handover is on disk before [`Journal::feed`] returns it (the default:
+    /// yes). A billing system outside the journal needs it, so that a charge handed over before
+    /// a crash is handed over again marked `redelivered`. A billing made from the journal alone
+    /// (its [`crate::Billing::take`] only decides, and the bills are written from the ledger at
+    /// the export, as `crmnf sync` does) does not: a crash then undoes the handover and the take
+    /// together, and the journal commits once per group of pages
+    /// ([`SyncOptions::acknowledge_after_pages`]) instead of once per page.
+    pub fn set_durable_handover(&mut self, durable: bool) {
+        self.durable_handover = durable;
     }
 
     /// The sync, once started.
@@ -509,28 +625,61 @@ impl Journal {
     }
 
     /// The next request to send, prepared with `token`; `None` when the run has nothing left to
-    /// send. Nothing is written: the request follows from the saved state, so after a crash the
-    /// same request is built again.
+    /// send. The request follows from the state, so after a crash the same request is built
+    /// again; what was written since the last commit goes to disk first when the request is an
+    /// acknowledgement that would act on unsaved confirmations, and when the run has nothing
+    /// left to send.
     pub fn next_request(&mut self, token: &Token) -> Result<Option<PreparedRequest>, Error> {
         let request = self
             .sync_mut()?
             .next_request(token)
             .map_err(|e| Error::from_core(e, Method::ChargesList, 0))?;
+        match request.as_ref().map(|r| r.method) {
+            Some(Method::ChargesAcknowledge) if self.unsaved_confirms => {
+                self.commit("acknowledge")?;
+            }
+            None => self.commit("end of the run")?,
+            _ => {}
+        }
         self.in_flight = request.as_ref().map(|r| r.method);
         Ok(request)
     }
 
     /// Takes the response body of the request in flight (`http_status` is only for the error
-    /// message) and, for a page, hands over its charges: the page and the handover are one
-    /// transaction. An API error or a malformed body changes nothing; send the same request
-    /// again (after logging in again, for a token error).
+    /// message) and, for a page, hands over its charges, recorded in the ledger as handed over
+    /// in the same transaction (committed before this returns, unless
+    /// [`Journal::set_durable_handover`] says otherwise). An API error or a malformed body
+    /// changes nothing; send the same request again (after logging in again, for a token error).
     pub fn feed(&mut self, body: &[u8], http_status: u16) -> Result<Handover, Error> {
         let method = self.in_flight.unwrap_or(Method::ChargesList);
-        let before = self.sync_mut()?.state().clone();
-        if let Err(e) = self.sync_mut()?.feed(body) {
+        let run = self.run() as i64;
+        let Some(sync) = self.sync.as_mut() else {
+            return Err(Error::Journal(
+                "the job has not been started (call start)".into(),
+            ));
+        };
+        // The numbers finished earlier in this run are in the `finished` table, not the state.
+        let mut lookup_error = None;
+        let conn = &self.conn;
+        let fed = sync.feed_with(body, |number| {
+            match is_finished(conn, number, run) {
+                Ok(finished) => finished,
+                Err(e) => {
+                    lookup_error.get_or_insert(e);
+                    // Not handed over: the step fails below and the state goes back.
+                    true
+                }
+            }
+        });
+        if let Err(e) = fed {
+            // The core changed nothing.
             return Err(Error::from_core(e, method, http_status));
         }
-        let delivered = self.sync_mut()?.take_charges();
+        if let Some(e) = lookup_error {
+            self.rollback();
+            return Err(Error::journal("feed", e));
+        }
+        let delivered = sync.take_charges();
         let mut handover = Handover::default();
         let mut take = Vec::new();
         for d in delivered {
@@ -541,28 +690,26 @@ impl Journal {
                 handover.left.push(d.charge);
             }
         }
-        let result = self.step("feed", |tx, run| {
-            let mut seq: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
-                    r.get(0)
-                })?;
+        let mut seq = self.seq;
+        let charges = self.step("feed", |c| {
+            let at = now();
+            let mut insert = c.prepare_cached(
+                "INSERT OR IGNORE INTO charges \
+                 (number, run, seq, billable, charge, recorded_at, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed')",
+            )?;
             let mut out = Vec::with_capacity(take.len());
             for (d, action) in take {
                 seq += 1;
                 let json = serde_json::to_string(&d.charge).unwrap_or_default();
-                let inserted = tx.execute(
-                    "INSERT OR IGNORE INTO charges \
-                     (number, run, seq, billable, charge, recorded_at, status) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed')",
-                    params![
-                        d.charge.number(),
-                        run as i64,
-                        seq,
-                        d.charge.billable(),
-                        json,
-                        now()
-                    ],
-                )?;
+                let inserted = insert.execute(params![
+                    d.charge.number(),
+                    run,
+                    seq,
+                    d.charge.billable(),
+                    json,
+                    at
+                ])?;
                 out.push(ChargeToBill {
                     redelivered: d.redelivered || inserted == 0,
                     charge: d.charge,
@@ -570,81 +717,67 @@ impl Journal {
                 });
             }
             Ok(out)
-        });
-        match result {
-            Ok(charges) => {
-                self.in_flight = None;
-                handover.charges = charges;
-                Ok(handover)
-            }
-            Err(e) => {
-                // Nothing was written: go back to the state on disk.
-                self.sync = ChargeSync::from_state(before).ok();
-                Err(e)
-            }
+        })?;
+        self.seq = seq;
+        if self.durable_handover && !charges.is_empty() {
+            self.commit("feed")?;
         }
+        self.in_flight = None;
+        handover.charges = charges;
+        Ok(handover)
     }
 
     /// Records that the billing system took these charges, and confirms them to the sync (their
-    /// acknowledgements go out with the next requests), in one transaction. A number that was
-    /// not handed over fails the whole call and nothing is recorded. Returns how many charges
-    /// were newly confirmed.
+    /// acknowledgements go out with the next requests), in one step: all or nothing. A number
+    /// that was not handed over fails the whole call and nothing is recorded; confirming a charge
+    /// again is harmless. Returns how many charges were newly confirmed.
     pub fn confirm(&mut self, taken: &[Taken]) -> Result<usize, Error> {
         if taken.is_empty() {
             return Ok(0);
         }
-        let before = self.sync_mut()?.state().clone();
-        let sync = self.sync_mut()?;
-        let mut count = 0;
-        let mut failure = None;
-        let plain: Vec<&str> = taken
-            .iter()
-            .filter(|t| t.reference_number.is_none())
-            .map(|t| t.number.as_str())
-            .collect();
-        match sync.confirm(&plain) {
-            Ok(n) => count += n,
-            Err(e) => failure = Some(e),
-        }
-        if failure.is_none() {
-            for t in taken {
-                if let Some(r) = &t.reference_number {
-                    match sync.confirm_with_reference(&t.number, r) {
-                        Ok(new) => count += usize::from(new),
-                        Err(e) => {
-                            failure = Some(e);
-                            break;
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(e) = failure {
-            self.sync = ChargeSync::from_state(before).ok();
-            return Err(Error::Billing(
-                format!("the billing system's confirmation was refused: {e}").into(),
+        let run = self.run() as i64;
+        let Some(sync) = self.sync.as_mut() else {
+            return Err(Error::Journal(
+                "the job has not been started (call start)".into(),
             ));
+        };
+        let mut lookup_error = None;
+        let conn = &self.conn;
+        let confirmed = sync.confirm_items(
+            taken
+                .iter()
+                .map(|t| (t.number.as_str(), t.reference_number.as_deref())),
+            |number| match is_finished(conn, number, run) {
+                Ok(finished) => finished,
+                Err(e) => {
+                    lookup_error.get_or_insert(e);
+                    false
+                }
+            },
+        );
+        if let Some(e) = lookup_error {
+            self.rollback();
+            return Err(Error::journal("confirm", e));
         }
-        let result = self.step("confirm", |tx, run| {
-            let mut seq: i64 =
-                tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
-                    r.get(0)
-                })?;
+        let count = confirmed.map_err(|e| {
+            Error::Billing(format!("the billing system's confirmation was refused: {e}").into())
+        })?;
+        let mut seq = self.seq;
+        self.step("confirm", |c| {
+            let at = now();
+            let mut update = c.prepare_cached(
+                "UPDATE charges SET status = 'taken', run = ?2, seq = ?3, \
+                 reference_number = COALESCE(reference_number, ?4), taken_at = ?5 \
+                 WHERE number = ?1 AND status = 'handed'",
+            )?;
             for t in taken {
                 seq += 1;
-                tx.execute(
-                    "UPDATE charges SET status = 'taken', run = ?2, seq = ?3, \
-                     reference_number = COALESCE(reference_number, ?4), taken_at = ?5 \
-                     WHERE number = ?1 AND status = 'handed'",
-                    params![t.number, run as i64, seq, t.reference_number, now()],
-                )?;
+                update.execute(params![t.number, run, seq, t.reference_number, at])?;
             }
             Ok(())
-        });
-        if let Err(e) = result {
-            self.sync = ChargeSync::from_state(before).ok();
-            return Err(e);
-        }
+        })?;
+        self.seq = seq;
+        self.unsaved_confirms = true;
         Ok(count)
     }
 
@@ -653,56 +786,109 @@ impl Journal {
         self.sync.as_ref().is_some_and(ChargeSync::is_finished)
     }
 
-    /// The summary of the current run: the report and the charges taken in it.
+    /// The summary of the current run: the report and how many charges were taken in it.
     pub fn summary(&self) -> Result<RunSummary, Error> {
         let sync = self
             .sync
             .as_ref()
             .ok_or_else(|| Error::Journal("the job has not been started (call start)".into()))?;
         let run = sync.state().run();
+        let taken: i64 = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM charges WHERE run = ?1 AND status = 'taken'",
+                [run as i64],
+                |r| r.get(0),
+            )
+            .map_err(|e| Error::journal("reading the ledger", e))?;
         Ok(RunSummary {
             run,
             report: sync.report(),
-            charges: self.charges(run)?,
+            taken: taken as u64,
         })
     }
 
-    /// Marks the run complete (after its export): the next [`Journal::start`] begins the next
-    /// run.
+    /// The current run's summary with its charges, for [`crate::Billing::export`].
+    pub fn export(&self) -> Result<RunExport<'_>, Error> {
+        Ok(RunExport {
+            summary: self.summary()?,
+            journal: self,
+        })
+    }
+
+    /// Marks the run complete (after its export) and commits: the next [`Journal::start`]
+    /// begins the next run.
     pub fn complete(&mut self) -> Result<(), Error> {
         self.sync_mut()?;
-        self.step("complete", |_, _| Ok(()))
+        self.step("complete", |_| Ok(()))?;
+        self.commit_as("complete", true)
+    }
+
+    /// Writes every step done since the last commit to disk now. The job commits by itself
+    /// whenever it must (see the [module documentation](self)); a caller that stops driving the
+    /// steps before the end of a run calls this to keep what was done (dropping the journal
+    /// without it is the same as a crash at the last commit, which loses nothing but repeats
+    /// that work).
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.commit("flush")
     }
 
     /// The charges taken in `run`, in the order taken.
     pub fn charges(&self, run: u64) -> Result<Vec<LedgerEntry>, Error> {
+        let mut out = Vec::new();
+        self.read_charges(run, |e| {
+            out.push(e);
+            Ok(())
+        })
+        .map_err(|e| match e {
+            ReadError::Journal(e) => e,
+            ReadError::Caller(e) => Error::Billing(e),
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `each` with every charge taken in `run`, in the order taken, reading the ledger as
+    /// it goes; the first error (of the ledger or of `each`) stops and is returned.
+    pub fn for_each_charge(
+        &self,
+        run: u64,
+        each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+    ) -> Result<(), BoxError> {
+        self.read_charges(run, each).map_err(|e| match e {
+            ReadError::Journal(e) => Box::new(e) as BoxError,
+            ReadError::Caller(e) => e,
+        })
+    }
+
+    fn read_charges(
+        &self,
+        run: u64,
+        mut each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+    ) -> Result<(), ReadError> {
+        let ledger = |e| ReadError::Journal(Error::journal("reading the ledger", e));
         let mut stmt = self
             .conn
             .prepare_cached(
                 "SELECT charge, reference_number FROM charges \
                  WHERE run = ?1 AND status = 'taken' ORDER BY seq",
             )
-            .map_err(|e| Error::journal("reading the ledger", e))?;
-        let rows = stmt
-            .query_map([run as i64], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-            })
-            .map_err(|e| Error::journal("reading the ledger", e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (json, reference_number) =
-                row.map_err(|e| Error::journal("reading the ledger", e))?;
+            .map_err(ledger)?;
+        let mut rows = stmt.query([run as i64]).map_err(ledger)?;
+        while let Some(row) = rows.next().map_err(ledger)? {
+            let json: String = row.get(0).map_err(ledger)?;
+            let reference_number: Option<String> = row.get(1).map_err(ledger)?;
             // Read back with the rules its page was decoded with: a ledger edited or damaged on
             // disk cannot export a charge that decode would have refused.
             let charge: Charge = crmcom_netflix::decode_object(json.as_bytes(), None)
-                .map_err(|e| Error::journal("a charge of the ledger", e))?;
-            out.push(LedgerEntry {
+                .map_err(|e| ReadError::Journal(Error::journal("a charge of the ledger", e)))?;
+            each(LedgerEntry {
                 charge,
                 run,
                 reference_number,
-            });
+            })
+            .map_err(ReadError::Caller)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Whether the billing system took the charge (in any run).
@@ -718,34 +904,118 @@ impl Journal {
             .map_err(|e| Error::journal("reading the ledger", e))
     }
 
-    /// One step: `write` and the sync state in one `BEGIN IMMEDIATE` transaction.
+    /// One step: `write` in the open transaction (one is begun if none is). On an error the
+    /// transaction is rolled back and the sync goes back to the last commit, as after a crash.
     fn step<T>(
         &mut self,
         name: &'static str,
-        write: impl FnOnce(&rusqlite::Transaction<'_>, u64) -> rusqlite::Result<T>,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, Error> {
-        let Some(sync) = self.sync.as_ref() else {
+        if self.sync.is_none() {
             return Err(Error::Journal(
                 "the job has not been started (call start)".into(),
             ));
-        };
-        let state = sync.state().to_json();
-        let run = sync.state().run();
-        let e = |e: rusqlite::Error| Error::journal(name, e);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(e)?;
-        trace_step!(name);
-        let out = write(&tx, run).map_err(e)?;
-        tx.execute(
-            "INSERT INTO sync_state (id, state, run_complete, updated_at) VALUES (1, ?1, 0, ?2) \
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-             run_complete = CASE WHEN ?3 THEN 1 ELSE 0 END, updated_at = excluded.updated_at",
-            params![state, now(), name == "complete"],
-        )
-        .map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(out)
+        }
+        let result = (|| {
+            if !self.open {
+                self.conn.execute_batch("BEGIN IMMEDIATE")?;
+                self.open = true;
+            }
+            trace_step!(name);
+            write(&self.conn)
+        })();
+        result.map_err(|e| {
+            self.rollback();
+            Error::journal(name, e)
+        })
     }
+
+    fn commit(&mut self, name: &'static str) -> Result<(), Error> {
+        self.commit_as(name, false)
+    }
+
+    /// Commits the open transaction, writing the sync state (its finished numbers moved to the
+    /// `finished` table) first; `complete` marks the run complete.
+    fn commit_as(&mut self, name: &'static str, complete: bool) -> Result<(), Error> {
+        if !self.open {
+            return Ok(());
+        }
+        let Some(sync) = self.sync.as_mut() else {
+            return Ok(());
+        };
+        let finished = sync.forget_finished();
+        let state = sync.state().to_json();
+        let run = sync.state().run() as i64;
+        let c = &self.conn;
+        let result = (|| {
+            let mut insert =
+                c.prepare_cached("INSERT OR REPLACE INTO finished (number, run) VALUES (?1, ?2)")?;
+            for number in &finished {
+                insert.execute(params![number, run])?;
+            }
+            trace_step!(name);
+            c.execute(
+                "INSERT INTO sync_state (id, state, run_complete, updated_at) \
+                 VALUES (1, ?1, ?3, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                 run_complete = excluded.run_complete, updated_at = excluded.updated_at",
+                params![state, now(), complete],
+            )?;
+            c.execute_batch("COMMIT")
+        })();
+        match result {
+            Ok(()) => {
+                self.open = false;
+                self.unsaved_confirms = false;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback();
+                Err(Error::journal(name, e))
+            }
+        }
+    }
+
+    /// Rolls back the open transaction, if any, and takes the sync back to the last commit (the
+    /// charges it had handed over are handed over again, `redelivered`, as after a crash).
+    fn rollback(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.open = false;
+        self.unsaved_confirms = false;
+        self.in_flight = None;
+        self.seq = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(self.seq);
+        if self.sync.is_some() {
+            self.sync = match self.saved_state() {
+                Ok(Some((state, complete))) => ChargeSync::from_state(state).ok().map(|mut s| {
+                    if complete {
+                        s.start_run();
+                    }
+                    s
+                }),
+                _ => None,
+            };
+        }
+    }
+}
+
+/// Whether `number` was finished in `run` (acknowledged, or confirmed in read-only mode) and
+/// moved out of the state into the `finished` table.
+fn is_finished(conn: &Connection, number: &str, run: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM finished WHERE number = ?1 AND run = ?2")?
+        .query_row(params![number, run], |_| Ok(()))
+        .optional()
+        .map(|r| r.is_some())
+}
+
+/// An error while reading the ledger for a caller: the journal's or the caller's own.
+enum ReadError {
+    Journal(Error),
+    Caller(BoxError),
 }

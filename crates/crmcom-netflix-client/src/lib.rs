@@ -65,7 +65,8 @@ mod transport;
 
 pub use error::{BoxError, Error, TimeoutKind};
 pub use journal::{
-    ChargeToBill, Handover, Journal, LedgerEntry, RunSummary, Start, Taken, JOURNAL_SCHEMA_VERSION,
+    ChargeToBill, Handover, Journal, LedgerEntry, RunExport, RunSummary, Start, Taken,
+    JOURNAL_SCHEMA_VERSION,
 };
 
 #[cfg(feature = "client")]

@@ -6,7 +6,7 @@ use tracing::info;
 
 use crate::client::Client;
 use crate::error::{BoxError, Error};
-use crate::journal::{ChargeToBill, Journal, RunSummary, Start, Taken};
+use crate::journal::{ChargeToBill, Journal, RunExport, RunSummary, Start, Taken};
 
 /// The operator's billing system, as the charge job sees it.
 ///
@@ -21,12 +21,23 @@ pub trait Billing {
     /// Takes a page's charges (action bill or record); returns the ones taken.
     fn take(&mut self, charges: &[ChargeToBill]) -> Result<Vec<Taken>, BoxError>;
 
-    /// The end of a run: every charge taken in it, from the journal, for the billing file. It
-    /// runs before the run is marked complete, so if it fails or the process dies the next
-    /// start exports the same run again: make it idempotent (replace the run's file).
-    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
+    /// The end of a run: its summary, and every charge taken in it read from the journal one at
+    /// a time ([`RunExport::for_each_charge`]), for the billing file. It runs before the run is
+    /// marked complete, so if it fails or the process dies the next start exports the same run
+    /// again: make it idempotent (replace the run's file).
+    fn export(&mut self, run: &RunExport<'_>) -> Result<(), BoxError> {
         let _ = run;
         Ok(())
+    }
+
+    /// Whether [`Billing::take`] only decides, with nothing written outside the journal: the
+    /// bills are made from the journal at [`Billing::export`] (as `crmnf sync` does). Then a
+    /// page's handover need not be on disk before `take`, since a crash undoes both, and the
+    /// journal writes to disk once per group of pages ([`SyncOptions::acknowledge_after_pages`])
+    /// rather than once per page. The default, `false`, is right for a billing system outside
+    /// the journal.
+    fn bills_from_journal(&self) -> bool {
+        false
     }
 }
 
@@ -50,7 +61,8 @@ where
 pub struct SyncOutcome {
     /// How the journal was found: a new one, the next run, or an interrupted run resumed.
     pub start: Start,
-    /// The run: its report and every charge taken in it.
+    /// The run: its report and how many charges were taken in it (the charges are in the
+    /// journal: [`Journal::charges`]).
     pub summary: RunSummary,
     /// Charges handed over in this process and left on the server for a person: pending, of a
     /// status this SDK does not know, or approved with an amount it cannot price.
@@ -65,6 +77,8 @@ impl Client {
     /// resumes at the next call without losing a charge or handing one over as new twice.
     /// `billing` is handed each page's charges and confirms what it took; at the end of the
     /// run, [`Billing::export`] gets the run's charges, and then the run is marked complete.
+    /// When the job stops on an error between steps (the server, the billing), what it did so
+    /// far is committed first, so the next start goes on from there.
     pub async fn sync_charges<B: Billing + ?Sized>(
         &self,
         journal: &mut Journal,
@@ -72,12 +86,46 @@ impl Client {
         billing: &mut B,
     ) -> Result<SyncOutcome, Error> {
         let start = journal.start(options)?;
+        journal.set_durable_handover(!billing.bills_from_journal());
         let run = journal.run();
         match start {
             Start::Resumed => info!(run, "resuming an interrupted run"),
             _ => info!(run, "starting a run"),
         }
         let mut left = Vec::new();
+        let result = self.sync_steps(journal, billing, &mut left).await;
+        if let Err(e) = result {
+            // Between steps the journal agrees with itself: keep what was done. (A journal error
+            // has already gone back to the last commit, and this commits nothing new.)
+            let _ = journal.flush();
+            return Err(e);
+        }
+        let summary = journal.summary()?;
+        billing.export(&journal.export()?).map_err(Error::Billing)?;
+        journal.complete()?;
+        let r = &summary.report;
+        info!(
+            run,
+            pages = r.pages,
+            handed_over = r.handed_over,
+            acknowledged = r.acknowledged,
+            failed = r.failed.len(),
+            "run complete"
+        );
+        Ok(SyncOutcome {
+            start,
+            summary,
+            left,
+        })
+    }
+
+    /// The steps of a run, until nothing is left to send.
+    async fn sync_steps<B: Billing + ?Sized>(
+        &self,
+        journal: &mut Journal,
+        billing: &mut B,
+        left: &mut Vec<Charge>,
+    ) -> Result<(), Error> {
         let mut relogged = false;
         loop {
             let (token, fresh) = self.token().await?;
@@ -108,22 +156,6 @@ impl Client {
                 Err(e) => return Err(self.scrub(e)),
             }
         }
-        let summary = journal.summary()?;
-        billing.export(&summary).map_err(Error::Billing)?;
-        journal.complete()?;
-        let r = &summary.report;
-        info!(
-            run,
-            pages = r.pages,
-            handed_over = r.handed_over,
-            acknowledged = r.acknowledged,
-            failed = r.failed.len(),
-            "run complete"
-        );
-        Ok(SyncOutcome {
-            start,
-            summary,
-            left,
-        })
+        Ok(())
     }
 }

@@ -1,10 +1,12 @@
 //! The nightly job killed at random moments: child processes run `sync_charges` with a journal
 //! over HTTP against a loopback server (which outlives them), and are SIGKILLed after a random
-//! number of journal transactions have begun (so, often inside one: the child pauses a few
-//! milliseconds there) or after a random time, and started again until the run completes. In
-//! the end every billable charge is billed exactly once, none is lost, no charge was handed over
-//! as new twice, the exports hold each billable charge once, and the server's acknowledged set
-//! is what the billing took. Also: two jobs started at once in two processes (one is refused,
+//! number of journal steps (so, often inside a transaction: the child pauses a few milliseconds
+//! at each step) or after a random time, and started again until the run completes. In the end
+//! every billable charge is billed exactly once, none is lost, the exports hold each billable
+//! charge once, and the server's acknowledged set is what the billing took. Two billing systems:
+//! one outside the journal, billing as it takes (every handover on disk before it is taken: no
+//! charge is handed over as new twice), and one that bills from the journal at the export, with
+//! the acknowledgements of 3 pages grouped under one commit (as `crmnf sync` runs). Also: two jobs started at once in two processes (one is refused,
 //! nothing is exported twice), and a lock left by a killed process.
 //!
 //! The child is this test binary again, running the `child` test with `CRMNF_CHILD` set.
@@ -22,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use crmcom_netflix::{ChargeStatus, Release, SyncOptions};
 use crmcom_netflix_client::{
-    blocking, BoxError, ChargeToBill, Error, Journal, RetryPolicy, RunSummary, Taken, Timeouts,
+    blocking, BoxError, ChargeToBill, Error, Journal, RetryPolicy, RunExport, Taken, Timeouts,
 };
 use crmcom_netflix_sim::{ChargeSpec, Sim};
 use support::{credentials, LoopbackServer};
@@ -32,8 +34,8 @@ const LOCKED: i32 = 75;
 
 // -- the child -----------------------------------------------------------------------------
 
-/// Writes a line for every journal transaction begun, and pauses there for a few milliseconds
-/// so that a kill lands inside it.
+/// Writes a line for every journal step inside a transaction, and pauses there for a few
+/// milliseconds so that a kill lands inside it.
 struct PauseInTransactions;
 
 impl tracing::Subscriber for PauseInTransactions {
@@ -57,9 +59,11 @@ impl tracing::Subscriber for PauseInTransactions {
 
 /// A billing system keyed by charge number, on disk: `billed/<number>` is created once (the
 /// idempotency key); every delivery is appended to `deliveries.log`; exports are
-/// `run-NNNN.csv`, replaced atomically.
+/// `run-NNNN.csv`, replaced atomically. `from_journal`: it bills only at the export (no
+/// `billed/` files), and says so to the job.
 struct FileBilling {
     dir: PathBuf,
+    from_journal: bool,
 }
 
 fn append_synced(path: &Path, line: &str) {
@@ -80,6 +84,10 @@ impl crmcom_netflix_client::Billing for FileBilling {
                 &self.dir.join("deliveries.log"),
                 &format!("{} {}\n", c.number(), c.redelivered),
             );
+            if self.from_journal {
+                taken.push(Taken::new(c.number()));
+                continue;
+            }
             let kind = match c.action {
                 crmcom_netflix::BillingAction::Bill => "billed",
                 _ => "recorded",
@@ -102,16 +110,22 @@ impl crmcom_netflix_client::Billing for FileBilling {
         Ok(taken)
     }
 
-    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
-        let path = self.dir.join(format!("run-{:04}.csv", run.run));
+    fn export(&mut self, run: &RunExport<'_>) -> Result<(), BoxError> {
+        let path = self.dir.join(format!("run-{:04}.csv", run.run()));
         let tmp = path.with_extension("tmp");
         let mut f = std::fs::File::create(&tmp)?;
-        for c in run.billable() {
+        run.for_each_billable(|e| {
+            let c = &e.charge;
             writeln!(f, "{},{},{}", c.number(), c.amount, c.currency.code())?;
-        }
+            Ok(())
+        })?;
         f.sync_all()?;
         std::fs::rename(tmp, path)?;
         Ok(())
+    }
+
+    fn bills_from_journal(&self) -> bool {
+        self.from_journal
     }
 }
 
@@ -147,12 +161,18 @@ fn child() {
         Err(Error::JournalLocked { .. }) => std::process::exit(LOCKED),
         Err(e) => panic!("{e}"),
     };
+    let from_journal = mode == "grouped";
     let options = SyncOptions {
         page_size: 20,
+        acknowledge_after_pages: if from_journal { 3 } else { 1 },
         ..SyncOptions::default()
     };
     let outcome = client
-        .sync_charges(&mut journal, options, &mut FileBilling { dir })
+        .sync_charges(
+            &mut journal,
+            options,
+            &mut FileBilling { dir, from_journal },
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     println!(
         "DONE run {} finished {}",
@@ -233,11 +253,23 @@ fn files(dir: &Path) -> BTreeSet<String> {
 
 #[test]
 fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
-    let mut rng = Lcg(20_240_301);
+    killed_at_random_moments("sync", 20_240_301);
+}
+
+#[test]
+fn a_job_billing_from_the_journal_killed_at_random_moments_bills_every_charge_exactly_once() {
+    killed_at_random_moments("grouped", 20_241_202);
+}
+
+/// Kills and restarts a job in `mode` (`sync`: billing outside the journal; `grouped`: billing
+/// from the journal, acknowledgements grouped), then checks that nothing was lost or billed twice.
+fn killed_at_random_moments(mode: &str, seed: u64) {
+    let from_journal = mode == "grouped";
+    let mut rng = Lcg(seed);
     let server = LoopbackServer::start(Sim::new(Release::LATEST));
     server.with_sim(|sim| sim.fail_acknowledgements_at_rate(100, 5));
     add_arrivals(&server, &mut rng, 150);
-    let out = dir_for("random");
+    let out = dir_for(mode);
     let job = Job {
         base_url: server.base_url.clone(),
         journal: out.join("journal.sqlite"),
@@ -253,7 +285,7 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
             let n = 5 + rng.below(40);
             add_arrivals(&server, &mut rng, n);
         }
-        let mut child = job.spawn("sync");
+        let mut child = job.spawn(mode);
         starts += 1;
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
@@ -264,8 +296,8 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
                 }
             }
         });
-        // Half the starts are killed at the k-th journal transaction begun (inside it, as the
-        // child pauses there), the other half after a random time.
+        // Half the starts are killed at the k-th journal step (inside a transaction, as the child
+        // pauses there), the other half after a random time.
         let (k, wait) = if rng.below(2) == 0 {
             (1 + rng.below(15), 3_000)
         } else {
@@ -307,7 +339,7 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
     // Then night after night without kills or faults, until every taken charge is acknowledged.
     server.with_sim(|sim| sim.clear_faults());
     for _ in 0..5 {
-        let output = job.spawn("sync").wait_with_output().unwrap();
+        let output = job.spawn(mode).wait_with_output().unwrap();
         starts += 1;
         assert!(
             output.status.success(),
@@ -345,24 +377,27 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
         .filter(|(_, (s, _, _))| *s == ChargeStatus::Declined)
         .map(|(n, _)| n.clone())
         .collect();
-    let billed = files(&out.join("billed"));
-    assert_eq!(
-        billed, billable,
-        "billed = billable: none lost, none unexpected"
-    );
-    assert_eq!(files(&out.join("recorded")), recordable);
+    if !from_journal {
+        let billed = files(&out.join("billed"));
+        assert_eq!(
+            billed, billable,
+            "billed = billable: none lost, none unexpected"
+        );
+        assert_eq!(files(&out.join("recorded")), recordable);
 
-    // Handed over as new at most once each.
-    let log = std::fs::read_to_string(out.join("deliveries.log")).unwrap();
-    let mut as_new: BTreeMap<&str, u32> = BTreeMap::new();
-    for line in log.lines() {
-        let (number, redelivered) = line.split_once(' ').unwrap();
-        if redelivered == "false" {
-            *as_new.entry(number).or_default() += 1;
+        // Handed over as new at most once each. (Billing from the journal, a kill undoes a
+        // handover and its take together, and the charge is handed over as new again.)
+        let log = std::fs::read_to_string(out.join("deliveries.log")).unwrap();
+        let mut as_new: BTreeMap<&str, u32> = BTreeMap::new();
+        for line in log.lines() {
+            let (number, redelivered) = line.split_once(' ').unwrap();
+            if redelivered == "false" {
+                *as_new.entry(number).or_default() += 1;
+            }
         }
+        let twice: Vec<_> = as_new.iter().filter(|(_, &k)| k > 1).collect();
+        assert!(twice.is_empty(), "handed over as new twice: {twice:?}");
     }
-    let twice: Vec<_> = as_new.iter().filter(|(_, &k)| k > 1).collect();
-    assert!(twice.is_empty(), "handed over as new twice: {twice:?}");
 
     // The exports hold every billable charge exactly once.
     let mut exported: BTreeMap<String, u32> = BTreeMap::new();
@@ -394,10 +429,10 @@ fn a_job_killed_at_random_moments_bills_every_charge_exactly_once() {
         .collect();
     assert_eq!(ledger, taken);
     println!(
-        "kill test: {starts} starts, {kills} kills ({kills_in_transactions} inside journal \
-         transactions), {finished} finished; {} charges billed exactly once, {} recorded, {} left \
-         on the server on purpose",
-        billed.len(),
+        "kill test ({mode}): {starts} starts, {kills} kills ({kills_in_transactions} inside \
+         journal transactions), {finished} finished; {} charges billed exactly once, {} \
+         recorded, {} left on the server on purpose",
+        billable.len(),
         recordable.len(),
         charges.len() - taken.len()
     );

@@ -119,7 +119,7 @@ fn a_run_begun_in_one_language_is_finished_in_the_other() {
         .unwrap();
     assert_eq!(outcome.start, Start::Resumed);
     assert_eq!(outcome.summary.run, 1);
-    assert_eq!(outcome.summary.charges.len(), 60);
+    assert_eq!(outcome.summary.taken, 60);
     assert_eq!(ledger.exports.len(), 1);
     assert_eq!(ledger.exports[0].1.len(), 60);
     let unacknowledged = |s: &LoopbackServer| {

@@ -248,7 +248,7 @@ async fn a_failed_export_leaves_the_run_open_and_the_next_start_exports_it_again
         .unwrap();
     assert_eq!(outcome.start, Start::Resumed);
     assert_eq!(outcome.summary.run, 1);
-    assert_eq!(outcome.summary.charges.len(), 7);
+    assert_eq!(outcome.summary.taken, 7);
     assert_eq!(billing.exports, [(1, billing.exports[0].1.clone())]);
     assert_eq!(billing.exports[0].1.len(), 7);
 }

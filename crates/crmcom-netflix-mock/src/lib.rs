@@ -59,7 +59,7 @@ pub use blocking::BlockingMockServer;
 pub use clock::Clock;
 pub use crmcom_netflix_sim::{FaultKind, FaultRule, Fixtures, Population};
 pub use log::RequestRecord;
-pub use store::write_atomically;
+pub use store::{write_atomically, write_atomically_with};
 
 /// The path under which the API's methods are served.
 pub const API_PATH: &str = "/crmapi/rest/v2";

@@ -101,8 +101,20 @@ impl Store {
 /// or the new, never a part: into `temporary` beside it, flushed to disk, renamed over `path`,
 /// and the folder flushed.
 pub fn write_atomically(path: &Path, temporary: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(temporary)?;
-    file.write_all(bytes)?;
+    write_atomically_with(path, temporary, |w| w.write_all(bytes))
+}
+
+/// [`write_atomically`] for content written piece by piece: `write` gets a buffered writer on
+/// `temporary`, and only once it has returned `Ok` is the file flushed to disk and renamed over
+/// `path`. On an error `path` is left as it was.
+pub fn write_atomically_with(
+    path: &Path,
+    temporary: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(fs::File::create(temporary)?);
+    write(&mut file)?;
+    let file = file.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
     drop(file);
     fs::rename(temporary, path)?;

@@ -66,7 +66,8 @@ pub use project::{project, project_data, project_json};
 pub use release::{Release, UnknownRelease};
 pub use sync::{
     ChargeSync, DeliveredCharge, FailedAcknowledgement, SyncMode, SyncOptions, SyncReport,
-    SyncState, CHARGE_ALREADY_ACKNOWLEDGED, INVALID_REQUEST, SYNC_STATE_FORMAT,
+    SyncState, CHARGE_ALREADY_ACKNOWLEDGED, INVALID_REQUEST, MAX_ACKNOWLEDGE_AFTER_PAGES,
+    SYNC_STATE_FORMAT,
 };
 pub use token::{Secret, Token};
 

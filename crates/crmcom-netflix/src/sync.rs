@@ -131,7 +131,17 @@ pub struct SyncOptions {
     /// `error_code`s of `failed_charges_set` that mean "already acknowledged" and so count as
     /// success.
     pub already_acknowledged_codes: Vec<String>,
+    /// Pages listed before the charges confirmed from them are acknowledged: 1 (the default)
+    /// acknowledges after every page; more groups the acknowledgements of several pages, so that
+    /// a shell that must have the confirmations on disk before an acknowledgement goes out (a
+    /// journal) writes to disk once per group instead of once per page. The end of the list (or
+    /// of the run) acknowledges what is left at once. 1 to [`MAX_ACKNOWLEDGE_AFTER_PAGES`]; the
+    /// state holds up to this many pages of confirmed charges.
+    pub acknowledge_after_pages: u32,
 }
+
+/// The most pages [`SyncOptions::acknowledge_after_pages`] may group.
+pub const MAX_ACKNOWLEDGE_AFTER_PAGES: u32 = 100;
 
 impl Default for SyncOptions {
     fn default() -> Self {
@@ -144,6 +154,7 @@ impl Default for SyncOptions {
             max_pages_per_run: 10_000,
             keep_unconfirmed_runs: 30,
             already_acknowledged_codes: vec![CHARGE_ALREADY_ACKNOWLEDGED.to_owned()],
+            acknowledge_after_pages: 1,
         }
     }
 }
@@ -245,6 +256,13 @@ impl SyncOptions {
                 "keep_unconfirmed_runs",
                 ViolationCode::OutOfRange,
                 "must be at least 1",
+            );
+        }
+        if !(1..=MAX_ACKNOWLEDGE_AFTER_PAGES).contains(&self.acknowledge_after_pages) {
+            out.push(
+                "acknowledge_after_pages",
+                ViolationCode::OutOfRange,
+                format!("must be 1 to {MAX_ACKNOWLEDGE_AFTER_PAGES}"),
             );
         }
         out.into_result()
@@ -380,7 +398,8 @@ struct Counters {
 /// It holds the options, the cursor, the request in flight, the charges still in hand (received
 /// but not taken, handed over but not confirmed, confirmed but not acknowledged, with their data
 /// so that they can be handed over again) and the numbers finished in this run (about a dozen
-/// bytes each). It never holds the token.
+/// bytes each; a shell that keeps them itself takes them out with
+/// [`ChargeSync::forget_finished`]). It never holds the token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
     format: u32,
@@ -391,6 +410,10 @@ pub struct SyncState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     in_flight: Option<InFlight>,
     next_seq: u64,
+    /// Pages received since the last acknowledgements: they are due once this reaches
+    /// [`SyncOptions::acknowledge_after_pages`]. A state saved without it has them due.
+    #[serde(default = "acknowledgements_due")]
+    pages_since_acknowledgement: u32,
     charges: BTreeMap<String, Tracked>,
     /// Numbers finished in this run (acknowledged, or confirmed in read-only mode): never handed
     /// over again in this run.
@@ -409,6 +432,7 @@ impl SyncState {
             list_exhausted: false,
             in_flight: None,
             next_seq: 0,
+            pages_since_acknowledgement: 0,
             charges: BTreeMap::new(),
             finished: BTreeSet::new(),
             counters: Counters::default(),
@@ -451,6 +475,10 @@ impl SyncState {
         de.end().map_err(|e| invalid("state", e))?;
         Ok(state)
     }
+}
+
+fn acknowledgements_due() -> u32 {
+    u32::MAX
 }
 
 fn invalid(path: &str, e: impl std::fmt::Display) -> Error {
@@ -685,6 +713,8 @@ impl ChargeSync {
         s.offset = 0;
         s.list_exhausted = false;
         s.in_flight = None;
+        // What the last run could not acknowledge goes before the first page.
+        s.pages_since_acknowledgement = acknowledgements_due();
         s.finished.clear();
         s.counters = Counters::default();
     }
@@ -693,13 +723,23 @@ impl ChargeSync {
     /// is nothing to send (the run is over, unless charges are confirmed later). While a request
     /// is in flight (no [`ChargeSync::feed`] yet, or a failed one), it is that same request again.
     ///
-    /// Acknowledgements of confirmed charges come before the next page.
+    /// Acknowledgements of confirmed charges come before the next page, once
+    /// [`SyncOptions::acknowledge_after_pages`] pages have been received since the last ones (or
+    /// the list is at its end).
     pub fn next_request(&mut self, token: &Token) -> Result<Option<PreparedRequest>, Error> {
         // The token is checked even when there is nothing to send, so that a blank token is an
         // error at every call, not only at the calls that happen to send.
         crate::prepare::check_token(Some(token.expose()))?;
         if self.state.in_flight.is_none() {
-            let next = match self.acknowledge_batch() {
+            let s = &self.state;
+            let due = s.list_exhausted
+                || s.pages_since_acknowledgement >= s.options.acknowledge_after_pages;
+            let batch = if due { self.acknowledge_batch() } else { None };
+            if due && batch.is_none() {
+                // Every due acknowledgement is done: the next group of pages begins.
+                self.state.pages_since_acknowledgement = 0;
+            }
+            let next = match batch {
                 Some(items) => Some(InFlight::Acknowledge { items }),
                 None if !self.state.list_exhausted => Some(InFlight::List {
                     offset: self.state.offset,
@@ -805,6 +845,19 @@ impl ChargeSync {
     /// Takes the response body of the request in flight. An API error or a malformed response is
     /// returned and changes nothing: the same request is handed out again.
     pub fn feed(&mut self, body: &[u8]) -> Result<(), Error> {
+        self.feed_with(body, |_| false)
+    }
+
+    /// [`ChargeSync::feed`] for a shell that keeps the numbers finished in this run itself (see
+    /// [`ChargeSync::forget_finished`]): `finished(number)` says whether a charge the state no
+    /// longer tracks was finished in this run, and such a charge is not handed over again, as
+    /// one the state remembers is not. It is asked only about charges of a page that the state
+    /// does not track.
+    pub fn feed_with(
+        &mut self,
+        body: &[u8],
+        finished: impl FnMut(&str) -> bool,
+    ) -> Result<(), Error> {
         let Some(in_flight) = &self.state.in_flight else {
             return Err(Error::InvalidRequest(vec![Violation::new(
                 "request",
@@ -820,7 +873,7 @@ impl ChargeSync {
                 // The cursor and the end of the list count what the server sent, identical
                 // repeats included.
                 let sent = (charges.len() + merged) as u64;
-                self.apply_page(charges, sent);
+                self.apply_page(charges, sent, finished);
             }
             InFlight::Acknowledge { items } => {
                 let data = decode::<AcknowledgeCharges>(body, None)?;
@@ -832,9 +885,10 @@ impl ChargeSync {
         Ok(())
     }
 
-    fn apply_page(&mut self, charges: Vec<Charge>, n: u64) {
+    fn apply_page(&mut self, charges: Vec<Charge>, n: u64, mut finished: impl FnMut(&str) -> bool) {
         let s = &mut self.state;
         s.counters.pages += 1;
+        s.pages_since_acknowledgement = s.pages_since_acknowledgement.saturating_add(1);
         s.counters.listed += n;
         s.offset += n;
         if n < u64::from(s.options.page_size) {
@@ -858,7 +912,7 @@ impl ChargeSync {
                 }
                 continue;
             }
-            if s.finished.contains(&number) {
+            if s.finished.contains(&number) || finished(&number) {
                 continue;
             }
             s.charges.insert(
@@ -954,7 +1008,7 @@ impl ChargeSync {
         let numbers: Vec<S> = numbers.into_iter().collect();
         let mut out = Violations::default();
         for (i, n) in numbers.iter().enumerate() {
-            self.check_confirmable(n.as_ref(), &index("numbers", i), &mut out);
+            self.check_confirmable(n.as_ref(), &index("numbers", i), &mut out, &mut |_| false);
         }
         out.into_result()?;
         Ok(numbers
@@ -973,41 +1027,114 @@ impl ChargeSync {
         reference_number: &str,
     ) -> Result<bool, Error> {
         let mut out = Violations::default();
-        self.check_confirmable(number, "number", &mut out);
+        self.check_confirmable(number, "number", &mut out, &mut |_| false);
+        self.check_reference(number, reference_number, "reference_number", &[], &mut out);
+        out.into_result()?;
+        Ok(self.confirm_checked(number, Some(reference_number)))
+    }
+
+    /// Confirms several charges at once, each with or without a reference number, all or nothing:
+    /// every item is checked as [`ChargeSync::confirm`] and [`ChargeSync::confirm_with_reference`]
+    /// check it (paths `taken[i].number` and `taken[i].reference_number`; a reference given twice
+    /// in the call is a `duplicate` too), and only then is anything recorded. `finished(number)`
+    /// answers for a shell that keeps the numbers finished in this run itself (see
+    /// [`ChargeSync::forget_finished`]): confirming such a charge again is harmless, as for one
+    /// the state remembers; pass `|_| false` otherwise. Returns how many charges were newly
+    /// confirmed.
+    pub fn confirm_items<'a, I>(
+        &mut self,
+        taken: I,
+        mut finished: impl FnMut(&str) -> bool,
+    ) -> Result<usize, Error>
+    where
+        I: IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    {
+        let taken: Vec<(&str, Option<&str>)> = taken.into_iter().collect();
+        let mut out = Violations::default();
+        let mut references: Vec<(&str, &str)> = Vec::new();
+        for (i, (number, reference)) in taken.iter().enumerate() {
+            let at = index("taken", i);
+            self.check_confirmable(number, &format!("{at}.number"), &mut out, &mut finished);
+            if let Some(r) = reference {
+                self.check_reference(
+                    number,
+                    r,
+                    &format!("{at}.reference_number"),
+                    &references,
+                    &mut out,
+                );
+                references.push((number, r));
+            }
+        }
+        out.into_result()?;
+        Ok(taken
+            .iter()
+            .filter(|(number, reference)| self.confirm_checked(number, *reference))
+            .count())
+    }
+
+    /// Takes the numbers finished in this run out of the state and returns them, for a shell that keeps them itself (a journal has them in its ledger) so that the state
+    /// does not grow with the run. From then on the shell answers for them: pass its answer to
+    /// [`ChargeSync::feed_with`] and [`ChargeSync::confirm_items`], or a forgotten charge that a
+    /// page lists again in the same run is handed over again.
+    pub fn forget_finished(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.state.finished)
+            .into_iter()
+            .collect()
+    }
+
+    /// Checks a reference number for `number`: not blank, no control character, not given to
+    /// another confirmed charge nor to another item of the same call (`earlier`).
+    fn check_reference(
+        &self,
+        number: &str,
+        reference_number: &str,
+        path: &str,
+        earlier: &[(&str, &str)],
+        out: &mut Violations,
+    ) {
         if reference_number.trim().is_empty() {
             out.push(
-                "reference_number",
+                path,
                 ViolationCode::Required,
                 "a reference number must not be blank",
             );
         } else if crate::json::has_control(reference_number) {
             out.push(
-                "reference_number",
+                path,
                 ViolationCode::InvalidFormat,
                 crate::json::CONTROL_MESSAGE,
             );
-        } else if self.state.charges.iter().any(|(n, t)| {
-            n != number
-                && t.stage == Stage::Confirmed
-                && t.reference_number.as_deref() == Some(reference_number)
-        }) {
+        } else if earlier
+            .iter()
+            .any(|(n, r)| *n != number && *r == reference_number)
+            || self.state.charges.iter().any(|(n, t)| {
+                n != number
+                    && t.stage == Stage::Confirmed
+                    && t.reference_number.as_deref() == Some(reference_number)
+            })
+        {
             out.push(
-                "reference_number",
+                path,
                 ViolationCode::Duplicate,
                 format!("reference number `{reference_number}` is used by another charge"),
             );
         }
-        out.into_result()?;
-        Ok(self.confirm_checked(number, Some(reference_number)))
     }
 
-    fn check_confirmable(&self, number: &str, path: &str, out: &mut Violations) {
+    fn check_confirmable(
+        &self,
+        number: &str,
+        path: &str,
+        out: &mut Violations,
+        finished: &mut dyn FnMut(&str) -> bool,
+    ) {
         let ok = match self.state.charges.get(number) {
             Some(t) => match t.stage {
                 Stage::Ready => t.redelivered,
                 Stage::Handed | Stage::Confirmed => true,
             },
-            None => self.state.finished.contains(number),
+            None => self.state.finished.contains(number) || finished(number),
         };
         if !ok {
             out.push(

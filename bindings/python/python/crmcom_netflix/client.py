@@ -684,6 +684,7 @@ class Client:
         max_ack_attempts: Optional[int] = None,
         max_pages_per_run: Optional[int] = None,
         already_acknowledged_codes: Optional[Sequence[str]] = None,
+        acknowledge_after_pages: Optional[int] = None,
     ) -> SyncResult:
         """Runs the charge loop (`ChargeSync`) to the end of a run: lists the processed charges,
         records the ones the billing takes, acknowledges them, page after page.
@@ -696,6 +697,8 @@ class Client:
         `export(result)` runs before the run is marked complete (write the billing file there):
         if it fails or the process dies, the next call finishes the same run and exports again.
         The options apply to a new journal; a resumed one keeps its own.
+        `acknowledge_after_pages` groups the acknowledgements of that many pages, so the journal
+        writes to disk once per group instead of once per page (`crmnf sync` uses 20).
         """
         options = {
             "release": self.release,
@@ -705,6 +708,7 @@ class Client:
             "already_acknowledged_codes": (
                 None if already_acknowledged_codes is None else list(already_acknowledged_codes)
             ),
+            "acknowledge_after_pages": acknowledge_after_pages,
         }
         store = Journal(None if journal is None else os.fspath(journal))
         try:
@@ -722,7 +726,29 @@ class Client:
     ) -> SyncResult:
         if store.start(options) == "resumed":
             log.info("resuming run %d", store.run)
+        # The billing takes every charge it is handed and bills from the ledger at the export:
+        # a crash undoes a handover and its take together, so a handover need not be on disk
+        # before it is taken.
+        store.set_durable_handover(False)
         left: List[Charge] = []
+        try:
+            self._sync_steps(store, left)
+        except BaseException:
+            # Between steps the journal agrees with itself: keep what was done. (A journal error
+            # has already gone back to the last commit.)
+            try:
+                store.flush()
+            except Exception:  # noqa: BLE001 - the first error is the one to report
+                pass
+            raise
+        report, charges = store.summary()
+        result = SyncResult(run=store.run, report=report, charges=charges, left=left)
+        if export is not None:
+            export(result)
+        store.complete()
+        return result
+
+    def _sync_steps(self, store: Journal, left: List[Charge]) -> None:
         relogged = False
         while True:
             token = self._current_token()
@@ -747,9 +773,3 @@ class Client:
                 # The billing takes every charge it is handed: the journal's ledger is what the
                 # export bills from.
                 store.confirm(taken)
-        report, charges = store.summary()
-        result = SyncResult(run=store.run, report=report, charges=charges, left=left)
-        if export is not None:
-            export(result)
-        store.complete()
-        return result

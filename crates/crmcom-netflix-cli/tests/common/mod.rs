@@ -36,7 +36,11 @@ pub fn run_with(command: &mut Command, stdin: Option<&[u8]>) -> (i32, String, St
         .spawn()
         .expect("crmnf runs");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // A command that fails before it reads its input (a usage error) closes the pipe first.
+        match child.stdin.take().unwrap().write_all(input) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            other => other.unwrap(),
+        }
     }
     let Output {
         status,

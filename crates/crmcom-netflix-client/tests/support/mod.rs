@@ -11,7 +11,7 @@ use crmcom_netflix::Method;
 use crmcom_netflix::Release;
 use crmcom_netflix_client::{
     BoxError, BoxFuture, ChargeToBill, Clock, Credentials, HttpRequest, HttpResponse, ManualClock,
-    RunSummary, SimTransport, Taken, Transport, TransportError, TransportErrorKind,
+    RunExport, SimTransport, Taken, Transport, TransportError, TransportErrorKind,
 };
 use crmcom_netflix_mock::{BlockingMockServer, MockConfig, RequestRecord};
 use crmcom_netflix_sim::{
@@ -200,15 +200,19 @@ impl crmcom_netflix_client::Billing for Ledger {
         Ok(taken)
     }
 
-    fn export(&mut self, run: &RunSummary) -> Result<(), BoxError> {
+    fn export(&mut self, run: &RunExport<'_>) -> Result<(), BoxError> {
         if self.fail_export > 0 {
             self.fail_export -= 1;
             return Err("the billing file could not be written".into());
         }
-        let numbers = run.billable().map(|c| c.number().to_owned()).collect();
+        let mut numbers = Vec::new();
+        run.for_each_billable(|e| {
+            numbers.push(e.charge.number().to_owned());
+            Ok(())
+        })?;
         // Idempotent: a run exported again replaces its export.
-        self.exports.retain(|(r, _)| *r != run.run);
-        self.exports.push((run.run, numbers));
+        self.exports.retain(|(r, _)| *r != run.run());
+        self.exports.push((run.run(), numbers));
         Ok(())
     }
 }
