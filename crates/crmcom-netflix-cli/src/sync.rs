@@ -69,24 +69,23 @@ pub struct SyncArgs {
 /// one write to disk per 20 pages.
 const DEFAULT_ACKNOWLEDGE_AFTER_PAGES: u32 = 20;
 
-/// One line of a billing file.
-fn bill_line(entry: &LedgerEntry) -> Value {
+/// The fields of one line of a billing file, in [`COLUMNS`] order (`None`: no value).
+fn bill_fields(entry: &LedgerEntry) -> [Option<String>; 12] {
     let c = &entry.charge;
-    let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
-    json!({
-        "number": c.number(),
-        "billing_system_customer_identifier": c.billing_system_customer_identifier.as_str(),
-        "amount": c.amount.to_string(),
-        "currency": c.currency.code(),
-        "amount_minor_units": c.amount.minor_units(),
-        "local_currency_amount": text(c.local_currency_amount.map(|a| a.to_string())),
-        "local_currency": text(c.local_currency.as_ref().map(|x| x.code().to_owned())),
-        "paid_through_date": c.paid_through_date.to_string(),
-        "received_on": c.received_on.to_string(),
-        "set_as_approved_on": text(c.set_as_approved_on.map(|d| d.to_string())),
-        "reference_number": text(entry.reference_number.clone()),
-        "run": entry.run,
-    })
+    [
+        Some(c.number().to_owned()),
+        Some(c.billing_system_customer_identifier.to_string()),
+        Some(c.amount.to_string()),
+        Some(c.currency.code().to_owned()),
+        c.amount.minor_units().map(|m| m.to_string()),
+        c.local_currency_amount.map(|a| a.to_string()),
+        c.local_currency.as_ref().map(|x| x.code().to_owned()),
+        Some(c.paid_through_date.to_string()),
+        Some(c.received_on.to_string()),
+        c.set_as_approved_on.map(|d| d.to_string()),
+        entry.reference_number.clone(),
+        Some(entry.run.to_string()),
+    ]
 }
 
 const COLUMNS: [&str; 12] = [
@@ -104,18 +103,17 @@ const COLUMNS: [&str; 12] = [
     "run",
 ];
 
-fn csv_field(v: &Value) -> String {
-    let text = match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    // RFC 4180: quoted when it holds a separator, a quote or a line break; never altered (a
-    // billing file carries the server's values as they are).
+/// The columns written as JSON numbers in a JSON-lines file (the others are strings).
+const NUMBER_COLUMNS: [&str; 2] = ["amount_minor_units", "run"];
+
+/// A CSV field. RFC 4180: quoted when it holds a separator, a quote or a line break; never
+/// altered (a billing file carries the server's values as they are).
+fn csv_field(v: Option<&str>) -> std::borrow::Cow<'_, str> {
+    let text = v.unwrap_or("");
     if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
     } else {
-        text
+        text.into()
     }
 }
 
@@ -130,13 +128,32 @@ fn write_header(w: &mut dyn Write, format: Format) -> std::io::Result<()> {
 
 /// Writes one charge of a billing file.
 fn write_bill(w: &mut dyn Write, entry: &LedgerEntry, format: Format) -> std::io::Result<()> {
-    let line = bill_line(entry);
+    let fields = bill_fields(entry);
     match format {
         Format::Csv => {
-            let fields: Vec<String> = COLUMNS.iter().map(|k| csv_field(&line[k])).collect();
-            w.write_all(fields.join(",").as_bytes())?;
+            for (i, f) in fields.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                w.write_all(csv_field(f.as_deref()).as_bytes())?;
+            }
         }
-        Format::Jsonl => serde_json::to_writer(&mut *w, &line)?,
+        Format::Jsonl => {
+            w.write_all(b"{")?;
+            for (i, (k, f)) in COLUMNS.iter().zip(&fields).enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *w, k)?;
+                w.write_all(b":")?;
+                match f {
+                    None => w.write_all(b"null")?,
+                    Some(n) if NUMBER_COLUMNS.contains(k) => w.write_all(n.as_bytes())?,
+                    Some(text) => serde_json::to_writer(&mut *w, text)?,
+                }
+            }
+            w.write_all(b"}")?;
+        }
     }
     w.write_all(b"\n")
 }
@@ -448,11 +465,11 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_when_they_must_be_and_kept_as_they_are() {
-        assert_eq!(csv_field(&json!("pci1")), "pci1");
-        assert_eq!(csv_field(&json!("a,b")), "\"a,b\"");
-        assert_eq!(csv_field(&json!("say \"hi\"")), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field(&json!("-5.99")), "-5.99");
-        assert_eq!(csv_field(&json!(599)), "599");
-        assert_eq!(csv_field(&Value::Null), "");
+        assert_eq!(csv_field(Some("pci1")), "pci1");
+        assert_eq!(csv_field(Some("a,b")), "\"a,b\"");
+        assert_eq!(csv_field(Some("say \"hi\"")), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field(Some("-5.99")), "-5.99");
+        assert_eq!(csv_field(Some("599")), "599");
+        assert_eq!(csv_field(None), "");
     }
 }

@@ -16,6 +16,7 @@
 //! the same journal, in another process or another thread, gets [`Error::JournalLocked`] at once
 //! and changes nothing. The journal never holds a secret: the token is never part of the state.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -258,6 +259,16 @@ pub struct Journal {
     durable_handover: bool,
     /// The ledger's last `seq`.
     seq: i64,
+    /// Without a durable handover: the charges of the last page handed over and not yet in the
+    /// ledger. Those taken are written once, as taken; the others as handed, at the next step.
+    pending: Vec<PendingRow>,
+}
+
+/// A charge handed over, not yet written to the ledger.
+struct PendingRow {
+    number: String,
+    json: String,
+    billable: bool,
 }
 
 impl std::fmt::Debug for Journal {
@@ -350,6 +361,7 @@ impl Journal {
             unsaved_confirms: false,
             durable_handover: true,
             seq: 0,
+            pending: Vec::new(),
         };
         journal.set_up()?;
         Ok(journal)
@@ -391,6 +403,7 @@ impl Journal {
             unsaved_confirms: false,
             durable_handover: true,
             seq: 0,
+            pending: Vec::new(),
         })
     }
 
@@ -447,6 +460,7 @@ impl Journal {
             unsaved_confirms: false,
             durable_handover: true,
             seq: 0,
+            pending: Vec::new(),
         };
         journal.set_up()?;
         Ok(journal)
@@ -653,6 +667,8 @@ impl Journal {
     pub fn feed(&mut self, body: &[u8], http_status: u16) -> Result<Handover, Error> {
         let method = self.in_flight.unwrap_or(Method::ChargesList);
         let run = self.run() as i64;
+        // What the billing did not take of the last page goes to the ledger first.
+        self.write_pending()?;
         let Some(sync) = self.sync.as_mut() else {
             return Err(Error::Journal(
                 "the job has not been started (call start)".into(),
@@ -661,15 +677,12 @@ impl Journal {
         // The numbers finished earlier in this run are in the `finished` table, not the state.
         let mut lookup_error = None;
         let conn = &self.conn;
-        let fed = sync.feed_with(body, |number| {
-            match is_finished(conn, number, run) {
-                Ok(finished) => finished,
-                Err(e) => {
-                    lookup_error.get_or_insert(e);
-                    // Not handed over: the step fails below and the state goes back.
-                    true
-                }
-            }
+        let fed = sync.feed_with(body, |numbers| {
+            finished_among(conn, numbers, run).unwrap_or_else(|e| {
+                lookup_error = Some(e);
+                // Not handed over: the step fails below and the state goes back.
+                vec![true; numbers.len()]
+            })
         });
         if let Err(e) = fed {
             // The core changed nothing.
@@ -690,41 +703,59 @@ impl Journal {
                 handover.left.push(d.charge);
             }
         }
-        let mut seq = self.seq;
-        let charges = self.step("feed", |c| {
-            let at = now();
-            let mut insert = c.prepare_cached(
-                "INSERT OR IGNORE INTO charges \
-                 (number, run, seq, billable, charge, recorded_at, status) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'handed')",
-            )?;
-            let mut out = Vec::with_capacity(take.len());
-            for (d, action) in take {
-                seq += 1;
-                let json = serde_json::to_string(&d.charge).unwrap_or_default();
-                let inserted = insert.execute(params![
-                    d.charge.number(),
-                    run,
-                    seq,
-                    d.charge.billable(),
-                    json,
-                    at
-                ])?;
-                out.push(ChargeToBill {
-                    redelivered: d.redelivered || inserted == 0,
-                    charge: d.charge,
-                    action,
-                });
+        let numbers: Vec<&str> = take.iter().map(|(d, _)| d.charge.number()).collect();
+        // A charge the ledger has already was handed over before.
+        let known = match in_ledger(&self.conn, &numbers) {
+            Ok(known) => known,
+            Err(e) => {
+                self.rollback();
+                return Err(Error::journal("feed", e));
             }
-            Ok(out)
-        })?;
-        self.seq = seq;
-        if self.durable_handover && !charges.is_empty() {
-            self.commit("feed")?;
+        };
+        let rows: Vec<PendingRow> = take
+            .iter()
+            .filter(|(d, _)| !known.contains(d.charge.number()))
+            .map(|(d, _)| PendingRow {
+                number: d.charge.number().to_owned(),
+                json: serde_json::to_string(&d.charge).unwrap_or_default(),
+                billable: d.charge.billable(),
+            })
+            .collect();
+        handover.charges = take
+            .into_iter()
+            .map(|(d, action)| ChargeToBill {
+                redelivered: d.redelivered || known.contains(d.charge.number()),
+                charge: d.charge,
+                action,
+            })
+            .collect();
+        if self.durable_handover {
+            let mut seq = self.seq;
+            self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
+            self.seq = seq;
+            if !handover.charges.is_empty() {
+                self.commit("feed")?;
+            }
+        } else {
+            // Written with the step that takes them (or as handed, at the next step).
+            self.step("feed", |_| Ok(()))?;
+            self.pending = rows;
         }
         self.in_flight = None;
-        handover.charges = charges;
         Ok(handover)
+    }
+
+    /// Writes the charges handed over and not taken (without a durable handover) as handed.
+    fn write_pending(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        let run = self.run() as i64;
+        let mut seq = self.seq;
+        self.step("hand over", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
+        self.seq = seq;
+        Ok(())
     }
 
     /// Records that the billing system took these charges, and confirms them to the sync (their
@@ -763,6 +794,7 @@ impl Journal {
             Error::Billing(format!("the billing system's confirmation was refused: {e}").into())
         })?;
         let mut seq = self.seq;
+        let pending = std::mem::take(&mut self.pending);
         self.step("confirm", |c| {
             let at = now();
             let mut update = c.prepare_cached(
@@ -770,11 +802,46 @@ impl Journal {
                  reference_number = COALESCE(reference_number, ?4), taken_at = ?5 \
                  WHERE number = ?1 AND status = 'handed'",
             )?;
+            let mut insert = c.prepare_cached(
+                "INSERT OR IGNORE INTO charges (number, run, seq, billable, charge, recorded_at, \
+                 status, reference_number, taken_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'taken', ?7, ?6)",
+            )?;
+            let mut written = vec![false; pending.len()];
+            let by_number: HashMap<&str, usize> = pending
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.number.as_str(), i))
+                .collect();
             for t in taken {
                 seq += 1;
-                update.execute(params![t.number, run, seq, t.reference_number, at])?;
+                match by_number.get(t.number.as_str()) {
+                    // Handed over by the last page and not yet in the ledger: written once.
+                    Some(&i) if !written[i] => {
+                        let r = &pending[i];
+                        insert.execute(params![
+                            r.number,
+                            run,
+                            seq,
+                            r.billable,
+                            r.json,
+                            at,
+                            t.reference_number
+                        ])?;
+                        written[i] = true;
+                    }
+                    _ => {
+                        update.execute(params![t.number, run, seq, t.reference_number, at])?;
+                    }
+                }
             }
-            Ok(())
+            let rest: Vec<&PendingRow> = pending
+                .iter()
+                .zip(&written)
+                .filter(|(_, w)| !**w)
+                .map(|(r, _)| r)
+                .collect();
+            insert_rows(c, rest, run, &mut seq, "handed")
         })?;
         self.seq = seq;
         self.unsaved_confirms = true;
@@ -940,6 +1007,7 @@ impl Journal {
         if !self.open {
             return Ok(());
         }
+        self.write_pending()?;
         let Some(sync) = self.sync.as_mut() else {
             return Ok(());
         };
@@ -948,10 +1016,12 @@ impl Journal {
         let run = sync.state().run() as i64;
         let c = &self.conn;
         let result = (|| {
-            let mut insert =
-                c.prepare_cached("INSERT OR REPLACE INTO finished (number, run) VALUES (?1, ?2)")?;
-            for number in &finished {
-                insert.execute(params![number, run])?;
+            if !finished.is_empty() {
+                c.prepare_cached(
+                    "INSERT OR REPLACE INTO finished (number, run) \
+                     SELECT value, ?2 FROM json_each(?1)",
+                )?
+                .execute(params![serde_json::to_string(&finished).unwrap_or_default(), run])?;
             }
             trace_step!(name);
             c.execute(
@@ -985,6 +1055,7 @@ impl Journal {
         self.open = false;
         self.unsaved_confirms = false;
         self.in_flight = None;
+        self.pending.clear();
         self.seq = self
             .conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
@@ -1012,6 +1083,70 @@ fn is_finished(conn: &Connection, number: &str, run: i64) -> rusqlite::Result<bo
         .query_row(params![number, run], |_| Ok(()))
         .optional()
         .map(|r| r.is_some())
+}
+
+/// For each of `numbers`, whether it was finished in `run` (one query for a page).
+fn finished_among(conn: &Connection, numbers: &[&str], run: i64) -> rusqlite::Result<Vec<bool>> {
+    let found = numbers_found(
+        conn,
+        "SELECT j.value FROM json_each(?1) AS j \
+         WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
+        numbers,
+        Some(run),
+    )?;
+    Ok(numbers.iter().map(|n| found.contains(*n)).collect())
+}
+
+/// Which of `numbers` the ledger has (handed over or taken, in any run): one query for a page.
+fn in_ledger(conn: &Connection, numbers: &[&str]) -> rusqlite::Result<HashSet<String>> {
+    numbers_found(
+        conn,
+        "SELECT j.value FROM json_each(?1) AS j \
+         WHERE EXISTS (SELECT 1 FROM charges AS c WHERE c.number = j.value)",
+        numbers,
+        None,
+    )
+}
+
+/// The numbers a query over `json_each(?1)` (the numbers as a JSON array; `?2` the run, if
+/// any) returns.
+fn numbers_found(
+    conn: &Connection,
+    sql: &str,
+    numbers: &[&str],
+    run: Option<i64>,
+) -> rusqlite::Result<HashSet<String>> {
+    if numbers.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let list = serde_json::to_string(numbers).unwrap_or_default();
+    let mut stmt = conn.prepare_cached(sql)?;
+    let get = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
+    match run {
+        Some(run) => stmt.query_map(params![list, run], get)?.collect(),
+        None => stmt.query_map(params![list], get)?.collect(),
+    }
+}
+
+/// Inserts charges handed over as ledger rows of `status`, each with the next `seq`; a number
+/// already there is left as it is.
+fn insert_rows<'a>(
+    conn: &Connection,
+    rows: impl IntoIterator<Item = &'a PendingRow>,
+    run: i64,
+    seq: &mut i64,
+    status: &str,
+) -> rusqlite::Result<()> {
+    let at = now();
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO charges (number, run, seq, billable, charge, recorded_at, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in rows {
+        *seq += 1;
+        insert.execute(params![r.number, run, *seq, r.billable, r.json, at, status])?;
+    }
+    Ok(())
 }
 
 /// An error while reading the ledger for a caller: the journal's or the caller's own.

@@ -101,7 +101,13 @@ impl Client {
             return Err(e);
         }
         let summary = journal.summary()?;
-        billing.export(&journal.export()?).map_err(Error::Billing)?;
+        // An error of the journal read by the export is the journal's, not the billing's.
+        billing
+            .export(&journal.export()?)
+            .map_err(|e| match e.downcast::<Error>() {
+                Ok(e) => *e,
+                Err(e) => Error::Billing(e),
+            })?;
         journal.complete()?;
         let r = &summary.report;
         info!(

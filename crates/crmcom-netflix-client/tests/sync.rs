@@ -430,7 +430,7 @@ fn a_version_1_journal_is_upgraded_and_a_newer_one_refused() {
     }
     let journal = Journal::open(&path).unwrap();
     assert!(journal.has_taken("I1").unwrap());
-    assert_eq!(journal.pragma("user_version").unwrap(), "2");
+    assert_eq!(journal.pragma("user_version").unwrap(), "3");
     drop(journal);
     rusqlite::Connection::open(&path)
         .unwrap()

@@ -67,7 +67,7 @@
 //! handed over again marked `redelivered`, so a billing system keyed by charge number bills it
 //! once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -791,6 +791,12 @@ impl ChargeSync {
             if due.is_empty() {
                 return None;
             }
+            // The oldest confirmations, without sorting every one of a large group.
+            let first = crate::batch::MAX_SET_ITEMS.min(due.len());
+            if due.len() > first {
+                due.select_nth_unstable_by_key(first - 1, |t| t.seq);
+                due.truncate(first);
+            }
             due.sort_by_key(|t| t.seq);
             let items: Vec<AcknowledgedCharge> = due
                 .iter()
@@ -845,18 +851,19 @@ impl ChargeSync {
     /// Takes the response body of the request in flight. An API error or a malformed response is
     /// returned and changes nothing: the same request is handed out again.
     pub fn feed(&mut self, body: &[u8]) -> Result<(), Error> {
-        self.feed_with(body, |_| false)
+        self.feed_with(body, |numbers| vec![false; numbers.len()])
     }
 
     /// [`ChargeSync::feed`] for a shell that keeps the numbers finished in this run itself (see
-    /// [`ChargeSync::forget_finished`]): `finished(number)` says whether a charge the state no
-    /// longer tracks was finished in this run, and such a charge is not handed over again, as
-    /// one the state remembers is not. It is asked only about charges of a page that the state
-    /// does not track.
+    /// [`ChargeSync::forget_finished`]): `finished(numbers)` says, for each of the numbers
+    /// given, whether that charge was finished in this run (a missing answer is `false`), and
+    /// such a charge is not handed over again, as one the state remembers is not. It is asked
+    /// once per page, about the charges of the page that the state does not know, and not at
+    /// all when the response is an error.
     pub fn feed_with(
         &mut self,
         body: &[u8],
-        finished: impl FnMut(&str) -> bool,
+        finished: impl FnOnce(&[&str]) -> Vec<bool>,
     ) -> Result<(), Error> {
         let Some(in_flight) = &self.state.in_flight else {
             return Err(Error::InvalidRequest(vec![Violation::new(
@@ -885,8 +892,30 @@ impl ChargeSync {
         Ok(())
     }
 
-    fn apply_page(&mut self, charges: Vec<Charge>, n: u64, mut finished: impl FnMut(&str) -> bool) {
+    fn apply_page(
+        &mut self,
+        charges: Vec<Charge>,
+        n: u64,
+        finished: impl FnOnce(&[&str]) -> Vec<bool>,
+    ) {
         let s = &mut self.state;
+        // The shell is asked once about the charges the state does not know.
+        let unknown: Vec<&str> = charges
+            .iter()
+            .map(Charge::number)
+            .filter(|n| !s.charges.contains_key(*n) && !s.finished.contains(*n))
+            .collect();
+        let answers = if unknown.is_empty() {
+            Vec::new()
+        } else {
+            finished(&unknown)
+        };
+        let finished_elsewhere: HashSet<String> = unknown
+            .iter()
+            .zip(answers)
+            .filter(|(_, f)| *f)
+            .map(|(n, _)| (*n).to_owned())
+            .collect();
         s.counters.pages += 1;
         s.pages_since_acknowledgement = s.pages_since_acknowledgement.saturating_add(1);
         s.counters.listed += n;
@@ -912,7 +941,7 @@ impl ChargeSync {
                 }
                 continue;
             }
-            if s.finished.contains(&number) || finished(&number) {
+            if s.finished.contains(&number) || finished_elsewhere.contains(&number) {
                 continue;
             }
             s.charges.insert(
