@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS charges_by_run ON charges (run, seq);
 CREATE TABLE IF NOT EXISTS finished (
     number TEXT PRIMARY KEY,
     run INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 ";
 
 /// What version 2 lacks: the numbers finished in the run, kept out of the state.
@@ -64,7 +64,7 @@ const FINISHED_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS finished (
     number TEXT PRIMARY KEY,
     run INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 ";
 
 macro_rules! trace_step {
@@ -262,6 +262,52 @@ pub struct Journal {
     /// Without a durable handover: the charges of the last page handed over and not yet in the
     /// ledger. Those taken are written once, as taken; the others as handed, at the next step.
     pending: Vec<PendingRow>,
+    /// The numbers of the `finished` table of the current run, as a filter; `None` until the
+    /// job starts.
+    finished_filter: Option<FinishedFilter>,
+}
+
+/// The numbers finished in the current run as a fixed-size Bloom filter (1 MiB whatever the run's
+/// size): a number it has never seen is answered without a query, and only the rare "maybe" is
+/// looked up in the `finished` table. It only caches what the table holds: a wrong "maybe" (one
+/// in several thousand at 100,000 numbers) costs a query, never an answer.
+struct FinishedFilter {
+    bits: Vec<u64>,
+}
+
+impl FinishedFilter {
+    const WORDS: usize = 1 << 17; // 2^23 bits
+    const HASHES: u64 = 4;
+
+    fn new() -> FinishedFilter {
+        FinishedFilter {
+            bits: vec![0; Self::WORDS],
+        }
+    }
+
+    fn positions(number: &str) -> impl Iterator<Item = usize> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        number.hash(&mut h);
+        let h = h.finish();
+        let (a, b) = (h & 0xffff_ffff, (h >> 32) | 1);
+        let bits = (Self::WORDS * 64) as u64;
+        (0..Self::HASHES).map(move |i| (a.wrapping_add(i.wrapping_mul(b)) % bits) as usize)
+    }
+
+    fn insert(&mut self, number: &str) {
+        for p in Self::positions(number) {
+            self.bits[p / 64] |= 1 << (p % 64);
+        }
+    }
+
+    fn may_hold(&self, number: &str) -> bool {
+        Self::positions(number).all(|p| self.bits[p / 64] & (1 << (p % 64)) != 0)
+    }
+
+    fn clear(&mut self) {
+        self.bits.iter_mut().for_each(|w| *w = 0);
+    }
 }
 
 /// A charge handed over, not yet written to the ledger.
@@ -362,6 +408,7 @@ impl Journal {
             durable_handover: true,
             seq: 0,
             pending: Vec::new(),
+            finished_filter: None,
         };
         journal.set_up()?;
         Ok(journal)
@@ -404,6 +451,7 @@ impl Journal {
             durable_handover: true,
             seq: 0,
             pending: Vec::new(),
+            finished_filter: None,
         })
     }
 
@@ -461,6 +509,7 @@ impl Journal {
             durable_handover: true,
             seq: 0,
             pending: Vec::new(),
+            finished_filter: None,
         };
         journal.set_up()?;
         Ok(journal)
@@ -474,6 +523,9 @@ impl Journal {
         // the job acts on it (the default in WAL mode, NORMAL, may lose the last commits).
         c.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
         c.pragma_update(None, "synchronous", "FULL").map_err(e)?;
+        // Checkpoints every 16 MiB of log rather than 4: a page written by several commits in
+        // between is copied into the file once.
+        c.pragma_update(None, "wal_autocheckpoint", 4000).map_err(e)?;
         c.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(e)?;
         let tx = self
@@ -599,6 +651,7 @@ impl Journal {
         };
         self.sync = Some(sync);
         self.in_flight = None;
+        self.load_finished_filter()?;
         if start != Start::Resumed {
             let run = self.run() as i64;
             // The numbers finished in earlier runs are not needed any more.
@@ -609,6 +662,23 @@ impl Journal {
             self.commit("start")?;
         }
         Ok(start)
+    }
+
+    /// Fills the filter with the `finished` numbers of the current run.
+    fn load_finished_filter(&mut self) -> Result<(), Error> {
+        let run = self.run() as i64;
+        let filter = self.finished_filter.get_or_insert_with(FinishedFilter::new);
+        filter.clear();
+        let e = |e| Error::journal("reading the finished numbers", e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT number FROM finished WHERE run = ?1")
+            .map_err(e)?;
+        let mut rows = stmt.query([run]).map_err(e)?;
+        while let Some(row) = rows.next().map_err(e)? {
+            filter.insert(&row.get::<_, String>(0).map_err(e)?);
+        }
+        Ok(())
     }
 
     /// Whether a page's handover is on disk before [`Journal::feed`] returns it (the default:
@@ -677,8 +747,9 @@ impl Journal {
         // The numbers finished earlier in this run are in the `finished` table, not the state.
         let mut lookup_error = None;
         let conn = &self.conn;
+        let filter = self.finished_filter.as_ref();
         let fed = sync.feed_with(body, |numbers| {
-            finished_among(conn, numbers, run).unwrap_or_else(|e| {
+            finished_among(conn, filter, numbers, run).unwrap_or_else(|e| {
                 lookup_error = Some(e);
                 // Not handed over: the step fails below and the state goes back.
                 vec![true; numbers.len()]
@@ -703,40 +774,44 @@ impl Journal {
                 handover.left.push(d.charge);
             }
         }
-        let numbers: Vec<&str> = take.iter().map(|(d, _)| d.charge.number()).collect();
-        // A charge the ledger has already was handed over before.
-        let known = match in_ledger(&self.conn, &numbers) {
-            Ok(known) => known,
-            Err(e) => {
-                self.rollback();
-                return Err(Error::journal("feed", e));
-            }
-        };
         let rows: Vec<PendingRow> = take
             .iter()
-            .filter(|(d, _)| !known.contains(d.charge.number()))
             .map(|(d, _)| PendingRow {
                 number: d.charge.number().to_owned(),
                 json: serde_json::to_string(&d.charge).unwrap_or_default(),
                 billable: d.charge.billable(),
             })
             .collect();
-        handover.charges = take
-            .into_iter()
-            .map(|(d, action)| ChargeToBill {
-                redelivered: d.redelivered || known.contains(d.charge.number()),
-                charge: d.charge,
-                action,
-            })
-            .collect();
         if self.durable_handover {
             let mut seq = self.seq;
-            self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
+            let inserted =
+                self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
             self.seq = seq;
+            // A charge the ledger had already was handed over before.
+            handover.charges = take
+                .into_iter()
+                .zip(inserted)
+                .map(|((d, action), inserted)| ChargeToBill {
+                    redelivered: d.redelivered || !inserted,
+                    charge: d.charge,
+                    action,
+                })
+                .collect();
             if !handover.charges.is_empty() {
                 self.commit("feed")?;
             }
         } else {
+            // `redelivered` is the sync's own: a crash undoes a handover with its take, and a
+            // charge the ledger has already (a rare listing of one the sync forgot) is written
+            // once all the same.
+            handover.charges = take
+                .into_iter()
+                .map(|(d, action)| ChargeToBill {
+                    redelivered: d.redelivered,
+                    charge: d.charge,
+                    action,
+                })
+                .collect();
             // Written with the step that takes them (or as handed, at the next step).
             self.step("feed", |_| Ok(()))?;
             self.pending = rows;
@@ -753,7 +828,9 @@ impl Journal {
         let rows = std::mem::take(&mut self.pending);
         let run = self.run() as i64;
         let mut seq = self.seq;
-        self.step("hand over", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
+        self.step("hand over", |c| {
+            insert_rows(c, &rows, run, &mut seq, "handed").map(|_| ())
+        })?;
         self.seq = seq;
         Ok(())
     }
@@ -802,10 +879,16 @@ impl Journal {
                  reference_number = COALESCE(reference_number, ?4), taken_at = ?5 \
                  WHERE number = ?1 AND status = 'handed'",
             )?;
+            // A charge of the last page, taken: written once, as taken (or, if the ledger had it
+            // as handed over in an earlier run, marked taken as the update does).
             let mut insert = c.prepare_cached(
-                "INSERT OR IGNORE INTO charges (number, run, seq, billable, charge, recorded_at, \
+                "INSERT INTO charges (number, run, seq, billable, charge, recorded_at, \
                  status, reference_number, taken_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'taken', ?7, ?6)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'taken', ?7, ?6) \
+                 ON CONFLICT (number) DO UPDATE SET status = 'taken', run = excluded.run, \
+                 seq = excluded.seq, \
+                 reference_number = COALESCE(charges.reference_number, excluded.reference_number), \
+                 taken_at = excluded.taken_at WHERE charges.status = 'handed'",
             )?;
             let mut written = vec![false; pending.len()];
             let by_number: HashMap<&str, usize> = pending
@@ -841,7 +924,7 @@ impl Journal {
                 .filter(|(_, w)| !**w)
                 .map(|(r, _)| r)
                 .collect();
-            insert_rows(c, rest, run, &mut seq, "handed")
+            insert_rows(c, rest, run, &mut seq, "handed").map(|_| ())
         })?;
         self.seq = seq;
         self.unsaved_confirms = true;
@@ -1012,6 +1095,10 @@ impl Journal {
             return Ok(());
         };
         let finished = sync.forget_finished();
+        if let Some(filter) = self.finished_filter.as_mut() {
+            // A number rolled back stays in the filter: a wasted query at worst.
+            finished.iter().for_each(|n| filter.insert(n));
+        }
         let state = sync.state().to_json();
         let run = sync.state().run() as i64;
         let c = &self.conn;
@@ -1021,7 +1108,10 @@ impl Journal {
                     "INSERT OR REPLACE INTO finished (number, run) \
                      SELECT value, ?2 FROM json_each(?1)",
                 )?
-                .execute(params![serde_json::to_string(&finished).unwrap_or_default(), run])?;
+                .execute(params![
+                    serde_json::to_string(&finished).unwrap_or_default(),
+                    run
+                ])?;
             }
             trace_step!(name);
             c.execute(
@@ -1085,68 +1175,69 @@ fn is_finished(conn: &Connection, number: &str, run: i64) -> rusqlite::Result<bo
         .map(|r| r.is_some())
 }
 
-/// For each of `numbers`, whether it was finished in `run` (one query for a page).
-fn finished_among(conn: &Connection, numbers: &[&str], run: i64) -> rusqlite::Result<Vec<bool>> {
+/// For each of `numbers`, whether it was finished in `run`: the numbers the filter may hold are
+/// looked up in one query (a filter not loaded holds every number).
+fn finished_among(
+    conn: &Connection,
+    filter: Option<&FinishedFilter>,
+    numbers: &[&str],
+    run: i64,
+) -> rusqlite::Result<Vec<bool>> {
+    let maybe: Vec<&str> = numbers
+        .iter()
+        .copied()
+        .filter(|n| filter.is_none_or(|f| f.may_hold(n)))
+        .collect();
     let found = numbers_found(
         conn,
         "SELECT j.value FROM json_each(?1) AS j \
          WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
-        numbers,
-        Some(run),
+        &maybe,
+        run,
     )?;
     Ok(numbers.iter().map(|n| found.contains(*n)).collect())
 }
 
-/// Which of `numbers` the ledger has (handed over or taken, in any run): one query for a page.
-fn in_ledger(conn: &Connection, numbers: &[&str]) -> rusqlite::Result<HashSet<String>> {
-    numbers_found(
-        conn,
-        "SELECT j.value FROM json_each(?1) AS j \
-         WHERE EXISTS (SELECT 1 FROM charges AS c WHERE c.number = j.value)",
-        numbers,
-        None,
-    )
-}
-
-/// The numbers a query over `json_each(?1)` (the numbers as a JSON array; `?2` the run, if
-/// any) returns.
+/// The numbers a query over `json_each(?1)` (the numbers as a JSON array; `?2` the run)
+/// returns.
 fn numbers_found(
     conn: &Connection,
     sql: &str,
     numbers: &[&str],
-    run: Option<i64>,
+    run: i64,
 ) -> rusqlite::Result<HashSet<String>> {
     if numbers.is_empty() {
         return Ok(HashSet::new());
     }
     let list = serde_json::to_string(numbers).unwrap_or_default();
     let mut stmt = conn.prepare_cached(sql)?;
-    let get = |r: &rusqlite::Row<'_>| r.get::<_, String>(0);
-    match run {
-        Some(run) => stmt.query_map(params![list, run], get)?.collect(),
-        None => stmt.query_map(params![list], get)?.collect(),
-    }
+    let found = stmt
+        .query_map(params![list, run], |r| r.get::<_, String>(0))?
+        .collect();
+    found
 }
 
 /// Inserts charges handed over as ledger rows of `status`, each with the next `seq`; a number
-/// already there is left as it is.
+/// already there is left as it is. Whether each was inserted.
 fn insert_rows<'a>(
     conn: &Connection,
     rows: impl IntoIterator<Item = &'a PendingRow>,
     run: i64,
     seq: &mut i64,
     status: &str,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Vec<bool>> {
     let at = now();
     let mut insert = conn.prepare_cached(
         "INSERT OR IGNORE INTO charges (number, run, seq, billable, charge, recorded_at, status) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
+    let mut inserted = Vec::new();
     for r in rows {
         *seq += 1;
-        insert.execute(params![r.number, run, *seq, r.billable, r.json, at, status])?;
+        let n = insert.execute(params![r.number, run, *seq, r.billable, r.json, at, status])?;
+        inserted.push(n > 0);
     }
-    Ok(())
+    Ok(inserted)
 }
 
 /// An error while reading the ledger for a caller: the journal's or the caller's own.

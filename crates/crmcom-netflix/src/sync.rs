@@ -734,22 +734,27 @@ impl ChargeSync {
             let s = &self.state;
             let due = s.list_exhausted
                 || s.pages_since_acknowledgement >= s.options.acknowledge_after_pages;
-            let batch = if due { self.acknowledge_batch() } else { None };
+            let batch = if due {
+                self.acknowledge_batch(token)
+            } else {
+                None
+            };
             if due && batch.is_none() {
                 // Every due acknowledgement is done: the next group of pages begins.
                 self.state.pages_since_acknowledgement = 0;
             }
-            let next = match batch {
-                Some(items) => Some(InFlight::Acknowledge { items }),
-                None if !self.state.list_exhausted => Some(InFlight::List {
-                    offset: self.state.offset,
-                }),
-                None => None,
+            let (next, prepared) = match batch {
+                // Prepared (and so validated) once, as its items were chosen.
+                Some((items, prepared)) => (InFlight::Acknowledge { items }, prepared),
+                None if !self.state.list_exhausted => {
+                    let next = InFlight::List {
+                        offset: self.state.offset,
+                    };
+                    let prepared = self.prepare(&next, token)?;
+                    (next, prepared)
+                }
+                None => return Ok(None),
             };
-            let Some(next) = next else {
-                return Ok(None);
-            };
-            let prepared = self.prepare(&next, token)?;
             self.state.in_flight = Some(next);
             return Ok(Some(prepared));
         }
@@ -773,9 +778,13 @@ impl ChargeSync {
         }
     }
 
-    /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item.
-    /// Charges that cannot make a valid item are set aside with the error `INVALID_REQUEST`.
-    fn acknowledge_batch(&mut self) -> Option<Vec<AcknowledgedCharge>> {
+    /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item,
+    /// with their request prepared with `token`. Charges that cannot make a valid item are set
+    /// aside with the error `INVALID_REQUEST`.
+    fn acknowledge_batch(
+        &mut self,
+        token: &Token,
+    ) -> Option<(Vec<AcknowledgedCharge>, PreparedRequest)> {
         if self.state.options.mode != SyncMode::Acknowledge {
             return None;
         }
@@ -805,8 +814,8 @@ impl ChargeSync {
                 .collect();
             let first: Option<AcknowledgeCharges> = batch(items).into_iter().next();
             let first = first?;
-            if validate(&first, release).is_ok() {
-                return Some(first.acknowledged_charges_set);
+            if let Ok(prepared) = prepare(&first, Some(token), release) {
+                return Some((first.acknowledged_charges_set, prepared));
             }
             // Rare: find the items that cannot be sent and set them aside.
             let bad: Vec<(String, String)> = first
@@ -824,11 +833,15 @@ impl ChargeSync {
             if bad.is_empty() {
                 // The set itself broke a rule its items do not: should not happen with `batch`;
                 // send one at a time rather than never.
-                return first
-                    .acknowledged_charges_set
-                    .into_iter()
-                    .next()
-                    .map(|i| vec![i]);
+                let single = AcknowledgeCharges {
+                    acknowledged_charges_set: first
+                        .acknowledged_charges_set
+                        .into_iter()
+                        .take(1)
+                        .collect(),
+                };
+                let prepared = prepare(&single, Some(token), release).ok()?;
+                return Some((single.acknowledged_charges_set, prepared));
             }
             let mut set_aside = 0;
             for (number, message) in bad {
