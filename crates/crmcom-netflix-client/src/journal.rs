@@ -525,7 +525,8 @@ impl Journal {
         c.pragma_update(None, "synchronous", "FULL").map_err(e)?;
         // Checkpoints every 16 MiB of log rather than 4: a page written by several commits in
         // between is copied into the file once.
-        c.pragma_update(None, "wal_autocheckpoint", 4000).map_err(e)?;
+        c.pragma_update(None, "wal_autocheckpoint", 4000)
+            .map_err(e)?;
         c.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(e)?;
         let tx = self
@@ -784,8 +785,7 @@ impl Journal {
             .collect();
         if self.durable_handover {
             let mut seq = self.seq;
-            let inserted =
-                self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
+            let inserted = self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
             self.seq = seq;
             // A charge the ledger had already was handed over before.
             handover.charges = take

@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 
 use crmcom_netflix::{ChargeStatus, SyncOptions};
 use crmcom_netflix_client::{
-    blocking, Client, Error, Journal, ManualClock, Start, JOURNAL_SCHEMA_VERSION,
+    blocking, Client, Error, Journal, ManualClock, Start, Taken, JOURNAL_SCHEMA_VERSION,
 };
 use crmcom_netflix_sim::{ChargeSpec, TOKEN_LIFETIME_SECONDS};
 use support::{add_charges, credentials, sim_at_start, Faulty, Ledger, BASE};
@@ -455,4 +455,121 @@ pub fn tempdir() -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+fn body(data: serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"status": {"code": "OK", "description": "", "message": ""}, "data": data})
+        .to_string()
+        .into_bytes()
+}
+
+fn page_of(numbers: &[&str]) -> Vec<u8> {
+    let charges: Vec<serde_json::Value> = numbers
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "number": n, "billing_system_customer_identifier": "pci1",
+                "amount": 5.989999771118164, "currency": "USD",
+                "paid_through_date": "2024-02-01T00:00:00", "charge_status": "APPROVED",
+                "received_on": "2024-01-01T00:00:00", "set_as_approved_on": null,
+                "set_as_declined_on": null, "set_as_bad_request_on": null,
+                "set_as_rejected_request_on": null
+            })
+        })
+        .collect();
+    body(serde_json::json!({ "charges_set": charges }))
+}
+
+#[test]
+fn a_charge_finished_in_the_run_is_not_handed_over_again_after_a_restart() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let token = crmcom_netflix::Token::new("T");
+    let mut journal = Journal::open(&path).unwrap();
+    journal.start(options(2)).unwrap();
+    journal.next_request(&token).unwrap().unwrap();
+    let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
+    assert_eq!(handover.charges.len(), 2);
+    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    journal.confirm(&taken).unwrap();
+    let ack = journal.next_request(&token).unwrap().unwrap();
+    assert_eq!(ack.method, crmcom_netflix::Method::ChargesAcknowledge);
+    journal
+        .feed(&body(serde_json::json!({"failed_charges_set": []})), 200)
+        .unwrap();
+    journal.flush().unwrap();
+    drop(journal);
+    // The finished numbers went to their table, not into the state.
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let finished: i64 = db
+        .query_row("SELECT COUNT(*) FROM finished WHERE run = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(finished, 2);
+    let state: String = db
+        .query_row("SELECT state FROM sync_state", [], |r| r.get(0))
+        .unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["finished"], serde_json::json!([]), "{state}");
+    drop(db);
+    // A restart in the same run; the server lists I1 again beside a new charge.
+    let mut journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.start(options(2)).unwrap(), Start::Resumed);
+    let list = journal.next_request(&token).unwrap().unwrap();
+    assert_eq!(list.method, crmcom_netflix::Method::ChargesList);
+    let handover = journal.feed(&page_of(&["I1", "I3"]), 200).unwrap();
+    let numbers: Vec<&str> = handover.charges.iter().map(|c| c.number()).collect();
+    assert_eq!(
+        numbers,
+        ["I3"],
+        "a charge finished in the run is not handed over again"
+    );
+    // The next run is a fresh pass: its finished numbers start empty.
+    journal.confirm(&["I3".into()]).unwrap();
+    journal.next_request(&token).unwrap().unwrap();
+    journal
+        .feed(&body(serde_json::json!({"failed_charges_set": []})), 200)
+        .unwrap();
+    // The page was full: one more, empty, ends the list.
+    journal.next_request(&token).unwrap().unwrap();
+    journal.feed(&page_of(&[]), 200).unwrap();
+    assert!(journal.next_request(&token).unwrap().is_none());
+    journal.complete().unwrap();
+    assert_eq!(journal.start(options(2)).unwrap(), Start::NextRun);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let left: i64 = db
+        .query_row("SELECT COUNT(*) FROM finished", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "the finished numbers of earlier runs are dropped");
+}
+
+#[test]
+fn a_version_2_journal_gains_its_finished_table() {
+    let dir = tempdir();
+    let path = dir.join("v2.sqlite");
+    {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL,
+                 run_complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
+             CREATE TABLE charges (number TEXT PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+                 billable INTEGER NOT NULL, charge TEXT NOT NULL, recorded_at TEXT NOT NULL,
+                 status TEXT NOT NULL DEFAULT 'taken', reference_number TEXT, taken_at TEXT);
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+    }
+    let journal = Journal::open(&path).unwrap();
+    assert_eq!(journal.pragma("user_version").unwrap(), "3");
+    drop(journal);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'finished'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
 }

@@ -83,8 +83,10 @@ use crate::prepare::{prepare, validate, PreparedRequest};
 use crate::release::Release;
 use crate::token::Token;
 
-/// The version of the [`SyncState`] layout; a state of another version is refused.
-pub const SYNC_STATE_FORMAT: u32 = 1;
+/// The version of the [`SyncState`] layout this version writes. It reads this one and the ones
+/// before (1: every charge kept whole; 2: a confirmed charge keeps only what its acknowledgement
+/// needs); a state of another version is refused.
+pub const SYNC_STATE_FORMAT: u32 = 2;
 
 /// The error code (from the server or [`SyncOptions::already_acknowledged_codes`]) that means an
 /// acknowledgement was already applied: after a lost response, the retry comes back with it.
@@ -307,11 +309,32 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+/// What the acknowledgement of a confirmed charge needs, kept instead of the whole charge once it
+/// is confirmed: the state stays small while a group of pages waits for its acknowledgements.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChargeKey {
+    number: String,
+    billing_system_customer_identifier: String,
+}
+
 /// A charge the sync still has business with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tracked {
-    #[serde(deserialize_with = "checked_charge")]
-    charge: Charge,
+    /// The charge as received: kept until it is confirmed (to hand it over again).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked_charge"
+    )]
+    charge: Option<Charge>,
+    /// What is kept of a confirmed charge instead.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "checked_key"
+    )]
+    key: Option<ChargeKey>,
     stage: Stage,
     /// Ready only: hand it over marked `redelivered`.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -338,7 +361,7 @@ struct Tracked {
 /// A saved charge is read back with the rules its page was decoded with, so that a state edited
 /// or damaged on disk cannot hand over a charge that would fail later (a year-0 date, a NUL in
 /// its number).
-fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Charge, D::Error> {
+fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Charge>, D::Error> {
     let charge = Charge::deserialize(d)?;
     crate::decode::check_object(&charge, None).map_err(|e| match e {
         Error::MalformedResponse(m) => serde::de::Error::custom(format_args!(
@@ -352,17 +375,48 @@ fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Charge, D::E
         )),
         other => serde::de::Error::custom(other),
     })?;
-    Ok(charge)
+    Ok(Some(charge))
+}
+
+/// A saved key is held to the rules of the charge it comes from: not blank, no control
+/// character.
+fn checked_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ChargeKey>, D::Error> {
+    let key = ChargeKey::deserialize(d)?;
+    for (name, value) in [
+        ("number", &key.number),
+        (
+            "billing_system_customer_identifier",
+            &key.billing_system_customer_identifier,
+        ),
+    ] {
+        if value.trim().is_empty() || crate::json::has_control(value) {
+            return Err(serde::de::Error::custom(format_args!(
+                "a saved charge key is malformed at {name}: it must not be blank nor hold a \
+                 control character"
+            )));
+        }
+    }
+    Ok(Some(key))
 }
 
 impl Tracked {
+    fn number(&self) -> &str {
+        match (&self.charge, &self.key) {
+            (Some(c), _) => c.number(),
+            (None, Some(k)) => &k.number,
+            (None, None) => "",
+        }
+    }
+
     fn ack_item(&self) -> AcknowledgedCharge {
+        let billing_system_customer_identifier = match (&self.charge, &self.key) {
+            (Some(c), _) => c.billing_system_customer_identifier.to_string(),
+            (None, Some(k)) => k.billing_system_customer_identifier.clone(),
+            (None, None) => String::new(),
+        };
         AcknowledgedCharge {
-            number: self.charge.number().to_owned(),
-            billing_system_customer_identifier: self
-                .charge
-                .billing_system_customer_identifier
-                .to_string(),
+            number: self.number().to_owned(),
+            billing_system_customer_identifier,
             reference_number: self.reference_number.clone(),
         }
     }
@@ -631,22 +685,31 @@ impl ChargeSync {
     /// marked `redelivered`; a request that was in flight is handed out again by
     /// [`ChargeSync::next_request`].
     pub fn from_state(mut state: SyncState) -> Result<ChargeSync, Error> {
-        if state.format != SYNC_STATE_FORMAT {
+        if !(1..=SYNC_STATE_FORMAT).contains(&state.format) {
             return Err(Error::InvalidRequest(vec![Violation::new(
                 "format",
                 ViolationCode::InvalidEnum,
                 format!(
-                    "state format {} is not supported (this version reads {SYNC_STATE_FORMAT})",
+                    "state format {} is not supported (this version reads 1 to \
+                     {SYNC_STATE_FORMAT})",
                     state.format
                 ),
             )]));
         }
+        // Saved again, it is in this version's layout.
+        state.format = SYNC_STATE_FORMAT;
         state.options.check()?;
         // Every charge is tracked under its own number: acknowledgements and confirmations find
         // charges by number, and a charge filed under another would never be settled.
         let mut misfiled = Violations::default();
         for (number, t) in &state.charges {
-            if t.charge.number() != number.as_str() {
+            if t.charge.is_none() && (t.stage != Stage::Confirmed || t.key.is_none()) {
+                misfiled.push(
+                    &format!("charges.{number}"),
+                    ViolationCode::Required,
+                    "a charge of the state that is not confirmed must be kept whole",
+                );
+            } else if t.number() != number.as_str() {
                 misfiled.push(
                     &format!("charges.{number}"),
                     ViolationCode::InvalidFormat,
@@ -948,7 +1011,7 @@ impl ChargeSync {
                     // Handed over in an earlier run and never confirmed.
                     t.stage = Stage::Ready;
                     t.redelivered = true;
-                    t.charge = charge;
+                    t.charge = Some(charge);
                     t.seq = s.next_seq;
                     s.next_seq += 1;
                 }
@@ -960,7 +1023,8 @@ impl ChargeSync {
             s.charges.insert(
                 number,
                 Tracked {
-                    charge,
+                    charge: Some(charge),
+                    key: None,
                     stage: Stage::Ready,
                     redelivered: false,
                     in_offset: true,
@@ -1024,6 +1088,10 @@ impl ChargeSync {
         ready.sort_by_key(|t| t.seq);
         let mut out = Vec::with_capacity(ready.len());
         for t in ready {
+            // A ready charge is kept whole (`from_state` refuses one that is not).
+            let Some(charge) = t.charge.clone() else {
+                continue;
+            };
             t.stage = Stage::Handed;
             t.handed_in_run = s.run;
             s.counters.handed_over += 1;
@@ -1031,7 +1099,7 @@ impl ChargeSync {
                 s.counters.redelivered += 1;
             }
             out.push(DeliveredCharge {
-                charge: t.charge.clone(),
+                charge,
                 redelivered: std::mem::take(&mut t.redelivered),
             });
         }
@@ -1189,19 +1257,22 @@ impl ChargeSync {
         // Acknowledging a charge to be left (pending, of an unknown status, or approved but not
         // priceable or negative) would take it off the server without a bill.
         if self.state.options.mode == SyncMode::Acknowledge {
-            if let Some(t) = self.state.charges.get(number) {
-                if t.stage != Stage::Confirmed && t.charge.billing_action() == BillingAction::Leave
-                {
-                    out.push(
-                        path,
-                        ViolationCode::InvalidEnum,
-                        format!(
-                            "charge `{number}` is to be left on the server (billing action \
-                             `leave`: {}); confirming it would acknowledge it without a bill",
-                            leave_reason(&t.charge)
-                        ),
-                    );
-                }
+            let charge = self
+                .state
+                .charges
+                .get(number)
+                .filter(|t| t.stage != Stage::Confirmed)
+                .and_then(|t| t.charge.as_ref());
+            if let Some(c) = charge.filter(|c| c.billing_action() == BillingAction::Leave) {
+                out.push(
+                    path,
+                    ViolationCode::InvalidEnum,
+                    format!(
+                        "charge `{number}` is to be left on the server (billing action \
+                         `leave`: {}); confirming it would acknowledge it without a bill",
+                        leave_reason(c)
+                    ),
+                );
             }
         }
     }
@@ -1215,12 +1286,12 @@ impl ChargeSync {
             return false;
         }
         s.counters.confirmed += 1;
-        if t.charge.billable() {
+        if let Some(c) = t.charge.as_ref().filter(|c| c.billable()) {
             s.counters.billable_confirmed += 1;
             *s.counters
                 .billable_total
-                .entry(t.charge.currency.code().to_owned())
-                .or_insert(Decimal::ZERO) += t.charge.amount.exact();
+                .entry(c.currency.code().to_owned())
+                .or_insert(Decimal::ZERO) += c.amount.exact();
         }
         if s.options.mode == SyncMode::ReadOnly {
             s.charges.remove(number);
@@ -1232,6 +1303,15 @@ impl ChargeSync {
         t.seq = s.next_seq;
         s.next_seq += 1;
         t.reference_number = reference_number.map(str::to_owned);
+        // From now on only its acknowledgement matters: keep what that needs.
+        if let Some(c) = t.charge.take() {
+            t.key = Some(ChargeKey {
+                number: c.number().to_owned(),
+                billing_system_customer_identifier: c
+                    .billing_system_customer_identifier
+                    .to_string(),
+            });
+        }
         true
     }
 
