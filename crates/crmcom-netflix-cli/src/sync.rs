@@ -65,8 +65,8 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
-/// Pages per group of acknowledgements by default: 1,000 charges confirmed in memory at most,
-/// one write to disk per 20 pages.
+/// Pages per group of acknowledgements by default: one write to disk per 20 pages (1,000
+/// charges, whose keys the state holds until they are acknowledged).
 const DEFAULT_ACKNOWLEDGE_AFTER_PAGES: u32 = 20;
 
 /// The fields of one line of a billing file, in [`COLUMNS`] order (`None`: no value).
