@@ -1,0 +1,402 @@
+//! A reader of the usual shape of a `charges/list` body, without serde: the envelope, its status
+//! and a page of charges whose strings have no escapes and whose numbers have no exponent.
+//!
+//! It reads a subset of what the general decoder reads, and gives up (`None`) on everything
+//! else: a key it does not know the value of, a key twice, an escape or a control character in a
+//! string, an exponent, a date that is not one, a missing field, a status other than `OK`, text
+//! that is not JSON. The general decoder then reads the body and finds the error, if there is
+//! one, with its path. What this reader returns is what the general decoder returns for the same
+//! body (the core's tests check it on every body they decode); the checks after reading
+//! (identifiers, presence with a `fields_set`, repeated charges) are the same for both.
+
+use compact_str::CompactString;
+use serde_json::{Map, Value};
+
+use super::{price_amounts, Charge, ChargeStatus, ChargesPage};
+use crate::date::Date;
+use crate::money::{Currency, Money};
+use crate::object::ResponseObject;
+
+/// Reads the body; `None` when the general decoder must.
+pub(crate) fn charges_page(text: &str) -> Option<ChargesPage> {
+    let mut s = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    let bits = NullBits::new();
+    let mut status_ok = None;
+    let mut charges = None;
+    s.object(|s, key| {
+        match key {
+            "status" if status_ok.is_none() => status_ok = Some(s.status()?),
+            "data" if charges.is_none() => charges = Some(s.data(&bits)?),
+            // Another key, or one twice: the general decoder.
+            _ => return None,
+        }
+        Some(())
+    })?;
+    s.skip_space();
+    if s.at != s.bytes.len() || status_ok != Some(true) {
+        return None;
+    }
+    Some(ChargesPage::from_parts(charges?))
+}
+
+/// Bits of the nullable fields in a charge's `explicit_nulls`, by the charge's field list.
+struct NullBits {
+    local_currency_amount: u64,
+    local_currency: u64,
+    set_as_approved_on: u64,
+    set_as_declined_on: u64,
+    set_as_bad_request_on: u64,
+    set_as_rejected_request_on: u64,
+}
+
+impl NullBits {
+    fn new() -> NullBits {
+        let bit = |name: &str| {
+            Charge::fields()
+                .iter()
+                .position(|f| f.name == name)
+                .map_or(0, |i| 1u64 << i)
+        };
+        NullBits {
+            local_currency_amount: bit("local_currency_amount"),
+            local_currency: bit("local_currency"),
+            set_as_approved_on: bit("set_as_approved_on"),
+            set_as_declined_on: bit("set_as_declined_on"),
+            set_as_bad_request_on: bit("set_as_bad_request_on"),
+            set_as_rejected_request_on: bit("set_as_rejected_request_on"),
+        }
+    }
+}
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// Powers of ten a double holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+impl<'a> Scanner<'a> {
+    /// Skips JSON whitespace.
+    #[inline]
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+
+    /// The next byte after whitespace, consumed.
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        self.skip_space();
+        let b = *self.bytes.get(self.at)?;
+        self.at += 1;
+        Some(b)
+    }
+
+    /// The next byte after whitespace, not consumed.
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_space();
+        self.bytes.get(self.at).copied()
+    }
+
+    #[inline]
+    fn expect(&mut self, b: u8) -> Option<()> {
+        (self.next()? == b).then_some(())
+    }
+
+    /// A string without escapes or control characters.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let rest = self.bytes.get(start..)?;
+        let len = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if rest[len] != b'"' {
+            return None;
+        }
+        self.at = start + len + 1;
+        // Both ends are at ASCII quotes, so on character boundaries.
+        self.text.get(start..start + len)
+    }
+
+    /// `null`, consumed, if it is next.
+    #[inline]
+    fn null(&mut self) -> bool {
+        self.skip_space();
+        let is_null = self.bytes.get(self.at..self.at + 4) == Some(b"null");
+        if is_null {
+            self.at += 4;
+        }
+        is_null
+    }
+
+    /// A number without an exponent, as the double nearest to it (as the general reader has it).
+    fn number(&mut self) -> Option<f64> {
+        self.skip_space();
+        let start = self.at;
+        let negative = self.bytes.get(self.at) == Some(&b'-');
+        if negative {
+            self.at += 1;
+        }
+        let mut mantissa: u64 = 0;
+        let mut digits = 0usize;
+        match self.bytes.get(self.at)? {
+            b'0' => self.at += 1,
+            b'1'..=b'9' => {
+                while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.at) {
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    digits += 1;
+                    self.at += 1;
+                }
+            }
+            _ => return None,
+        }
+        let mut fraction = 0usize;
+        if self.bytes.get(self.at) == Some(&b'.') {
+            self.at += 1;
+            while let Some(&d @ b'0'..=b'9') = self.bytes.get(self.at) {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                fraction += 1;
+                self.at += 1;
+            }
+            if fraction == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E' | b'0'..=b'9') = self.bytes.get(self.at) {
+            // An exponent, or a digit after a leading zero: the general reader.
+            return None;
+        }
+        // Up to 2^53 and 10^22 both are exact doubles, and one division rounds correctly.
+        let value = if digits + fraction <= 19 && mantissa <= 1 << 53 && fraction < POW10.len() {
+            mantissa as f64 / POW10[fraction]
+        } else {
+            return self.text.get(start..self.at)?.parse().ok();
+        };
+        Some(if negative { -value } else { value })
+    }
+
+    /// An object: `field` is called with each key, positioned at its value.
+    #[inline]
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.expect(b'{')?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.expect(b':')?;
+            field(self, key)?;
+            match self.next()? {
+                b',' => {}
+                b'}' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The status: whether its code is `OK` (any other code is an API error, which the general
+    /// decoder reports).
+    fn status(&mut self) -> Option<bool> {
+        let mut code = None;
+        let mut seen = 0u8;
+        self.object(|s, key| {
+            let bit = match key {
+                "code" => 1,
+                "description" => 2,
+                "message" => 4,
+                _ => return None,
+            };
+            if seen & bit != 0 {
+                return None;
+            }
+            seen |= bit;
+            if bit == 1 {
+                code = Some(s.string()?);
+            } else if !s.null() {
+                s.string()?;
+            }
+            Some(())
+        })?;
+        Some(code? == "OK")
+    }
+
+    /// `data`: `{"charges_set": [...]}`.
+    fn data(&mut self, bits: &NullBits) -> Option<Vec<Charge>> {
+        let mut charges = None;
+        self.object(|s, key| {
+            if key != "charges_set" || charges.is_some() {
+                return None;
+            }
+            charges = Some(s.charges(bits)?);
+            Some(())
+        })?;
+        charges
+    }
+
+    fn charges(&mut self, bits: &NullBits) -> Option<Vec<Charge>> {
+        self.expect(b'[')?;
+        let mut out = Vec::with_capacity(50);
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(out);
+        }
+        loop {
+            out.push(self.charge(bits)?);
+            match self.next()? {
+                b',' => {}
+                b']' => return Some(out),
+                _ => return None,
+            }
+        }
+    }
+
+    fn date(&mut self) -> Option<Date> {
+        Date::parse(self.string()?)
+    }
+
+    /// A nullable value: `None` for `null`, setting its bit in `nulls`.
+    #[inline]
+    fn nullable<T>(
+        &mut self,
+        nulls: &mut u64,
+        bit: u64,
+        read: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> Option<Option<T>> {
+        if self.null() {
+            *nulls |= bit;
+            return Some(None);
+        }
+        read(self).map(Some)
+    }
+
+    fn charge(&mut self, bits: &NullBits) -> Option<Charge> {
+        let mut number = None;
+        let mut customer = None;
+        let mut amount = None;
+        let mut currency = None;
+        let mut local_amount = None;
+        let mut local_currency = None;
+        let mut paid_through_date = None;
+        let mut charge_status = None;
+        let mut received_on = None;
+        let mut approved = None;
+        let mut declined = None;
+        let mut bad_request = None;
+        let mut rejected = None;
+        let mut extra = Map::new();
+        let mut nulls = 0u64;
+        self.object(|s, key| {
+            // A field twice: the general decoder (whose error it is).
+            fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+                if slot.is_some() {
+                    return None;
+                }
+                *slot = Some(value?);
+                Some(())
+            }
+            match key {
+                "number" => once(&mut number, s.string().map(CompactString::new)),
+                "billing_system_customer_identifier" => {
+                    once(&mut customer, s.string().map(CompactString::new))
+                }
+                "amount" => once(&mut amount, s.number().and_then(Money::unpriced)),
+                "currency" => once(&mut currency, s.string().map(Currency::new)),
+                "local_currency_amount" => {
+                    let value = s.nullable(&mut nulls, bits.local_currency_amount, |s| {
+                        s.number().and_then(Money::unpriced)
+                    });
+                    once(&mut local_amount, value)
+                }
+                "local_currency" => {
+                    let value = s.nullable(&mut nulls, bits.local_currency, |s| {
+                        s.string().map(Currency::new)
+                    });
+                    once(&mut local_currency, value)
+                }
+                "paid_through_date" => once(&mut paid_through_date, s.date()),
+                "charge_status" => {
+                    let status = s.string().map(ChargeStatus::from_wire).filter(|st| {
+                        // An unknown status is kept, so it must be clean (the general decoder
+                        // says so).
+                        st.is_known() || !crate::json::has_control(st.as_str())
+                    });
+                    once(&mut charge_status, status)
+                }
+                "received_on" => once(&mut received_on, s.date()),
+                "set_as_approved_on" => {
+                    let value = s.nullable(&mut nulls, bits.set_as_approved_on, Self::date);
+                    once(&mut approved, value)
+                }
+                "set_as_declined_on" => {
+                    let value = s.nullable(&mut nulls, bits.set_as_declined_on, Self::date);
+                    once(&mut declined, value)
+                }
+                "set_as_bad_request_on" => {
+                    let value = s.nullable(&mut nulls, bits.set_as_bad_request_on, Self::date);
+                    once(&mut bad_request, value)
+                }
+                "set_as_rejected_request_on" => {
+                    let value =
+                        s.nullable(&mut nulls, bits.set_as_rejected_request_on, Self::date);
+                    once(&mut rejected, value)
+                }
+                // A field this SDK does not know, kept in `extra`: a string, `null`, `true` or
+                // `false` here, anything else through the general decoder.
+                other => {
+                    if extra.contains_key(other) {
+                        return None;
+                    }
+                    let value = match s.peek()? {
+                        b'"' => Value::String(s.string()?.to_owned()),
+                        b'n' if s.null() => Value::Null,
+                        b't' if s.literal(b"true") => Value::Bool(true),
+                        b'f' if s.literal(b"false") => Value::Bool(false),
+                        _ => return None,
+                    };
+                    extra.insert(other.to_owned(), value);
+                    Some(())
+                }
+            }
+        })?;
+        let mut charge = Charge {
+            number: number?,
+            billing_system_customer_identifier: customer?,
+            amount: amount?,
+            currency: currency?,
+            local_currency_amount: local_amount.flatten(),
+            local_currency: local_currency.flatten(),
+            paid_through_date: paid_through_date?,
+            charge_status: charge_status?,
+            received_on: received_on?,
+            set_as_approved_on: approved.flatten(),
+            set_as_declined_on: declined.flatten(),
+            set_as_bad_request_on: bad_request.flatten(),
+            set_as_rejected_request_on: rejected.flatten(),
+            extra,
+            explicit_nulls: nulls,
+        };
+        price_amounts(&mut charge);
+        Some(charge)
+    }
+
+    /// A literal (`true`, `false`), consumed, if it is next.
+    fn literal(&mut self, word: &[u8]) -> bool {
+        let is = self.bytes.get(self.at..self.at + word.len()) == Some(word);
+        if is {
+            self.at += word.len();
+        }
+        is
+    }
+}
