@@ -72,6 +72,56 @@ impl NullBits {
     }
 }
 
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// The high bit of each byte of `word` that is below `n` (at most 0x80), and maybe of bytes after
+/// the first such one (the borrow runs upwards): the lowest one set is exact.
+#[inline]
+fn below(word: u64, n: u8) -> u64 {
+    word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS
+}
+
+/// The length of a string's text up to its closing quote; `None` if a backslash or a control
+/// character comes first, or no quote does. Eight bytes at a time.
+#[inline]
+fn string_len(rest: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    while let Some(chunk) = rest.get(at..at + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        let stop = below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+            | below(word, 0x20);
+        if stop != 0 {
+            let len = at + (stop.trailing_zeros() / 8) as usize;
+            return (rest[len] == b'"').then_some(len);
+        }
+        at += 8;
+    }
+    let len = at + rest.get(at..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (rest[len] == b'"').then_some(len)
+}
+
+/// The fields of a charge.
+#[derive(Clone, Copy)]
+enum Field {
+    Number,
+    Customer,
+    Amount,
+    Currency,
+    LocalAmount,
+    LocalCurrency,
+    PaidThrough,
+    Status,
+    Received,
+    Approved,
+    Declined,
+    BadRequest,
+    Rejected,
+}
+
 struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -119,11 +169,7 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let start = self.at;
-        let rest = self.bytes.get(start..)?;
-        let len = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
-        if rest[len] != b'"' {
-            return None;
-        }
+        let len = string_len(self.bytes.get(start..)?)?;
         self.at = start + len + 1;
         // Both ends are at ASCII quotes, so on character boundaries.
         self.text.get(start..start + len)
@@ -262,7 +308,19 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A date: the canonical form read in place, any other through the string reader.
+    #[inline]
     fn date(&mut self) -> Option<Date> {
+        self.skip_space();
+        let at = self.at + 1;
+        if self.bytes.get(self.at) == Some(&b'"') && self.bytes.get(at + 19) == Some(&b'"') {
+            // A real date of 19 characters holds no quote, backslash or control character, so
+            // it is the whole string.
+            if let Some(date) = self.text.get(at..at + 19).and_then(Date::parse) {
+                self.at = at + 20;
+                return Some(date);
+            }
+        }
         Date::parse(self.string()?)
     }
 
@@ -281,6 +339,44 @@ impl<'a> Scanner<'a> {
         read(self).map(Some)
     }
 
+    /// A charge's key: one of its fields, told apart by a byte or two and compared whole, or
+    /// another key.
+    #[inline]
+    fn charge_key(&mut self) -> Option<Result<Field, &'a str>> {
+        self.expect(b'"')?;
+        let rest = self.bytes.get(self.at..)?;
+        // Each name with its closing quote, so that a longer key is not taken for it.
+        macro_rules! fields {
+            ($($first:literal $(@ $at:literal = $byte:literal)? => $name:literal $field:ident,)*) => {
+                match rest.first()? {
+                    $($first if $(rest.get($at) == Some(&$byte) &&)? rest.starts_with($name) => {
+                        self.at += $name.len();
+                        return Some(Ok(Field::$field));
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        fields! {
+            b'n' => b"number\"" Number,
+            b'b' => b"billing_system_customer_identifier\"" Customer,
+            b'a' => b"amount\"" Amount,
+            b'c' => b"currency\"" Currency,
+            b'c' => b"charge_status\"" Status,
+            b'l' => b"local_currency\"" LocalCurrency,
+            b'l' => b"local_currency_amount\"" LocalAmount,
+            b'p' => b"paid_through_date\"" PaidThrough,
+            b'r' => b"received_on\"" Received,
+            b's' @ 7 = b'a' => b"set_as_approved_on\"" Approved,
+            b's' @ 7 = b'd' => b"set_as_declined_on\"" Declined,
+            b's' @ 7 = b'b' => b"set_as_bad_request_on\"" BadRequest,
+            b's' @ 7 = b'r' => b"set_as_rejected_request_on\"" Rejected,
+        }
+        // Not a field: the whole key.
+        self.at -= 1;
+        self.string().map(Err)
+    }
+
     fn charge(&mut self, bits: &NullBits) -> Option<Charge> {
         let mut number = None;
         let mut customer = None;
@@ -297,79 +393,95 @@ impl<'a> Scanner<'a> {
         let mut rejected = None;
         let mut extra = Map::new();
         let mut nulls = 0u64;
-        self.object(|s, key| {
-            // A field twice: the general decoder (whose error it is).
-            fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
-                if slot.is_some() {
-                    return None;
-                }
-                *slot = Some(value?);
-                Some(())
+        // A field twice: the general decoder (whose error it is).
+        #[inline]
+        fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
+            if slot.is_some() {
+                return None;
             }
-            match key {
-                "number" => once(&mut number, s.string().map(CompactString::new)),
-                "billing_system_customer_identifier" => {
-                    once(&mut customer, s.string().map(CompactString::new))
-                }
-                "amount" => once(&mut amount, s.number().and_then(Money::unpriced)),
-                "currency" => once(&mut currency, s.string().map(Currency::new)),
-                "local_currency_amount" => {
-                    let value = s.nullable(&mut nulls, bits.local_currency_amount, |s| {
-                        s.number().and_then(Money::unpriced)
-                    });
-                    once(&mut local_amount, value)
-                }
-                "local_currency" => {
-                    let value = s.nullable(&mut nulls, bits.local_currency, |s| {
-                        s.string().map(Currency::new)
-                    });
-                    once(&mut local_currency, value)
-                }
-                "paid_through_date" => once(&mut paid_through_date, s.date()),
-                "charge_status" => {
-                    let status = s.string().map(ChargeStatus::from_wire).filter(|st| {
-                        // An unknown status is kept, so it must be clean (the general decoder
-                        // says so).
-                        st.is_known() || !crate::json::has_control(st.as_str())
-                    });
-                    once(&mut charge_status, status)
-                }
-                "received_on" => once(&mut received_on, s.date()),
-                "set_as_approved_on" => {
-                    let value = s.nullable(&mut nulls, bits.set_as_approved_on, Self::date);
-                    once(&mut approved, value)
-                }
-                "set_as_declined_on" => {
-                    let value = s.nullable(&mut nulls, bits.set_as_declined_on, Self::date);
-                    once(&mut declined, value)
-                }
-                "set_as_bad_request_on" => {
-                    let value = s.nullable(&mut nulls, bits.set_as_bad_request_on, Self::date);
-                    once(&mut bad_request, value)
-                }
-                "set_as_rejected_request_on" => {
-                    let value =
-                        s.nullable(&mut nulls, bits.set_as_rejected_request_on, Self::date);
-                    once(&mut rejected, value)
-                }
-                // A field this SDK does not know, kept in `extra`: a string, `null`, `true` or
-                // `false` here, anything else through the general decoder.
-                other => {
-                    if extra.contains_key(other) {
-                        return None;
+            *slot = Some(value?);
+            Some(())
+        }
+        self.expect(b'{')?;
+        if self.peek()? == b'}' {
+            self.at += 1;
+        } else {
+            loop {
+                let key = self.charge_key()?;
+                self.expect(b':')?;
+                let s = &mut *self;
+                match key {
+                    Ok(Field::Number) => once(&mut number, s.string().map(CompactString::new))?,
+                    Ok(Field::Customer) => {
+                        once(&mut customer, s.string().map(CompactString::new))?
                     }
-                    let value = match s.peek()? {
-                        b'"' => Value::String(s.string()?.to_owned()),
-                        b'n' if s.null() => Value::Null,
-                        b't' if s.literal(b"true") => Value::Bool(true),
-                        b'f' if s.literal(b"false") => Value::Bool(false),
-                        _ => return None,
-                    };
-                    extra.insert(other.to_owned(), value);
-                    Some(())
+                    Ok(Field::Amount) => {
+                        once(&mut amount, s.number().and_then(Money::unpriced))?
+                    }
+                    Ok(Field::Currency) => once(&mut currency, s.string().map(Currency::new))?,
+                    Ok(Field::LocalAmount) => {
+                        let value = s.nullable(&mut nulls, bits.local_currency_amount, |s| {
+                            s.number().and_then(Money::unpriced)
+                        });
+                        once(&mut local_amount, value)?
+                    }
+                    Ok(Field::LocalCurrency) => {
+                        let value = s.nullable(&mut nulls, bits.local_currency, |s| {
+                            s.string().map(Currency::new)
+                        });
+                        once(&mut local_currency, value)?
+                    }
+                    Ok(Field::PaidThrough) => once(&mut paid_through_date, s.date())?,
+                    Ok(Field::Status) => {
+                        let status = s.string().map(ChargeStatus::from_wire).filter(|st| {
+                            // An unknown status is kept, so it must be clean (the general
+                            // decoder says so).
+                            st.is_known() || !crate::json::has_control(st.as_str())
+                        });
+                        once(&mut charge_status, status)?
+                    }
+                    Ok(Field::Received) => once(&mut received_on, s.date())?,
+                    Ok(Field::Approved) => {
+                        let value = s.nullable(&mut nulls, bits.set_as_approved_on, Self::date);
+                        once(&mut approved, value)?
+                    }
+                    Ok(Field::Declined) => {
+                        let value = s.nullable(&mut nulls, bits.set_as_declined_on, Self::date);
+                        once(&mut declined, value)?
+                    }
+                    Ok(Field::BadRequest) => {
+                        let value =
+                            s.nullable(&mut nulls, bits.set_as_bad_request_on, Self::date);
+                        once(&mut bad_request, value)?
+                    }
+                    Ok(Field::Rejected) => {
+                        let value =
+                            s.nullable(&mut nulls, bits.set_as_rejected_request_on, Self::date);
+                        once(&mut rejected, value)?
+                    }
+                    // A key this SDK does not know, kept in `extra`: with a string, `null`,
+                    // `true` or `false` here, with anything else through the general decoder.
+                    Err(other) => {
+                        if extra.contains_key(other) {
+                            return None;
+                        }
+                        let value = match s.peek()? {
+                            b'"' => Value::String(s.string()?.to_owned()),
+                            b'n' if s.null() => Value::Null,
+                            b't' if s.literal(b"true") => Value::Bool(true),
+                            b'f' if s.literal(b"false") => Value::Bool(false),
+                            _ => return None,
+                        };
+                        extra.insert(other.to_owned(), value);
+                    }
+                }
+                match self.next()? {
+                    b',' => {}
+                    b'}' => break,
+                    _ => return None,
                 }
             }
-        })?;
+        }
         let mut charge = Charge {
             number: number?,
             billing_system_customer_identifier: customer?,
