@@ -386,7 +386,11 @@ impl ResponseData for ChargesPage {
         #[cfg(debug_assertions)]
         if let Some(page) = &page {
             let general = crate::decode::read_general::<ChargesPage>(text).ok();
-            assert_eq!(general.as_ref(), Some(page), "the usual-shape reader on {text}");
+            assert_eq!(
+                general.as_ref(),
+                Some(page),
+                "the usual-shape reader on {text}"
+            );
         }
         page
     }

@@ -100,7 +100,11 @@ fn string_len(rest: &[u8]) -> Option<usize> {
         }
         at += 8;
     }
-    let len = at + rest.get(at..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let len = at
+        + rest
+            .get(at..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
     (rest[len] == b'"').then_some(len)
 }
 
@@ -412,12 +416,8 @@ impl<'a> Scanner<'a> {
                 let s = &mut *self;
                 match key {
                     Ok(Field::Number) => once(&mut number, s.string().map(CompactString::new))?,
-                    Ok(Field::Customer) => {
-                        once(&mut customer, s.string().map(CompactString::new))?
-                    }
-                    Ok(Field::Amount) => {
-                        once(&mut amount, s.number().and_then(Money::unpriced))?
-                    }
+                    Ok(Field::Customer) => once(&mut customer, s.string().map(CompactString::new))?,
+                    Ok(Field::Amount) => once(&mut amount, s.number().and_then(Money::unpriced))?,
                     Ok(Field::Currency) => once(&mut currency, s.string().map(Currency::new))?,
                     Ok(Field::LocalAmount) => {
                         let value = s.nullable(&mut nulls, bits.local_currency_amount, |s| {
@@ -450,8 +450,7 @@ impl<'a> Scanner<'a> {
                         once(&mut declined, value)?
                     }
                     Ok(Field::BadRequest) => {
-                        let value =
-                            s.nullable(&mut nulls, bits.set_as_bad_request_on, Self::date);
+                        let value = s.nullable(&mut nulls, bits.set_as_bad_request_on, Self::date);
                         once(&mut bad_request, value)?
                     }
                     Ok(Field::Rejected) => {
@@ -510,5 +509,306 @@ impl<'a> Scanner<'a> {
             self.at += word.len();
         }
         is
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::read_general;
+    use proptest::prelude::*;
+
+    /// What the general decoder reads from the body, when it reads a page.
+    fn general(text: &str) -> Option<ChargesPage> {
+        read_general::<ChargesPage>(text).ok()
+    }
+
+    fn naive_len(rest: &[u8]) -> Option<usize> {
+        let len = rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        (rest[len] == b'"').then_some(len)
+    }
+
+    #[test]
+    fn strings_end_where_a_byte_by_byte_scan_ends_them() {
+        let fillers: [&[u8]; 4] = [b"a", "é".as_bytes(), "中".as_bytes(), b"\x7f"];
+        let stops: [&[u8]; 7] = [b"\"", b"\\", b"\x00", b"\x1f", b"\n", b"\x20\"", b""];
+        let mut checked = 0;
+        for filler in fillers {
+            for len in 0..40 {
+                for stop in stops {
+                    let mut text = filler.repeat(len);
+                    text.extend_from_slice(stop);
+                    text.extend_from_slice(b"tail\"");
+                    assert_eq!(string_len(&text), naive_len(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000);
+        assert_eq!(string_len(b"abc"), None);
+        assert_eq!(string_len(b"0123456789abcdef\""), Some(16));
+    }
+
+    /// A number as the reader reads it: `Some` only if it read the whole text.
+    fn number(text: &str) -> Option<f64> {
+        let mut s = Scanner {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let value = s.number()?;
+        (s.at == text.len()).then_some(value)
+    }
+
+    fn assert_number_as_serde_json_reads_it(text: &str) {
+        if let Some(value) = number(text) {
+            let serde: f64 = serde_json::from_str(text).unwrap();
+            assert_eq!(value.to_bits(), serde.to_bits(), "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_the_doubles_the_general_reader_makes() {
+        for text in [
+            "0",
+            "-0",
+            "-0.0",
+            "5.99",
+            "5.989999771118164",
+            "-5.49",
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740993.5",
+            "18446744073709551615",
+            "18446744073709551616",
+            "123456789012345678901234567890.5",
+            "0.1000000000000000055511151231257827",
+            "0.0000000000000000000000001",
+            "2.2250738585072011e-308",
+        ] {
+            assert_number_as_serde_json_reads_it(text);
+        }
+        assert_eq!(number("5.99"), Some(5.99));
+        assert_eq!(number("-0").map(f64::to_bits), Some((-0.0f64).to_bits()));
+        // Not read here: the general reader takes (or refuses) them.
+        for text in [
+            "1e5", "1E5", "01", "1.", "-", ".5", "+1", "--1", "1.5e-3", "-x",
+        ] {
+            assert_eq!(number(text), None, "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn every_finite_double_written_out_reads_back_as_the_general_reader_has_it(
+            bits in any::<u64>(),
+            cents in -10_000_000i64..10_000_000,
+        ) {
+            let x = f64::from_bits(bits);
+            if x.is_finite() {
+                assert_number_as_serde_json_reads_it(&format!("{x}"));
+                assert_number_as_serde_json_reads_it(&format!("{}", x as f32));
+            }
+            let amount = cents as f64 / 100.0;
+            assert_number_as_serde_json_reads_it(&format!("{amount}"));
+            prop_assert_eq!(number(&format!("{amount}")), Some(amount));
+        }
+    }
+
+    /// A charge's members as JSON text, the usual ones first.
+    fn charge_members() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("number", r#""I00002662""#),
+            ("billing_system_customer_identifier", r#""pci0""#),
+            ("amount", "5.989999771118164"),
+            ("currency", r#""USD""#),
+            ("local_currency_amount", "5.49"),
+            ("local_currency", r#""EUR""#),
+            ("paid_through_date", r#""2017-02-19T02:00:00""#),
+            ("charge_status", r#""APPROVED""#),
+            ("received_on", r#""2017-02-21T10:07:23""#),
+            ("set_as_approved_on", r#""2017-02-21T10:38:58""#),
+            ("set_as_declined_on", "null"),
+            ("set_as_bad_request_on", "null"),
+            ("set_as_rejected_request_on", "null"),
+        ]
+    }
+
+    /// Values put in place of a member's, usual and not.
+    const VALUES: &[&str] = &[
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "12",
+        "-5.99",
+        "1e2",
+        "007",
+        "5.",
+        r#""""#,
+        r#"" ""#,
+        r#""I1""#,
+        r#""I\u00001""#,
+        "\"I\u{1}1\"",
+        "\"I\u{7f}1\"",
+        r#""USD""#,
+        r#""XYZ""#,
+        r#""JPY""#,
+        r#""PENDING""#,
+        r#""REFUNDED""#,
+        "\"REFUNDED\u{7f}\"",
+        r#""2017-02-21T10:07:23""#,
+        r#""2017-02-21T10:07:23.250+02:00""#,
+        r#""2017-02-21T10:07:23Z""#,
+        r#""2017-02-30T00:00:00""#,
+        r#""0000-01-01T00:00:00""#,
+        r#""9999-12-31T23:59:59""#,
+        r#""2017-02-21T10:07:2x""#,
+        r#""2017-02-21T10:07:23\"""#,
+        "[]",
+        "{}",
+        r#"{"a": 1}"#,
+        "[1, 2]",
+    ];
+
+    const SPACES: &[&str] = &["", " ", "\n  ", "\t\r\n"];
+
+    /// A body built from choices: `edits` replace, drop, repeat or add members of the charges
+    /// (by index into the choices), `space` picks the whitespace.
+    fn body(
+        charges: usize,
+        edits: &[(usize, usize, usize)],
+        space: usize,
+        envelope: usize,
+    ) -> String {
+        let sp = SPACES[space % SPACES.len()];
+        let mut pages = Vec::new();
+        for c in 0..charges {
+            let mut members: Vec<(String, String)> = charge_members()
+                .into_iter()
+                .map(|(k, v)| (format!("\"{k}\""), v.to_owned()))
+                .collect();
+            members[0].1 = format!("\"I{c}\"");
+            for &(which, what, value) in edits.iter().filter(|e| e.0 % charges.max(1) == c) {
+                let at = what % members.len();
+                let value = VALUES[value % VALUES.len()].to_owned();
+                match (what / members.len()) % 6 {
+                    0 => members[at].1 = value,
+                    1 => {
+                        members.remove(at);
+                    }
+                    2 => {
+                        let again = members[at].clone();
+                        members.push(again);
+                    }
+                    3 => members.insert(at, (format!("\"x_{}\"", which % 3), value)),
+                    4 => {
+                        let last = members.len() - 1;
+                        members.swap(at, last);
+                    }
+                    _ => {
+                        members[at].0 = format!(
+                            "\"{}\"",
+                            members[at].0.trim_matches('"').replace('n', "\\u006e")
+                        )
+                    }
+                }
+                if members.is_empty() {
+                    break;
+                }
+            }
+            let inner: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{sp}{k}{sp}:{sp}{v}"))
+                .collect();
+            pages.push(format!("{{{}{sp}}}", inner.join(",")));
+        }
+        let set = format!("[{sp}{}{sp}]", pages.join(&format!(",{sp}")));
+        let data = format!(r#"{{"charges_set":{sp}{set}}}"#);
+        let status = r#"{"code": "OK", "description": "", "message": ""}"#;
+        match envelope % 8 {
+            0 => format!(r#"{{"data":{sp}{data},{sp}"status":{sp}{status}}}{sp}"#),
+            1 => format!(r#"{sp}{{"status": {status}, "data": {data}}}"#),
+            2 => format!(
+                r#"{{"status": {{"code": "OK", "description": null, "message": null}}, "data": {data}}}"#
+            ),
+            3 => format!(
+                r#"{{"status": {{"code": "ERROR", "description": "x", "message": "y"}}, "data": {data}}}"#
+            ),
+            4 => format!(r#"{{"status": {status}, "data": {data}, "extra": 1}}"#),
+            5 => format!(r#"{{"status": {status}, "data": {data}}} x"#),
+            6 => format!(r#"{{"status": {status}, "data": {data}, "data": {data}}}"#),
+            _ => format!(
+                r#"{{"status": {{"code": "OK"}}, "data": {{"charges_set": {set}, "more": null}}}}"#
+            ),
+        }
+    }
+
+    #[test]
+    fn a_usual_page_is_read_here_and_as_the_general_decoder_reads_it() {
+        for space in 0..SPACES.len() {
+            for envelope in 0..3 {
+                for charges in [0, 1, 3] {
+                    let text = body(charges, &[], space, envelope);
+                    let page = charges_page(&text);
+                    assert!(page.is_some(), "{text}");
+                    assert_eq!(general(&text), page, "{text}");
+                }
+            }
+        }
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../bench/data/charges-list-50.json"
+        ))
+        .unwrap();
+        let page = charges_page(&text).unwrap();
+        assert_eq!(page.charges().len(), 50);
+        assert_eq!(general(&text), Some(page));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        /// Whatever the body, what this reader returns is what the general decoder returns.
+        #[test]
+        fn whatever_it_reads_the_general_decoder_reads_alike(
+            charges in 1usize..4,
+            edits in proptest::collection::vec((0usize..12, 0usize..100, 0usize..VALUES.len()), 0..5),
+            space in 0usize..4,
+            envelope in 0usize..8,
+        ) {
+            let text = body(charges, &edits, space, envelope);
+            if let Some(page) = charges_page(&text) {
+                prop_assert_eq!(general(&text), Some(page), "{}", text);
+            }
+        }
+
+        /// Cut anywhere, a body is never read as a page the general decoder would not read.
+        #[test]
+        fn a_cut_or_altered_body_is_read_alike_or_left_to_the_general_decoder(
+            cut in 0usize..2000,
+            byte in any::<u8>(),
+            space in 0usize..4,
+        ) {
+            let text = body(2, &[], space, 0);
+            let mut bytes = text.clone().into_bytes();
+            let cut = cut % bytes.len();
+            let variants = [
+                bytes[..cut].to_vec(),
+                { bytes[cut] = byte; bytes.clone() },
+            ];
+            for variant in variants {
+                if let Ok(text) = String::from_utf8(variant) {
+                    if let Some(page) = charges_page(&text) {
+                        prop_assert_eq!(general(&text), Some(page), "{}", text);
+                    }
+                }
+            }
+        }
     }
 }
