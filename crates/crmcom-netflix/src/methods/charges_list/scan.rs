@@ -761,14 +761,13 @@ mod tests {
                 }
             }
         }
-        let text = std::fs::read_to_string(concat!(
+        let text = include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../bench/data/charges-list-50.json"
-        ))
-        .unwrap();
-        let page = charges_page(&text).unwrap();
+        ));
+        let page = charges_page(text).unwrap();
         assert_eq!(page.charges().len(), 50);
-        assert_eq!(general(&text), Some(page));
+        assert_eq!(general(text), Some(page));
     }
 
     proptest! {
