@@ -26,6 +26,13 @@ pub trait ResponseData: Serialize + DeserializeOwned + Sized {
     fn settle(&mut self) -> Result<usize, Error> {
         Ok(0)
     }
+    /// Reads a body of the usual shape without the general decoder, when the type has such a
+    /// reader (a `charges/list` page): `None` leaves the body to the general decoder. What it
+    /// returns is what the general decoder returns for the same body.
+    #[doc(hidden)]
+    fn read_usual(_text: &str) -> Option<Self> {
+        None
+    }
 }
 
 /// Decodes a response body of request type `R`, given the `fields_set` that was sent (if any).
@@ -318,32 +325,56 @@ pub(crate) fn decode_counted<D: ResponseData>(
     let Ok(text) = std::str::from_utf8(body) else {
         return Err(diagnose::<D>(body, fields_set));
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let fast = EnvelopeSeed::<D>(std::marker::PhantomData)
-        .deserialize(&mut de)
-        .and_then(|env| de.end().map(|()| env));
-    let envelope = match fast {
-        Ok(envelope) => envelope,
-        Err(_) => return Err(diagnose::<D>(body, fields_set)),
-    };
-    let Some(status) = envelope.status else {
-        return Err(Error::malformed("status", "the response has no `status`"));
-    };
-    if status.code != "OK" {
-        return Err(api_error(status));
-    }
-    let mut data = match envelope.data {
-        Some(Some(data)) => data,
-        Some(None) | None if D::NULL_IS_EMPTY => {
-            serde_json::from_str("{}").map_err(|e| Error::malformed("data", message_of(&e)))?
-        }
-        Some(None) => return Err(Error::malformed("data", "`data` is null")),
-        None => return Err(Error::malformed("data", "the response has no `data`")),
+    let mut data = match D::read_usual(text) {
+        Some(data) => data,
+        None => match read_general(text) {
+            Ok(data) => data,
+            Err(Unread::Error(e)) => return Err(e),
+            Err(Unread::Diagnose) => return Err(diagnose::<D>(body, fields_set)),
+        },
     };
     let named = fields_set.map(|names| named_mask(D::Item::fields(), names));
     data.check(named)?;
     let merged = data.settle()?;
     Ok((data, merged))
+}
+
+/// Why [`read_general`] returned no data.
+pub(crate) enum Unread {
+    /// The body is not what the type reads: [`diagnose`] finds where.
+    Diagnose,
+    /// An API error, or a response without its status or data.
+    Error(Error),
+}
+
+/// The general decoder: the envelope, its status and the typed `data`, before the checks.
+pub(crate) fn read_general<D: ResponseData>(text: &str) -> Result<D, Unread> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let fast = EnvelopeSeed::<D>(std::marker::PhantomData)
+        .deserialize(&mut de)
+        .and_then(|env| de.end().map(|()| env));
+    let Ok(envelope) = fast else {
+        return Err(Unread::Diagnose);
+    };
+    let Some(status) = envelope.status else {
+        return Err(Unread::Error(Error::malformed(
+            "status",
+            "the response has no `status`",
+        )));
+    };
+    if status.code != "OK" {
+        return Err(Unread::Error(api_error(status)));
+    }
+    match envelope.data {
+        Some(Some(data)) => Ok(data),
+        Some(None) | None if D::NULL_IS_EMPTY => serde_json::from_str("{}")
+            .map_err(|e| Unread::Error(Error::malformed("data", message_of(&e)))),
+        Some(None) => Err(Unread::Error(Error::malformed("data", "`data` is null"))),
+        None => Err(Unread::Error(Error::malformed(
+            "data",
+            "the response has no `data`",
+        ))),
+    }
 }
 
 /// The slow path, taken only when the fast decode failed: an API error if the status says so

@@ -155,7 +155,7 @@ impl Money {
     }
 
     /// An amount whose currency is not known yet.
-    fn unpriced(raw: f64) -> Option<Money> {
+    pub(crate) fn unpriced(raw: f64) -> Option<Money> {
         (raw.is_finite() && raw.abs() < DECIMAL_LIMIT).then_some(Money {
             raw,
             exact: Decimal::ZERO,

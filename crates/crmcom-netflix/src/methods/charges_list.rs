@@ -15,6 +15,8 @@ use crate::money::{Currency, Money};
 use crate::object::Path;
 use crate::Error;
 
+mod scan;
+
 /// Which charges `charges/list` returns (mandatory from R14.1.0, inferred).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -377,6 +379,20 @@ impl ResponseData for ChargesPage {
     }
     fn settle(&mut self) -> Result<usize, Error> {
         settle_page(&mut self.charges_set)
+    }
+    fn read_usual(text: &str) -> Option<Self> {
+        let page = scan::charges_page(text);
+        // Every body a test decodes checks the reader against the general decoder.
+        #[cfg(debug_assertions)]
+        if let Some(page) = &page {
+            let general = crate::decode::read_general::<ChargesPage>(text).ok();
+            assert_eq!(
+                general.as_ref(),
+                Some(page),
+                "the usual-shape reader on {text}"
+            );
+        }
+        page
     }
 }
 
