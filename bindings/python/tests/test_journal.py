@@ -152,3 +152,29 @@ def test_two_jobs_in_two_processes_one_refused_and_a_killed_holder_leaves_no_loc
         c["number"] for c in fake.charges() if c["status"] == "APPROVED" and c["currency"] != "XTS"
     }
     assert set(lines) == billable
+
+
+def test_grouped_acknowledgements_bill_every_charge_once_and_a_stopped_job_keeps_its_steps(
+    tmp_path: Path,
+) -> None:
+    fake = FakeCrm(start="2024-03-01T02:00:00")
+    fake.seed(95, seed=9)
+    journal = tmp_path / "journal.sqlite"
+    client = fake.client()
+    exported: List[str] = []
+    result = client.sync_charges(
+        journal=journal,
+        page_size=10,
+        acknowledge_after_pages=3,
+        export=lambda r: exported.extend(c.number or "" for c in r.billable),
+    )
+    assert result.report.finished
+    assert len(exported) == len(set(exported)) == result.report.billable_confirmed > 0
+    # 95 charges, 10 a page: the acknowledgements of 3 pages go together.
+    assert result.report.acknowledge_requests < result.report.pages
+    # Driven by hand, a job that stops between steps keeps them once flushed.
+    with nf.Journal(tmp_path / "by-hand.sqlite") as j:
+        j.start('{"page_size": 10, "acknowledge_after_pages": 3}')
+        j.set_durable_handover(False)
+        j.flush()
+        assert j.run == 1

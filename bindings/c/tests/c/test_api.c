@@ -995,7 +995,7 @@ static void test_charge_sync_loop(void) {
   /* Save before billing; bill the first 10 and confirm them. */
   char *saved = NULL;
   CHECK(crmnf_charge_sync_save(sync, &saved, &err) == CRMNF_OK);
-  CHECK(saved && strstr(saved, "\"format\":1") != NULL && strstr(saved, "\"T2\"") == NULL);
+  CHECK(saved && strstr(saved, "\"format\":2") != NULL && strstr(saved, "\"T2\"") == NULL);
   const char *numbers[10];
   for (size_t i = 0; i < 10; i++) {
     numbers[i] = crmnf_charge_number(crmnf_charges_get(taken, i), NULL);
