@@ -701,9 +701,7 @@ impl Journal {
     }
 
     fn sync_mut(&mut self) -> Result<&mut ChargeSync, Error> {
-        self.sync
-            .as_mut()
-            .ok_or_else(|| Error::Journal("the job has not been started (call start)".into()))
+        self.sync.as_mut().ok_or_else(not_started)
     }
 
     /// The run number (0 before [`Journal::start`]).
@@ -743,9 +741,7 @@ impl Journal {
         // What the billing did not take of the last page goes to the ledger first.
         self.write_pending()?;
         let Some(sync) = self.sync.as_mut() else {
-            return Err(Error::Journal(
-                "the job has not been started (call start)".into(),
-            ));
+            return Err(not_started());
         };
         // The numbers finished earlier in this run are in the `finished` table, not the state.
         let mut lookup_error = None;
@@ -847,9 +843,7 @@ impl Journal {
         }
         let run = self.run() as i64;
         let Some(sync) = self.sync.as_mut() else {
-            return Err(Error::Journal(
-                "the job has not been started (call start)".into(),
-            ));
+            return Err(not_started());
         };
         let mut lookup_error = None;
         let conn = &self.conn;
@@ -941,10 +935,7 @@ impl Journal {
 
     /// The summary of the current run: the report and how many charges were taken in it.
     pub fn summary(&self) -> Result<RunSummary, Error> {
-        let sync = self
-            .sync
-            .as_ref()
-            .ok_or_else(|| Error::Journal("the job has not been started (call start)".into()))?;
+        let sync = self.sync.as_ref().ok_or_else(not_started)?;
         let run = sync.state().run();
         let taken: i64 = self
             .conn
@@ -1065,9 +1056,7 @@ impl Journal {
         write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, Error> {
         if self.sync.is_none() {
-            return Err(Error::Journal(
-                "the job has not been started (call start)".into(),
-            ));
+            return Err(not_started());
         }
         let result = (|| {
             if !self.open {
@@ -1167,6 +1156,11 @@ impl Journal {
             };
         }
     }
+}
+
+/// The error of a job step before [`Journal::start`].
+fn not_started() -> Error {
+    Error::Journal("the job has not been started (call start)".into())
 }
 
 /// Whether `number` was finished in `run` (acknowledged, or confirmed in read-only mode) and
