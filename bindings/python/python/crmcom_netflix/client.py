@@ -691,8 +691,8 @@ class Client:
 
         With a `journal` path the sync state and the ledger of taken charges are kept in SQLite
         (the journal every language uses: a run begun here can be finished by the Rust client,
-        and the other way round) and saved at every step: a run killed at any point resumes on
-        the next call, without losing a charge or taking one twice. One job at a time: a second
+        and the other way round), on disk before every acknowledgement that acts on it: a run
+        killed at any point resumes on the next call, without losing a charge or taking one twice. One job at a time: a second
         job on the same journal raises `JournalLocked` at once and changes nothing.
         `export(result)` runs before the run is marked complete (write the billing file there):
         if it fails or the process dies, the next call finishes the same run and exports again.
