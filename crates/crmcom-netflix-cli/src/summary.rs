@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crmcom_netflix::Charge;
+use crmcom_netflix::{add_to_total, Charge};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -23,10 +23,7 @@ impl Tally {
     pub fn add(&mut self, c: &Charge) {
         if c.billable() {
             self.billed += 1;
-            *self
-                .totals
-                .entry(c.currency.code().to_owned())
-                .or_insert(Decimal::ZERO) += c.amount.exact();
+            add_to_total(&mut self.totals, &c.currency, &c.amount);
         } else {
             *self
                 .recorded

@@ -53,13 +53,10 @@ CREATE TABLE IF NOT EXISTS charges (
     taken_at TEXT
 );
 CREATE INDEX IF NOT EXISTS charges_by_run ON charges (run, seq);
-CREATE TABLE IF NOT EXISTS finished (
-    run INTEGER NOT NULL,
-    number TEXT NOT NULL
-);
 ";
 
-/// What version 2 lacks: the numbers finished in the run, kept out of the state.
+/// The numbers finished in the run, kept out of the state (what version 2 lacks; a new journal
+/// gets it with [`SCHEMA`]).
 const FINISHED_TABLE: &str = "
 CREATE TABLE IF NOT EXISTS finished (
     run INTEGER NOT NULL,
@@ -392,17 +389,12 @@ fn lock(path: &Path) -> Result<File, Error> {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path`, taking its lock. Another job holding it is
-    /// [`Error::JournalLocked`], returned at once, with nothing read or changed.
-    pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
-        let path = path.as_ref();
-        let lock = lock(path)?;
-        let conn = Connection::open(path)
-            .map_err(|e| Error::journal(&format!("cannot open {}", path.display()), e))?;
-        let mut journal = Journal {
+    /// A journal on `conn`, before [`Journal::start`].
+    fn on(conn: Connection, path: Option<PathBuf>, lock: Option<File>) -> Journal {
+        Journal {
             conn,
-            path: Some(path.to_owned()),
-            _lock: Some(lock),
+            path,
+            _lock: lock,
             sync: None,
             in_flight: None,
             open: false,
@@ -411,7 +403,17 @@ impl Journal {
             seq: 0,
             pending: Vec::new(),
             finished_filter: None,
-        };
+        }
+    }
+
+    /// Opens (or creates) the journal at `path`, taking its lock. Another job holding it is
+    /// [`Error::JournalLocked`], returned at once, with nothing read or changed.
+    pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
+        let path = path.as_ref();
+        let lock = lock(path)?;
+        let conn = Connection::open(path)
+            .map_err(|e| Error::journal(&format!("cannot open {}", path.display()), e))?;
+        let mut journal = Journal::on(conn, Some(path.to_owned()), Some(lock));
         journal.set_up()?;
         Ok(journal)
     }
@@ -439,22 +441,10 @@ impl Journal {
         if version != JOURNAL_SCHEMA_VERSION {
             return Err(Error::Journal(format!(
                 "{display}: journal schema version {version} cannot be read without writing \
-                 (this version reads {JOURNAL_SCHEMA_VERSION}; a job upgrades version 1 when it opens it)"
+                 (this version reads {JOURNAL_SCHEMA_VERSION}; a job upgrades versions 1 and 2 when it opens them)"
             )));
         }
-        Ok(Journal {
-            conn,
-            path: Some(path.to_owned()),
-            _lock: None,
-            sync: None,
-            in_flight: None,
-            open: false,
-            unsaved_confirms: false,
-            durable_handover: true,
-            seq: 0,
-            pending: Vec::new(),
-            finished_filter: None,
-        })
+        Ok(Journal::on(conn, Some(path.to_owned()), None))
     }
 
     /// When the last step was written (`yyyy-MM-ddTHH:mm:ssZ`, UTC), if any was.
@@ -500,19 +490,7 @@ impl Journal {
     /// A journal in memory (for tests and one-off runs: nothing survives the process).
     pub fn in_memory() -> Result<Journal, Error> {
         let conn = Connection::open_in_memory().map_err(|e| Error::journal("in memory", e))?;
-        let mut journal = Journal {
-            conn,
-            path: None,
-            _lock: None,
-            sync: None,
-            in_flight: None,
-            open: false,
-            unsaved_confirms: false,
-            durable_handover: true,
-            seq: 0,
-            pending: Vec::new(),
-            finished_filter: None,
-        };
+        let mut journal = Journal::on(conn, None, None);
         journal.set_up()?;
         Ok(journal)
     }
@@ -541,6 +519,7 @@ impl Journal {
         match version {
             0 => {
                 tx.execute_batch(SCHEMA).map_err(e)?;
+                tx.execute_batch(FINISHED_TABLE).map_err(e)?;
             }
             1 => {
                 // Version 1 recorded a charge when the billing took it: every row is taken.
@@ -570,12 +549,7 @@ impl Journal {
                 .map_err(e)?;
         }
         tx.commit().map_err(e)?;
-        self.seq = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
-                r.get(0)
-            })
-            .map_err(e)?;
+        self.seq = last_seq(&self.conn).map_err(e)?;
         Ok(())
     }
 
@@ -635,22 +609,13 @@ impl Journal {
         if self.open {
             self.rollback();
         }
-        let (sync, start) = match self.saved_state()? {
+        let (sync, start) = match self.saved_sync()? {
             None => (
                 ChargeSync::new(options)
                     .map_err(|e| Error::from_core(e, Method::ChargesList, 0))?,
                 Start::New,
             ),
-            Some((state, complete)) => {
-                let mut sync = ChargeSync::from_state(state)
-                    .map_err(|e| Error::journal("the saved state", e))?;
-                if complete {
-                    sync.start_run();
-                    (sync, Start::NextRun)
-                } else {
-                    (sync, Start::Resumed)
-                }
-            }
+            Some(saved) => saved,
         };
         self.sync = Some(sync);
         self.in_flight = None;
@@ -682,6 +647,22 @@ impl Journal {
             filter.insert(&row.get::<_, String>(0).map_err(e)?);
         }
         Ok(())
+    }
+
+    /// The sync of the last commit: the interrupted run ([`Start::Resumed`]) or, after a
+    /// completed one, the next ([`Start::NextRun`]); `None` for a new journal.
+    fn saved_sync(&self) -> Result<Option<(ChargeSync, Start)>, Error> {
+        let Some((state, complete)) = self.saved_state()? else {
+            return Ok(None);
+        };
+        let mut sync =
+            ChargeSync::from_state(state).map_err(|e| Error::journal("the saved state", e))?;
+        Ok(Some(if complete {
+            sync.start_run();
+            (sync, Start::NextRun)
+        } else {
+            (sync, Start::Resumed)
+        }))
     }
 
     /// Whether a page's handover is on disk before [`Journal::feed`] returns it (the default:
@@ -781,38 +762,32 @@ impl Journal {
                 billable: d.charge.billable(),
             })
             .collect();
-        if self.durable_handover {
+        // With a durable handover the rows are written now, and a charge the ledger had already
+        // was handed over before. Without, `redelivered` is the sync's own: a crash undoes a
+        // handover with its take, and a charge the ledger has already (a rare listing of one the
+        // sync forgot) is written once all the same, with the step that takes it (or as handed,
+        // at the next step).
+        let known: Vec<bool> = if self.durable_handover {
             let mut seq = self.seq;
             let inserted = self.step("feed", |c| insert_rows(c, &rows, run, &mut seq, "handed"))?;
             self.seq = seq;
-            // A charge the ledger had already was handed over before.
-            handover.charges = take
-                .into_iter()
-                .zip(inserted)
-                .map(|((d, action), inserted)| ChargeToBill {
-                    redelivered: d.redelivered || !inserted,
-                    charge: d.charge,
-                    action,
-                })
-                .collect();
-            if !handover.charges.is_empty() {
-                self.commit("feed")?;
-            }
+            inserted.into_iter().map(|i| !i).collect()
         } else {
-            // `redelivered` is the sync's own: a crash undoes a handover with its take, and a
-            // charge the ledger has already (a rare listing of one the sync forgot) is written
-            // once all the same.
-            handover.charges = take
-                .into_iter()
-                .map(|(d, action)| ChargeToBill {
-                    redelivered: d.redelivered,
-                    charge: d.charge,
-                    action,
-                })
-                .collect();
-            // Written with the step that takes them (or as handed, at the next step).
             self.step("feed", |_| Ok(()))?;
             self.pending = rows;
+            Vec::new()
+        };
+        handover.charges = take
+            .into_iter()
+            .enumerate()
+            .map(|(i, (d, action))| ChargeToBill {
+                redelivered: d.redelivered || known.get(i).copied().unwrap_or(false),
+                charge: d.charge,
+                action,
+            })
+            .collect();
+        if self.durable_handover && !handover.charges.is_empty() {
+            self.commit("feed")?;
         }
         self.in_flight = None;
         Ok(handover)
@@ -852,8 +827,8 @@ impl Journal {
             taken
                 .iter()
                 .map(|t| (t.number.as_str(), t.reference_number.as_deref())),
-            |number| match is_finished(conn, filter, number, run) {
-                Ok(finished) => finished,
+            |number| match finished_among(conn, filter, &[number], run) {
+                Ok(finished) => finished.first().copied().unwrap_or(false),
                 Err(e) => {
                     lookup_error.get_or_insert(e);
                     false
@@ -1138,22 +1113,9 @@ impl Journal {
         self.unsaved_confirms = false;
         self.in_flight = None;
         self.pending.clear();
-        self.seq = self
-            .conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
-                r.get(0)
-            })
-            .unwrap_or(self.seq);
+        self.seq = last_seq(&self.conn).unwrap_or(self.seq);
         if self.sync.is_some() {
-            self.sync = match self.saved_state() {
-                Ok(Some((state, complete))) => ChargeSync::from_state(state).ok().map(|mut s| {
-                    if complete {
-                        s.start_run();
-                    }
-                    s
-                }),
-                _ => None,
-            };
+            self.sync = self.saved_sync().ok().flatten().map(|(sync, _)| sync);
         }
     }
 }
@@ -1163,25 +1125,16 @@ fn not_started() -> Error {
     Error::Journal("the job has not been started (call start)".into())
 }
 
-/// Whether `number` was finished in `run` (acknowledged, or confirmed in read-only mode) and
-/// moved out of the state into the `finished` table.
-fn is_finished(
-    conn: &Connection,
-    filter: Option<&FinishedFilter>,
-    number: &str,
-    run: i64,
-) -> rusqlite::Result<bool> {
-    if filter.is_some_and(|f| !f.may_hold(number)) {
-        return Ok(false);
-    }
-    conn.prepare_cached("SELECT 1 FROM finished WHERE number = ?1 AND run = ?2 LIMIT 1")?
-        .query_row(params![number, run], |_| Ok(()))
-        .optional()
-        .map(|r| r.is_some())
+/// The ledger's last `seq` (0 for an empty ledger).
+fn last_seq(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM charges", [], |r| {
+        r.get(0)
+    })
 }
 
-/// For each of `numbers`, whether it was finished in `run`: the numbers the filter may hold are
-/// looked up in one query (a filter not loaded holds every number).
+/// For each of `numbers`, whether it was finished in `run` (acknowledged, or confirmed in
+/// read-only mode) and moved out of the state into the `finished` table: the numbers the filter
+/// may hold are looked up in one query (a filter not loaded holds every number).
 fn finished_among(
     conn: &Connection,
     filter: Option<&FinishedFilter>,
@@ -1193,33 +1146,19 @@ fn finished_among(
         .copied()
         .filter(|n| filter.is_none_or(|f| f.may_hold(n)))
         .collect();
-    let found = numbers_found(
-        conn,
-        "SELECT j.value FROM json_each(?1) AS j \
-         WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
-        &maybe,
-        run,
-    )?;
-    Ok(numbers.iter().map(|n| found.contains(*n)).collect())
-}
-
-/// The numbers a query over `json_each(?1)` (the numbers as a JSON array; `?2` the run)
-/// returns.
-fn numbers_found(
-    conn: &Connection,
-    sql: &str,
-    numbers: &[&str],
-    run: i64,
-) -> rusqlite::Result<HashSet<String>> {
-    if numbers.is_empty() {
-        return Ok(HashSet::new());
+    let mut found = HashSet::new();
+    if !maybe.is_empty() {
+        let list = serde_json::to_string(&maybe).unwrap_or_default();
+        let mut stmt = conn.prepare_cached(
+            "SELECT j.value FROM json_each(?1) AS j \
+             WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
+        )?;
+        let rows = stmt.query_map(params![list, run], |r| r.get::<_, String>(0))?;
+        for number in rows {
+            found.insert(number?);
+        }
     }
-    let list = serde_json::to_string(numbers).unwrap_or_default();
-    let mut stmt = conn.prepare_cached(sql)?;
-    let found = stmt
-        .query_map(params![list, run], |r| r.get::<_, String>(0))?
-        .collect();
-    found
+    Ok(numbers.iter().map(|n| found.contains(*n)).collect())
 }
 
 /// Inserts charges handed over as ledger rows of `status`, each with the next `seq`; a number

@@ -416,18 +416,11 @@ fn the_journal_is_wal_with_full_sync_of_a_known_version_and_holds_no_secret() {
 fn a_version_1_journal_is_upgraded_and_a_newer_one_refused() {
     let dir = tempdir();
     let path = dir.join("v1.sqlite");
-    {
-        let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch(
-            "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL,
-                 run_complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
-             CREATE TABLE charges (number TEXT PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
-                 billable INTEGER NOT NULL, charge TEXT NOT NULL, recorded_at TEXT NOT NULL);
-             INSERT INTO charges VALUES ('I1', 1, 1, 1, '{\"number\":\"I1\"}', 'x');
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
-    }
+    old_journal(
+        &path,
+        "INSERT INTO charges VALUES ('I1', 1, 1, 1, '{\"number\":\"I1\"}', 'x');
+         PRAGMA user_version = 1;",
+    );
     let journal = Journal::open(&path).unwrap();
     assert!(journal.has_taken("I1").unwrap());
     assert_eq!(journal.pragma("user_version").unwrap(), "3");
@@ -548,18 +541,13 @@ fn a_charge_finished_in_the_run_is_not_handed_over_again_after_a_restart() {
 fn a_version_2_journal_gains_its_finished_table() {
     let dir = tempdir();
     let path = dir.join("v2.sqlite");
-    {
-        let db = rusqlite::Connection::open(&path).unwrap();
-        db.execute_batch(
-            "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL,
-                 run_complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
-             CREATE TABLE charges (number TEXT PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
-                 billable INTEGER NOT NULL, charge TEXT NOT NULL, recorded_at TEXT NOT NULL,
-                 status TEXT NOT NULL DEFAULT 'taken', reference_number TEXT, taken_at TEXT);
-             PRAGMA user_version = 2;",
-        )
-        .unwrap();
-    }
+    old_journal(
+        &path,
+        "ALTER TABLE charges ADD COLUMN status TEXT NOT NULL DEFAULT 'taken';
+         ALTER TABLE charges ADD COLUMN reference_number TEXT;
+         ALTER TABLE charges ADD COLUMN taken_at TEXT;
+         PRAGMA user_version = 2;",
+    );
     let journal = Journal::open(&path).unwrap();
     assert_eq!(journal.pragma("user_version").unwrap(), "3");
     drop(journal);
@@ -572,4 +560,17 @@ fn a_version_2_journal_gains_its_finished_table() {
         )
         .unwrap();
     assert_eq!(tables, 1);
+}
+
+/// A journal file as version 1 made it, then `then` (SQL) run on it.
+fn old_journal(path: &std::path::Path, then: &str) {
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE sync_state (id INTEGER PRIMARY KEY CHECK (id = 1), state TEXT NOT NULL,
+             run_complete INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL);
+         CREATE TABLE charges (number TEXT PRIMARY KEY, run INTEGER NOT NULL, seq INTEGER NOT NULL,
+             billable INTEGER NOT NULL, charge TEXT NOT NULL, recorded_at TEXT NOT NULL);",
+    )
+    .unwrap();
+    db.execute_batch(then).unwrap();
 }

@@ -56,7 +56,7 @@ pub use decode::{decode, decode_json, decode_object, decode_projected, ItemCheck
 pub use error::{in_json_terms, ApiError, Error, MalformedResponse, Violation, ViolationCode};
 pub use method::{schema_of, ApiRequest, Method, UnknownMethod, Verb};
 pub use methods::*;
-pub use money::{minor_unit_exponent, total_by_currency, Currency, Money};
+pub use money::{add_to_total, minor_unit_exponent, total_by_currency, Currency, Money};
 pub use object::{FieldInfo, FieldState, Path, Presence, ResponseObject};
 pub use prepare::{
     is_secret_parameter, parse_params, prepare, prepare_json, prepare_value, redact_secrets,

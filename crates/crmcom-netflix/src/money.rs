@@ -322,11 +322,21 @@ pub fn total_by_currency<'a>(
 ) -> std::collections::BTreeMap<String, Decimal> {
     let mut totals = std::collections::BTreeMap::new();
     for (currency, money) in amounts {
-        *totals
-            .entry(currency.code().to_owned())
-            .or_insert(Decimal::ZERO) += money.exact();
+        add_to_total(&mut totals, currency, money);
     }
     totals
+}
+
+/// Adds one exact amount to running totals per currency code, as [`total_by_currency`] does: for
+/// totals kept one charge at a time.
+pub fn add_to_total(
+    totals: &mut std::collections::BTreeMap<String, Decimal>,
+    currency: &Currency,
+    money: &Money,
+) {
+    *totals
+        .entry(currency.code().to_owned())
+        .or_insert(Decimal::ZERO) += money.exact();
 }
 
 #[cfg(test)]

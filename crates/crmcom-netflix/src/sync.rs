@@ -1116,15 +1116,8 @@ impl ChargeSync {
         S: AsRef<str>,
     {
         let numbers: Vec<S> = numbers.into_iter().collect();
-        let mut out = Violations::default();
-        for (i, n) in numbers.iter().enumerate() {
-            self.check_confirmable(n.as_ref(), &index("numbers", i), &mut out, &mut |_| false);
-        }
-        out.into_result()?;
-        Ok(numbers
-            .iter()
-            .filter(|n| self.confirm_checked(n.as_ref(), None))
-            .count())
+        let items: Vec<(&str, Option<&str>)> = numbers.iter().map(|n| (n.as_ref(), None)).collect();
+        self.confirm_all(&items, |i| (index("numbers", i), String::new()), |_| false)
     }
 
     /// Confirms one charge with the operator's reference number, sent with its acknowledgement
@@ -1136,11 +1129,9 @@ impl ChargeSync {
         number: &str,
         reference_number: &str,
     ) -> Result<bool, Error> {
-        let mut out = Violations::default();
-        self.check_confirmable(number, "number", &mut out, &mut |_| false);
-        self.check_reference(number, reference_number, "reference_number", &[], &mut out);
-        out.into_result()?;
-        Ok(self.confirm_checked(number, Some(reference_number)))
+        let paths = |_| ("number".to_owned(), "reference_number".to_owned());
+        let newly = self.confirm_all(&[(number, Some(reference_number))], paths, |_| false)?;
+        Ok(newly == 1)
     }
 
     /// Confirms several charges at once, each with or without a reference number, all or nothing:
@@ -1154,37 +1145,48 @@ impl ChargeSync {
     pub fn confirm_items<'a, I>(
         &mut self,
         taken: I,
-        mut finished: impl FnMut(&str) -> bool,
+        finished: impl FnMut(&str) -> bool,
     ) -> Result<usize, Error>
     where
         I: IntoIterator<Item = (&'a str, Option<&'a str>)>,
     {
         let taken: Vec<(&str, Option<&str>)> = taken.into_iter().collect();
+        let paths = |i| {
+            let at = index("taken", i);
+            (format!("{at}.number"), format!("{at}.reference_number"))
+        };
+        self.confirm_all(&taken, paths, finished)
+    }
+
+    /// The confirmations, all or nothing: every item checked (`paths(i)`: where its number and
+    /// its reference are, in the violations), then every item recorded. How many were newly
+    /// confirmed.
+    fn confirm_all(
+        &mut self,
+        items: &[(&str, Option<&str>)],
+        paths: impl Fn(usize) -> (String, String),
+        mut finished: impl FnMut(&str) -> bool,
+    ) -> Result<usize, Error> {
         let mut out = Violations::default();
         let mut references: Vec<(&str, &str)> = Vec::new();
-        for (i, (number, reference)) in taken.iter().enumerate() {
-            let at = index("taken", i);
-            self.check_confirmable(number, &format!("{at}.number"), &mut out, &mut finished);
+        for (i, (number, reference)) in items.iter().enumerate() {
+            let (number_at, reference_at) = paths(i);
+            self.check_confirmable(number, &number_at, &mut out, &mut finished);
             if let Some(r) = reference {
-                self.check_reference(
-                    number,
-                    r,
-                    &format!("{at}.reference_number"),
-                    &references,
-                    &mut out,
-                );
+                self.check_reference(number, r, &reference_at, &references, &mut out);
                 references.push((number, r));
             }
         }
         out.into_result()?;
-        Ok(taken
+        Ok(items
             .iter()
             .filter(|(number, reference)| self.confirm_checked(number, *reference))
             .count())
     }
 
-    /// Takes the numbers finished in this run out of the state and returns them, for a shell that keeps them itself (a journal has them in its ledger) so that the state
-    /// does not grow with the run. From then on the shell answers for them: pass its answer to
+    /// Takes the numbers finished in this run out of the state and returns them, for a shell that
+    /// keeps them itself (a journal has them in a table) so that the state does not grow with the
+    /// run. From then on the shell answers for them: pass its answer to
     /// [`ChargeSync::feed_with`] and [`ChargeSync::confirm_items`], or a forgotten charge that a
     /// page lists again in the same run is handed over again.
     pub fn forget_finished(&mut self) -> Vec<String> {
@@ -1288,10 +1290,7 @@ impl ChargeSync {
         s.counters.confirmed += 1;
         if let Some(c) = t.charge.as_ref().filter(|c| c.billable()) {
             s.counters.billable_confirmed += 1;
-            *s.counters
-                .billable_total
-                .entry(c.currency.code().to_owned())
-                .or_insert(Decimal::ZERO) += c.amount.exact();
+            crate::money::add_to_total(&mut s.counters.billable_total, &c.currency, &c.amount);
         }
         if s.options.mode == SyncMode::ReadOnly {
             s.charges.remove(number);
