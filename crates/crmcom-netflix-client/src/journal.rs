@@ -29,6 +29,9 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::error::{BoxError, Error};
 
+mod writer;
+use writer::Db;
+
 /// The schema version this build reads and writes (SQLite's `user_version`). Version 1 journals
 /// (written by earlier Python clients, without the ledger's `status` column) and version 2 ones
 /// (without the `finished` table) are upgraded in place.
@@ -239,7 +242,8 @@ pub enum Start {
 
 /// The journal of one nightly job. See the [module documentation](self).
 pub struct Journal {
-    conn: Connection,
+    /// The connection, with the thread that writes a step's ledger rows behind the job.
+    db: Db,
     path: Option<PathBuf>,
     // Held for the journal's lifetime: the OS lock is the one-job-at-a-time guarantee.
     _lock: Option<File>,
@@ -392,7 +396,7 @@ impl Journal {
     /// A journal on `conn`, before [`Journal::start`].
     fn on(conn: Connection, path: Option<PathBuf>, lock: Option<File>) -> Journal {
         Journal {
-            conn,
+            db: Db::new(conn),
             path,
             _lock: lock,
             sync: None,
@@ -449,7 +453,7 @@ impl Journal {
 
     /// When the last step was written (`yyyy-MM-ddTHH:mm:ssZ`, UTC), if any was.
     pub fn updated_at(&self) -> Result<Option<String>, Error> {
-        self.conn
+        self.conn()?
             .query_row("SELECT updated_at FROM sync_state WHERE id = 1", [], |r| {
                 r.get(0)
             })
@@ -459,8 +463,8 @@ impl Journal {
 
     /// Every run of the ledger with the number of charges taken in it, oldest first.
     pub fn runs(&self) -> Result<Vec<(u64, u64)>, Error> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn()?;
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT run, COUNT(*) FROM charges WHERE status = 'taken' GROUP BY run ORDER BY run",
             )
@@ -477,7 +481,7 @@ impl Journal {
     /// Charges handed to the billing system and not (yet) taken: they are handed over again,
     /// marked redelivered, when the run goes on.
     pub fn handed_not_taken(&self) -> Result<u64, Error> {
-        self.conn
+        self.conn()?
             .query_row(
                 "SELECT COUNT(*) FROM charges WHERE status = 'handed'",
                 [],
@@ -495,10 +499,15 @@ impl Journal {
         Ok(journal)
     }
 
+    /// The connection, once the writes behind are done (their failure, if one failed).
+    fn conn(&self) -> Result<std::sync::MutexGuard<'_, Connection>, Error> {
+        self.db.conn()
+    }
+
     fn set_up(&mut self) -> Result<(), Error> {
-        let c = &self.conn;
-        let e = |e: rusqlite::Error| Error::journal("setting up", e);
         let name = self.describe();
+        let mut c = self.db.conn()?;
+        let e = |e: rusqlite::Error| Error::journal("setting up", e);
         // WAL: a reader (a report) never blocks the job. FULL: every commit is on disk before
         // the job acts on it (the default in WAL mode, NORMAL, may lose the last commits).
         c.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
@@ -509,8 +518,7 @@ impl Journal {
             .map_err(e)?;
         c.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(e)?;
-        let tx = self
-            .conn
+        let tx = c
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(e)?;
         let version: i64 = tx
@@ -549,7 +557,9 @@ impl Journal {
                 .map_err(e)?;
         }
         tx.commit().map_err(e)?;
-        self.seq = last_seq(&self.conn).map_err(e)?;
+        let seq = last_seq(&c).map_err(e)?;
+        drop(c);
+        self.seq = seq;
         Ok(())
     }
 
@@ -565,7 +575,7 @@ impl Journal {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::Journal(format!("`{name}` is not a pragma name")));
         }
-        self.conn
+        self.conn()?
             .query_row(&format!("PRAGMA {name}"), [], |r| {
                 let v: rusqlite::types::Value = r.get(0)?;
                 Ok(match v {
@@ -586,7 +596,7 @@ impl Journal {
     /// The saved sync state and whether its run was completed, without starting anything.
     pub fn saved_state(&self) -> Result<Option<(SyncState, bool)>, Error> {
         let row: Option<(String, bool)> = self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT state, run_complete FROM sync_state WHERE id = 1",
                 [],
@@ -638,8 +648,8 @@ impl Journal {
         let filter = self.finished_filter.get_or_insert_with(FinishedFilter::new);
         filter.clear();
         let e = |e| Error::journal("reading the finished numbers", e);
-        let mut stmt = self
-            .conn
+        let conn = self.db.conn()?;
+        let mut stmt = conn
             .prepare_cached("SELECT number FROM finished WHERE run = ?1")
             .map_err(e)?;
         let mut rows = stmt.query([run]).map_err(e)?;
@@ -726,10 +736,10 @@ impl Journal {
         };
         // The numbers finished earlier in this run are in the `finished` table, not the state.
         let mut lookup_error = None;
-        let conn = &self.conn;
+        let db = &self.db;
         let filter = self.finished_filter.as_ref();
         let fed = sync.feed_with(body, |numbers| {
-            finished_among(conn, filter, numbers, run).unwrap_or_else(|e| {
+            finished_among(db, filter, numbers, run).unwrap_or_else(|e| {
                 lookup_error = Some(e);
                 // Not handed over: the step fails below and the state goes back.
                 vec![true; numbers.len()]
@@ -741,7 +751,7 @@ impl Journal {
         }
         if let Some(e) = lookup_error {
             self.rollback();
-            return Err(Error::journal("feed", e));
+            return Err(e);
         }
         let delivered = sync.take_charges();
         let mut handover = Handover::default();
@@ -773,7 +783,8 @@ impl Journal {
             self.seq = seq;
             inserted.into_iter().map(|i| !i).collect()
         } else {
-            self.step("feed", |_| Ok(()))?;
+            // Nothing to write yet: the transaction is begun behind the job.
+            self.behind("feed", |_| Ok(()))?;
             self.pending = rows;
             Vec::new()
         };
@@ -800,12 +811,12 @@ impl Journal {
         }
         let rows = std::mem::take(&mut self.pending);
         let run = self.run() as i64;
-        let mut seq = self.seq;
-        self.step("hand over", |c| {
+        let first = self.seq;
+        self.seq += rows.len() as i64;
+        self.behind("hand over", move |c| {
+            let mut seq = first;
             insert_rows(c, &rows, run, &mut seq, "handed").map(|_| ())
-        })?;
-        self.seq = seq;
-        Ok(())
+        })
     }
 
     /// Records that the billing system took these charges, and confirms them to the sync (their
@@ -821,13 +832,13 @@ impl Journal {
             return Err(not_started());
         };
         let mut lookup_error = None;
-        let conn = &self.conn;
+        let db = &self.db;
         let filter = self.finished_filter.as_ref();
         let confirmed = sync.confirm_items(
             taken
                 .iter()
                 .map(|t| (t.number.as_str(), t.reference_number.as_deref())),
-            |number| match finished_among(conn, filter, &[number], run) {
+            |number| match finished_among(db, filter, &[number], run) {
                 Ok(finished) => finished.first().copied().unwrap_or(false),
                 Err(e) => {
                     lookup_error.get_or_insert(e);
@@ -837,22 +848,44 @@ impl Journal {
         );
         if let Some(e) = lookup_error {
             self.rollback();
-            return Err(Error::journal("confirm", e));
+            return Err(e);
         }
         let count = confirmed.map_err(|e| {
             Error::Billing(format!("the billing system's confirmation was refused: {e}").into())
         })?;
-        let mut seq = self.seq;
+        // The ledger is written behind the job (see `writer`): which row each write is, and
+        // its seq, are decided here. A charge of the last page, taken, is written once, as taken
+        // (or, if the ledger had it as handed over in an earlier run, marked taken as the update
+        // does); the rest of the last page is written as handed.
         let pending = std::mem::take(&mut self.pending);
-        self.step("confirm", |c| {
+        let mut written = vec![false; pending.len()];
+        let by_number: HashMap<&str, usize> = pending
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.number.as_str(), i))
+            .collect();
+        let rows: Vec<Option<usize>> = taken
+            .iter()
+            .map(|t| match by_number.get(t.number.as_str()) {
+                Some(&i) if !written[i] => {
+                    written[i] = true;
+                    Some(i)
+                }
+                _ => None,
+            })
+            .collect();
+        drop(by_number);
+        let rest: Vec<usize> = (0..pending.len()).filter(|&i| !written[i]).collect();
+        let taken = taken.to_vec();
+        let first = self.seq;
+        self.seq += (taken.len() + rest.len()) as i64;
+        self.behind("confirm", move |c| {
             let at = now();
             let mut update = c.prepare_cached(
                 "UPDATE charges SET status = 'taken', run = ?2, seq = ?3, \
                  reference_number = COALESCE(reference_number, ?4), taken_at = ?5 \
                  WHERE number = ?1 AND status = 'handed'",
             )?;
-            // A charge of the last page, taken: written once, as taken (or, if the ledger had it
-            // as handed over in an earlier run, marked taken as the update does).
             let mut insert = c.prepare_cached(
                 "INSERT INTO charges (number, run, seq, billable, charge, recorded_at, \
                  status, reference_number, taken_at) \
@@ -862,17 +895,11 @@ impl Journal {
                  reference_number = COALESCE(charges.reference_number, excluded.reference_number), \
                  taken_at = excluded.taken_at WHERE charges.status = 'handed'",
             )?;
-            let mut written = vec![false; pending.len()];
-            let by_number: HashMap<&str, usize> = pending
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.number.as_str(), i))
-                .collect();
-            for t in taken {
+            let mut seq = first;
+            for (t, row) in taken.iter().zip(rows) {
                 seq += 1;
-                match by_number.get(t.number.as_str()) {
-                    // Handed over by the last page and not yet in the ledger: written once.
-                    Some(&i) if !written[i] => {
+                match row {
+                    Some(i) => {
                         let r = &pending[i];
                         insert.execute(params![
                             r.number,
@@ -883,22 +910,21 @@ impl Journal {
                             at,
                             t.reference_number
                         ])?;
-                        written[i] = true;
                     }
-                    _ => {
+                    None => {
                         update.execute(params![t.number, run, seq, t.reference_number, at])?;
                     }
                 }
             }
-            let rest: Vec<&PendingRow> = pending
-                .iter()
-                .zip(&written)
-                .filter(|(_, w)| !**w)
-                .map(|(r, _)| r)
-                .collect();
-            insert_rows(c, rest, run, &mut seq, "handed").map(|_| ())
+            insert_rows(
+                c,
+                rest.iter().map(|&i| &pending[i]),
+                run,
+                &mut seq,
+                "handed",
+            )
+            .map(|_| ())
         })?;
-        self.seq = seq;
         self.unsaved_confirms = true;
         Ok(count)
     }
@@ -913,7 +939,7 @@ impl Journal {
         let sync = self.sync.as_ref().ok_or_else(not_started)?;
         let run = sync.state().run();
         let taken: i64 = self
-            .conn
+            .conn()?
             .query_row(
                 "SELECT COUNT(*) FROM charges WHERE run = ?1 AND status = 'taken'",
                 [run as i64],
@@ -985,8 +1011,8 @@ impl Journal {
         mut each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
     ) -> Result<(), ReadError> {
         let ledger = |e| ReadError::Journal(Error::journal("reading the ledger", e));
-        let mut stmt = self
-            .conn
+        let conn = self.conn().map_err(ReadError::Journal)?;
+        let mut stmt = conn
             .prepare_cached(
                 "SELECT charge, reference_number FROM charges \
                  WHERE run = ?1 AND status = 'taken' ORDER BY seq",
@@ -1012,7 +1038,7 @@ impl Journal {
 
     /// Whether the billing system took the charge (in any run).
     pub fn has_taken(&self, number: &str) -> Result<bool, Error> {
-        self.conn
+        self.conn()?
             .query_row(
                 "SELECT 1 FROM charges WHERE number = ?1 AND status = 'taken'",
                 [number],
@@ -1033,18 +1059,48 @@ impl Journal {
         if self.sync.is_none() {
             return Err(not_started());
         }
-        let result = (|| {
-            if !self.open {
-                self.conn.execute_batch("BEGIN IMMEDIATE")?;
-                self.open = true;
-            }
-            trace_step!(name);
-            write(&self.conn)
-        })();
+        let result = match self.db.settled() {
+            Err(f) => Err(Error::journal(f.step, f.message)),
+            Ok(c) => (|| {
+                if !self.open {
+                    c.execute_batch("BEGIN IMMEDIATE")?;
+                    self.open = true;
+                }
+                trace_step!(name);
+                write(&c)
+            })()
+            .map_err(|e| Error::journal(name, e)),
+        };
         result.map_err(|e| {
             self.rollback();
-            Error::journal(name, e)
+            e
         })
+    }
+
+    /// A step written behind the job (see `writer`), in the open transaction (one is begun if
+    /// none is). Its failure is the error of the next call that waits for it, and the journal
+    /// then goes back to the last commit.
+    fn behind(
+        &mut self,
+        name: &'static str,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<(), Error> {
+        if self.sync.is_none() {
+            return Err(not_started());
+        }
+        let begin = !self.open;
+        self.open = true;
+        self.db.behind(
+            name,
+            Box::new(move |c| {
+                if begin {
+                    c.execute_batch("BEGIN IMMEDIATE")?;
+                }
+                trace_step!(name);
+                write(c)
+            }),
+        );
+        Ok(())
     }
 
     fn commit(&mut self, name: &'static str) -> Result<(), Error> {
@@ -1068,28 +1124,31 @@ impl Journal {
         }
         let state = sync.state().to_json();
         let run = sync.state().run() as i64;
-        let c = &self.conn;
-        let result = (|| {
-            if !finished.is_empty() {
-                c.prepare_cached(
-                    "INSERT INTO finished (number, run) \
+        let result = match self.db.settled() {
+            Err(f) => Err(Error::journal(f.step, f.message)),
+            Ok(c) => (|| {
+                if !finished.is_empty() {
+                    c.prepare_cached(
+                        "INSERT INTO finished (number, run) \
                      SELECT value, ?2 FROM json_each(?1)",
-                )?
-                .execute(params![
-                    serde_json::to_string(&finished).unwrap_or_default(),
-                    run
-                ])?;
-            }
-            trace_step!(name);
-            c.execute(
-                "INSERT INTO sync_state (id, state, run_complete, updated_at) \
+                    )?
+                    .execute(params![
+                        serde_json::to_string(&finished).unwrap_or_default(),
+                        run
+                    ])?;
+                }
+                trace_step!(name);
+                c.execute(
+                    "INSERT INTO sync_state (id, state, run_complete, updated_at) \
                  VALUES (1, ?1, ?3, ?2) \
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
                  run_complete = excluded.run_complete, updated_at = excluded.updated_at",
-                params![state, now(), complete],
-            )?;
-            c.execute_batch("COMMIT")
-        })();
+                    params![state, now(), complete],
+                )?;
+                c.execute_batch("COMMIT")
+            })()
+            .map_err(|e| Error::journal(name, e)),
+        };
         match result {
             Ok(()) => {
                 self.open = false;
@@ -1098,7 +1157,7 @@ impl Journal {
             }
             Err(e) => {
                 self.rollback();
-                Err(Error::journal(name, e))
+                Err(e)
             }
         }
     }
@@ -1106,14 +1165,16 @@ impl Journal {
     /// Rolls back the open transaction, if any, and takes the sync back to the last commit (the
     /// charges it had handed over are handed over again, `redelivered`, as after a crash).
     fn rollback(&mut self) {
+        let c = self.db.drained();
         if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = c.execute_batch("ROLLBACK");
         }
+        self.seq = last_seq(&c).unwrap_or(self.seq);
+        drop(c);
         self.open = false;
         self.unsaved_confirms = false;
         self.in_flight = None;
         self.pending.clear();
-        self.seq = last_seq(&self.conn).unwrap_or(self.seq);
         if self.sync.is_some() {
             self.sync = self.saved_sync().ok().flatten().map(|(sync, _)| sync);
         }
@@ -1136,11 +1197,11 @@ fn last_seq(conn: &Connection) -> rusqlite::Result<i64> {
 /// read-only mode) and moved out of the state into the `finished` table: the numbers the filter
 /// may hold are looked up in one query (a filter not loaded holds every number).
 fn finished_among(
-    conn: &Connection,
+    db: &Db,
     filter: Option<&FinishedFilter>,
     numbers: &[&str],
     run: i64,
-) -> rusqlite::Result<Vec<bool>> {
+) -> Result<Vec<bool>, Error> {
     let maybe: Vec<&str> = numbers
         .iter()
         .copied()
@@ -1149,13 +1210,19 @@ fn finished_among(
     let mut found = HashSet::new();
     if !maybe.is_empty() {
         let list = serde_json::to_string(&maybe).unwrap_or_default();
-        let mut stmt = conn.prepare_cached(
-            "SELECT j.value FROM json_each(?1) AS j \
-             WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
-        )?;
-        let rows = stmt.query_map(params![list, run], |r| r.get::<_, String>(0))?;
+        let conn = db.conn()?;
+        let e = |e| Error::journal("looking up the finished numbers", e);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT j.value FROM json_each(?1) AS j \
+                 WHERE EXISTS (SELECT 1 FROM finished AS f WHERE f.number = j.value AND f.run = ?2)",
+            )
+            .map_err(e)?;
+        let rows = stmt
+            .query_map(params![list, run], |r| r.get::<_, String>(0))
+            .map_err(e)?;
         for number in rows {
-            found.insert(number?);
+            found.insert(number.map_err(e)?);
         }
     }
     Ok(numbers.iter().map(|n| found.contains(*n)).collect())

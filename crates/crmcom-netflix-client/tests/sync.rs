@@ -574,3 +574,56 @@ fn old_journal(path: &std::path::Path, then: &str) {
     .unwrap();
     db.execute_batch(then).unwrap();
 }
+
+#[test]
+fn a_ledger_write_that_fails_behind_the_job_stops_it_before_any_acknowledgement() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let token = crmcom_netflix::Token::new("T");
+    let mut journal = Journal::open(&path).unwrap();
+    journal.start(options(2)).unwrap();
+    // Bills made from the journal: the ledger rows are written behind the job.
+    journal.set_durable_handover(false);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON charges WHEN NEW.number = 'I2' \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .unwrap();
+    journal.next_request(&token).unwrap().unwrap();
+    let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
+    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    assert_eq!(journal.confirm(&taken).unwrap(), 2);
+    // The acknowledgement would act on the confirmations: they must be on disk first, and the
+    // failed write is the error instead.
+    let err = journal.next_request(&token).unwrap_err();
+    assert!(matches!(err, Error::Journal(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("confirm") && text.contains("refused by the test"),
+        "{text}"
+    );
+    // Back at the last commit, as after a crash: nothing of the page is in the ledger.
+    let rows: i64 = db
+        .query_row("SELECT COUNT(*) FROM charges", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 0);
+    db.execute_batch("DROP TRIGGER refuse").unwrap();
+    // The job goes on from there: the page is listed again, taken and acknowledged once.
+    let list = journal.next_request(&token).unwrap().unwrap();
+    assert_eq!(list.method, crmcom_netflix::Method::ChargesList);
+    let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
+    assert_eq!(handover.charges.len(), 2);
+    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    journal.confirm(&taken).unwrap();
+    let ack = journal.next_request(&token).unwrap().unwrap();
+    assert_eq!(ack.method, crmcom_netflix::Method::ChargesAcknowledge);
+    let taken_rows: i64 = db
+        .query_row(
+            "SELECT COUNT(*) FROM charges WHERE status = 'taken'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(taken_rows, 2, "committed before the acknowledgement");
+}
