@@ -1071,10 +1071,10 @@ impl Journal {
             })()
             .map_err(|e| Error::journal(name, e)),
         };
-        result.map_err(|e| {
+        if result.is_err() {
             self.rollback();
-            e
-        })
+        }
+        result
     }
 
     /// A step written behind the job (see `writer`), in the open transaction (one is begun if
