@@ -874,7 +874,6 @@ impl Journal {
                 _ => None,
             })
             .collect();
-        drop(by_number);
         let rest: Vec<usize> = (0..pending.len()).filter(|&i| !written[i]).collect();
         let taken = taken.to_vec();
         let first = self.seq;
@@ -1059,18 +1058,18 @@ impl Journal {
         if self.sync.is_none() {
             return Err(not_started());
         }
-        let result = match self.db.settled() {
-            Err(f) => Err(Error::journal(f.step, f.message)),
-            Ok(c) => (|| {
-                if !self.open {
+        let open = &mut self.open;
+        let result = self.db.conn().and_then(|c| {
+            (|| {
+                if !*open {
                     c.execute_batch("BEGIN IMMEDIATE")?;
-                    self.open = true;
+                    *open = true;
                 }
                 trace_step!(name);
                 write(&c)
             })()
-            .map_err(|e| Error::journal(name, e)),
-        };
+            .map_err(|e| Error::journal(name, e))
+        });
         if result.is_err() {
             self.rollback();
         }
@@ -1124,13 +1123,12 @@ impl Journal {
         }
         let state = sync.state().to_json();
         let run = sync.state().run() as i64;
-        let result = match self.db.settled() {
-            Err(f) => Err(Error::journal(f.step, f.message)),
-            Ok(c) => (|| {
+        let result = self.db.conn().and_then(|c| {
+            (|| {
                 if !finished.is_empty() {
                     c.prepare_cached(
                         "INSERT INTO finished (number, run) \
-                     SELECT value, ?2 FROM json_each(?1)",
+                         SELECT value, ?2 FROM json_each(?1)",
                     )?
                     .execute(params![
                         serde_json::to_string(&finished).unwrap_or_default(),
@@ -1140,15 +1138,15 @@ impl Journal {
                 trace_step!(name);
                 c.execute(
                     "INSERT INTO sync_state (id, state, run_complete, updated_at) \
-                 VALUES (1, ?1, ?3, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
-                 run_complete = excluded.run_complete, updated_at = excluded.updated_at",
+                     VALUES (1, ?1, ?3, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, \
+                     run_complete = excluded.run_complete, updated_at = excluded.updated_at",
                     params![state, now(), complete],
                 )?;
                 c.execute_batch("COMMIT")
             })()
-            .map_err(|e| Error::journal(name, e)),
-        };
+            .map_err(|e| Error::journal(name, e))
+        });
         match result {
             Ok(()) => {
                 self.open = false;

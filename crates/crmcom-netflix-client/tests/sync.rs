@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 
 use crmcom_netflix::{ChargeStatus, SyncOptions};
 use crmcom_netflix_client::{
-    blocking, Client, Error, Journal, ManualClock, Start, Taken, JOURNAL_SCHEMA_VERSION,
+    blocking, Client, Error, Handover, Journal, ManualClock, Start, Taken, JOURNAL_SCHEMA_VERSION,
 };
 use crmcom_netflix_sim::{ChargeSpec, TOKEN_LIFETIME_SECONDS};
 use support::{add_charges, credentials, sim_at_start, Faulty, Ledger, BASE};
@@ -473,17 +473,28 @@ fn page_of(numbers: &[&str]) -> Vec<u8> {
     body(serde_json::json!({ "charges_set": charges }))
 }
 
+/// A journal at `path`, started with pages of 2.
+fn started(path: &std::path::Path) -> Journal {
+    let mut journal = Journal::open(path).unwrap();
+    journal.start(options(2)).unwrap();
+    journal
+}
+
+/// Every charge of a handover, taken.
+fn taken_all(handover: &Handover) -> Vec<Taken> {
+    handover.charges.iter().map(|c| c.number().into()).collect()
+}
+
 #[test]
 fn a_charge_finished_in_the_run_is_not_handed_over_again_after_a_restart() {
     let dir = tempdir();
     let path = dir.join("journal.sqlite");
     let token = crmcom_netflix::Token::new("T");
-    let mut journal = Journal::open(&path).unwrap();
-    journal.start(options(2)).unwrap();
+    let mut journal = started(&path);
     journal.next_request(&token).unwrap().unwrap();
     let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
     assert_eq!(handover.charges.len(), 2);
-    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    let taken = taken_all(&handover);
     journal.confirm(&taken).unwrap();
     let ack = journal.next_request(&token).unwrap().unwrap();
     assert_eq!(ack.method, crmcom_netflix::Method::ChargesAcknowledge);
@@ -580,8 +591,7 @@ fn a_ledger_write_that_fails_behind_the_job_stops_it_before_any_acknowledgement(
     let dir = tempdir();
     let path = dir.join("journal.sqlite");
     let token = crmcom_netflix::Token::new("T");
-    let mut journal = Journal::open(&path).unwrap();
-    journal.start(options(2)).unwrap();
+    let mut journal = started(&path);
     // Bills made from the journal: the ledger rows are written behind the job.
     journal.set_durable_handover(false);
     let db = rusqlite::Connection::open(&path).unwrap();
@@ -592,7 +602,7 @@ fn a_ledger_write_that_fails_behind_the_job_stops_it_before_any_acknowledgement(
     .unwrap();
     journal.next_request(&token).unwrap().unwrap();
     let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
-    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    let taken = taken_all(&handover);
     assert_eq!(journal.confirm(&taken).unwrap(), 2);
     // The acknowledgement would act on the confirmations: they must be on disk first, and the
     // failed write is the error instead.
@@ -614,7 +624,7 @@ fn a_ledger_write_that_fails_behind_the_job_stops_it_before_any_acknowledgement(
     assert_eq!(list.method, crmcom_netflix::Method::ChargesList);
     let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
     assert_eq!(handover.charges.len(), 2);
-    let taken: Vec<Taken> = handover.charges.iter().map(|c| c.number().into()).collect();
+    let taken = taken_all(&handover);
     journal.confirm(&taken).unwrap();
     let ack = journal.next_request(&token).unwrap().unwrap();
     assert_eq!(ack.method, crmcom_netflix::Method::ChargesAcknowledge);

@@ -74,7 +74,7 @@ impl Db {
 
     /// The connection, once every write behind is done; the first of them that failed, if one
     /// did (it stays reported until [`Db::drained`]).
-    pub(super) fn settled(&self) -> Result<MutexGuard<'_, Connection>, Failed> {
+    fn settled(&self) -> Result<MutexGuard<'_, Connection>, Failed> {
         let p = self.wait();
         if let Some(f) = &p.failed {
             return Err(f.clone());
