@@ -16,6 +16,10 @@ use crate::error::{index, join, Error, Violation, ViolationCode, Violations};
 use crate::method::{ApiRequest, Method};
 use crate::methods::{AcceptCharges, AcknowledgeCharges, DeclineCharges};
 use crate::prepare::{prepare_value, resolve, PreparedRequest};
+use crate::release::Release;
+use crate::schema;
+use crate::token::Token;
+use serde_json::{Map, Value};
 
 /// The most items one acknowledge, accept or decline call takes.
 pub const MAX_SET_ITEMS: usize = 50;
@@ -366,6 +370,90 @@ fn to_input_path(
     }
 }
 
+/// [`crate::prepare`] for an acknowledge, accept or decline request: the same request, or the
+/// same error, in one pass over the items when the request is plain (a token that is not blank,
+/// 1 to 50 items, numbers and customer identifiers that are not blank, nothing twice, no control
+/// character, a method and fields of `release`), as the nightly job's acknowledgements are. The
+/// rules are the method's schema: its shape is checked against [`schema::plain_charge_set`], and
+/// anything that is not plain goes through the schema walk, which then reports it.
+pub(crate) fn prepare_set<R: ChargeSetRequest>(
+    request: &R,
+    token: Option<&Token>,
+    release: Release,
+) -> Result<PreparedRequest, Error> {
+    let Some(prepared) = plain_set(request, token, release) else {
+        return crate::prepare::prepare(request, token, release);
+    };
+    #[cfg(debug_assertions)]
+    {
+        let walked = crate::prepare::prepare(request, token, release);
+        debug_assert_eq!(
+            walked.ok().and_then(|w| w.body_bytes()),
+            prepared.body_bytes(),
+            "the plain set of {} departs from the schema walk",
+            R::METHOD.name()
+        );
+    }
+    Ok(prepared)
+}
+
+/// The request of a plain set (see [`prepare_set`]); `None` for any other.
+fn plain_set<R: ChargeSetRequest>(
+    request: &R,
+    token: Option<&Token>,
+    release: Release,
+) -> Option<PreparedRequest> {
+    let method = R::METHOD;
+    if method.since() > release
+        || method.verb() != crate::method::Verb::Post
+        || method.authorization_parameter().is_some()
+    {
+        return None;
+    }
+    let name = schema::plain_charge_set(method.request_node(), release)?;
+    let token = token.map(Token::expose)?;
+    let plain = |s: &str| !s.trim().is_empty() && !crate::json::has_control(s);
+    if !plain(token) {
+        return None;
+    }
+    let items = request.items();
+    if items.is_empty() || items.len() > MAX_SET_ITEMS {
+        return None;
+    }
+    // As the walk: uniqueness is of the values as given (a blank reference number counts).
+    let mut numbers = HashSet::with_capacity(items.len());
+    let mut references = HashSet::new();
+    let mut set = Vec::with_capacity(items.len());
+    for item in items {
+        let (number, customer) = (item.number(), item.billing_system_customer_identifier());
+        if !plain(number) || !plain(customer) || !numbers.insert(number) {
+            return None;
+        }
+        let mut fields = Map::with_capacity(3);
+        fields.insert("number".to_owned(), Value::String(number.to_owned()));
+        fields.insert(
+            "billing_system_customer_identifier".to_owned(),
+            Value::String(customer.to_owned()),
+        );
+        if let Some(reference) = item.reference_number() {
+            if crate::json::has_control(reference) || !references.insert(reference) {
+                return None;
+            }
+            // A blank optional text counts as not given.
+            if !reference.trim().is_empty() {
+                fields.insert(
+                    "reference_number".to_owned(),
+                    Value::String(reference.to_owned()),
+                );
+            }
+        }
+        set.push(Value::Object(fields));
+    }
+    let mut params = Map::with_capacity(1);
+    params.insert(name.to_owned(), Value::Array(set));
+    Some(crate::prepare::build(method, params, Some(token)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +539,111 @@ mod tests {
         let err = prepare("netflix/charges/decline", &items(120), Some("R12.0.0")).unwrap_err();
         assert_eq!(err.violations().len(), 1);
         assert_eq!(err.violations()[0].code, ViolationCode::NotInRelease);
+    }
+
+    mod plain_sets {
+        use super::super::{plain_set, prepare_set, ChargeSetItem, ChargeSetRequest};
+        use crate::methods::{AcceptCharges, AcknowledgeCharges, DeclineCharges};
+        use crate::{prepare, Release, Token};
+        use proptest::prelude::*;
+
+        /// Strings near every rule: blank (ASCII and Unicode white space), control characters,
+        /// a few values that repeat.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => "I0000000[0-9]",
+                1 => Just(String::new()),
+                1 => Just(" ".to_owned()),
+                1 => Just("\u{3000}".to_owned()),
+                1 => Just("\u{85}".to_owned()),
+                1 => Just("a\u{7f}".to_owned()),
+                1 => Just("a\tb".to_owned()),
+                1 => Just("\u{1}".to_owned()),
+                1 => Just(" é ".to_owned()),
+                1 => Just("R\"q\\".to_owned()),
+            ]
+        }
+
+        fn item() -> impl Strategy<Value = (String, String, Option<String>)> {
+            (
+                text(),
+                prop_oneof![4 => Just("pci1".to_owned()), 1 => text()],
+                prop_oneof![3 => Just(None), 2 => text().prop_map(Some), 2 => "R[0-9]{3}".prop_map(Some)],
+            )
+        }
+
+        fn token() -> impl Strategy<Value = Option<String>> {
+            prop_oneof![
+                6 => Just(Some("T0K".to_owned())),
+                1 => Just(None),
+                1 => Just(Some(" ".to_owned())),
+                1 => Just(Some("T\n".to_owned())),
+            ]
+        }
+
+        /// `prepare_set` gives what the schema walk gives, request or error, for any input; on
+        /// plain input it takes the one-pass path.
+        fn agrees<R: ChargeSetRequest>(
+            items: &[(String, String, Option<String>)],
+            token: Option<&str>,
+            release: Release,
+        ) -> Result<bool, TestCaseError> {
+            let request = R::from_items(
+                items
+                    .iter()
+                    .map(|(n, c, r)| R::Item::new_item(n.clone(), c.clone(), r.clone()))
+                    .collect(),
+            );
+            let token = token.map(Token::new);
+            let walked = prepare(&request, token.as_ref(), release);
+            let fast = prepare_set(&request, token.as_ref(), release);
+            match (&walked, &fast) {
+                (Ok(w), Ok(f)) => {
+                    prop_assert_eq!(w.body_bytes(), f.body_bytes());
+                    prop_assert_eq!(w.method, f.method);
+                    prop_assert_eq!(w.path, f.path);
+                    prop_assert!(f.query.is_empty() && f.headers.is_empty() && f.fields_set.is_none());
+                }
+                (Err(w), Err(f)) => prop_assert_eq!(w.to_string(), f.to_string()),
+                _ => prop_assert!(false, "walk {walked:?} against {fast:?}"),
+            }
+            Ok(plain_set(&request, token.as_ref(), release).is_some())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+            #[test]
+            fn a_set_prepared_in_one_pass_is_the_schema_walks_request(
+                items in prop::collection::vec(item(), 0..=52),
+                token in token(),
+                release in prop::sample::select(Release::ALL.to_vec()),
+            ) {
+                let t = token.as_deref();
+                agrees::<AcknowledgeCharges>(&items, t, release)?;
+                agrees::<AcceptCharges>(&items, t, release)?;
+                agrees::<DeclineCharges>(&items, t, release)?;
+            }
+        }
+
+        #[test]
+        fn the_nightly_jobs_acknowledgements_take_the_one_pass_path() {
+            let items: Vec<_> = (0..50)
+                .map(|i| (format!("I{i:08}"), "pci1".to_owned(), (i % 2 == 0).then(|| format!("R{i}"))))
+                .collect();
+            for release in Release::ALL {
+                let plain = agrees::<AcknowledgeCharges>(&items, Some("T0K"), release).unwrap();
+                assert_eq!(plain, AcknowledgeCharges::METHOD.since() <= release, "{release}");
+            }
+            // Not plain: a blank number, 51 items, no token; the walk reports them.
+            let mut blank = items.clone();
+            blank[3].0 = " ".into();
+            assert!(!agrees::<AcknowledgeCharges>(&blank, Some("T0K"), Release::LATEST).unwrap());
+            let mut many = items.clone();
+            many.push(("I99".into(), "pci1".into(), None));
+            assert!(!agrees::<AcknowledgeCharges>(&many, Some("T0K"), Release::LATEST).unwrap());
+            assert!(!agrees::<AcknowledgeCharges>(&items, None, Release::LATEST).unwrap());
+        }
+
+        use crate::method::ApiRequest as _;
     }
 }

@@ -311,6 +311,46 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The name of the set when `node` is, in `release`, the plain request of an acknowledge, accept
+/// or decline call: one mandatory array field of 1 to [`crate::MAX_SET_ITEMS`] items, unique by
+/// `number` and `reference_number`, each an object of a mandatory non-blank `number` and
+/// `billing_system_customer_identifier` and an optional plain-text `reference_number`. For such
+/// a node, `crate::batch::prepare_set` writes the body the walk would (and falls back to the
+/// walk for everything else); a node of any other shape makes it always walk.
+pub(crate) fn plain_charge_set(node: &Node, release: Release) -> Option<&str> {
+    let Node::Object(request) = node else {
+        return None;
+    };
+    let [set] = request.fields.as_slice() else {
+        return None;
+    };
+    let Node::Array(array) = &set.node else {
+        return None;
+    };
+    let Node::Object(item) = array.items.as_ref() else {
+        return None;
+    };
+    let plain = set.required_in(release)
+        && request.one_of_required.is_empty()
+        && array.min == Some(1)
+        && array.max == Some(crate::batch::MAX_SET_ITEMS)
+        && array.unique_by == ["number", "reference_number"]
+        && item.one_of_required.is_empty()
+        && item.fields.len() == 3
+        && item.fields.iter().all(|f| {
+            let (pattern, required) = match f.name.as_str() {
+                "number" | "billing_system_customer_identifier" => (NON_BLANK.as_str(), true),
+                "reference_number" => (TEXT.as_str(), false),
+                _ => return false,
+            };
+            f.available_in(release)
+                && f.required_in(release) == required
+                && matches!(&f.node, Node::String { date: false, free_text: false, pattern: Some(p) }
+                    if p.as_str() == pattern)
+        });
+    plain.then_some(set.name.as_str())
+}
+
 /// Walks `value` against `node`; returns the normalized value.
 pub(crate) fn check(
     node: &Node,

@@ -877,7 +877,7 @@ impl ChargeSync {
                 .collect();
             let first: Option<AcknowledgeCharges> = batch(items).into_iter().next();
             let first = first?;
-            if let Ok(prepared) = prepare(&first, Some(token), release) {
+            if let Ok(prepared) = crate::batch::prepare_set(&first, Some(token), release) {
                 return Some((first.acknowledged_charges_set, prepared));
             }
             // Rare: find the items that cannot be sent and set them aside.
