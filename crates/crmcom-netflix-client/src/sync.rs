@@ -134,15 +134,31 @@ impl Client {
         left: &mut Vec<Charge>,
     ) -> Result<(), Error> {
         let mut relogged = false;
+        let mut ahead: Option<Ahead> = None;
         loop {
             let (token, fresh) = self.token().await?;
             let Some(request) = journal.next_request(&token)? else {
                 break;
             };
             let method = request.method;
-            let answer = self
-                .bounded(method, self.exchange(&request, Some(&token)))
-                .await?;
+            let answer = match ahead.take() {
+                Some(a) if a.request == request => match a.answer().await {
+                    Some(answer) => answer,
+                    // It failed: the request goes again, with its retries.
+                    None => {
+                        self.bounded(method, self.exchange(&request, Some(&token)))
+                            .await?
+                    }
+                },
+                _ => {
+                    self.bounded(method, self.exchange(&request, Some(&token)))
+                        .await?
+                }
+            };
+            // The next page goes out now, while this one is fed and billed.
+            if let Some(next) = journal.page_ahead(&token) {
+                ahead = Some(Ahead::send(self, next, token.clone()).await);
+            }
             match journal.feed(&answer.body, answer.status) {
                 Ok(handover) => {
                     relogged = false;
@@ -164,5 +180,47 @@ impl Client {
             }
         }
         Ok(())
+    }
+}
+
+/// A page sent ahead (see [`Journal::page_ahead`]) on a task of its own, so that the server
+/// answers it while the job feeds and bills the page before; dropped (and its task stopped)
+/// when the job asks for something else.
+struct Ahead {
+    request: crmcom_netflix::PreparedRequest,
+    task: tokio::task::JoinHandle<Result<crate::client::Answer, Error>>,
+}
+
+impl Ahead {
+    async fn send(
+        client: &Client,
+        request: crmcom_netflix::PreparedRequest,
+        token: crmcom_netflix::Token,
+    ) -> Ahead {
+        let c = client.clone();
+        let sent = request.clone();
+        let task = tokio::spawn(async move {
+            c.bounded(sent.method, c.exchange(&sent, Some(&token)))
+                .await
+        });
+        // On a runtime of one thread, the task writes the request once this one lets it run.
+        for _ in 0..4 {
+            tokio::task::yield_now().await;
+        }
+        Ahead { request, task }
+    }
+
+    /// Its answer; `None` if it failed (it is then sent again the usual way, whose error counts).
+    async fn answer(mut self) -> Option<crate::client::Answer> {
+        match (&mut self.task).await {
+            Ok(Ok(answer)) => Some(answer),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }

@@ -155,6 +155,110 @@ async fn a_page_shifted_under_the_cursor_loses_no_charge_and_bills_none_twice() 
     assert!(unacknowledged(&t).is_empty());
 }
 
+/// With acknowledgements grouped, each page is sent while the one before is fed and billed; its
+/// answer is the one used (no page goes twice), one that fails is sent again, and at most the
+/// page after the last one of a run is sent for nothing.
+#[tokio::test(start_paused = true)]
+async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 95, "a");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger::default();
+    let grouped = SyncOptions {
+        acknowledge_after_pages: 4,
+        ..options(10)
+    };
+    // Pages 3 and 6 of the night (sent ahead) fail once: the connection is reset.
+    let list = "netflix/charges/list";
+    t.fault(
+        list,
+        support::Fault::Delay(std::time::Duration::from_millis(1)),
+    );
+    t.fault(
+        list,
+        support::Fault::Delay(std::time::Duration::from_millis(1)),
+    );
+    t.fault(list, support::Fault::Reset);
+    t.fault(
+        list,
+        support::Fault::Delay(std::time::Duration::from_millis(1)),
+    );
+    t.fault(
+        list,
+        support::Fault::Delay(std::time::Duration::from_millis(1)),
+    );
+    t.fault(list, support::Fault::Reset);
+    let outcome = c
+        .sync_charges(&mut journal, grouped.clone(), &mut billing)
+        .await
+        .unwrap();
+    let report = &outcome.summary.report;
+    assert!(report.finished);
+    assert_eq!(billing.billed.len(), 95);
+    assert!(unacknowledged(&t).is_empty());
+    assert!(billing
+        .deliveries
+        .iter()
+        .all(|(_, redelivered)| !redelivered));
+    assert_eq!(billing.deliveries.len(), 95, "each charge handed over once");
+    // Every page received was sent once, and twice for the two that were reset; at most one
+    // more went ahead after the last.
+    let sent = t.count(list) as u64;
+    assert!(
+        (report.pages + 2..=report.pages + 3).contains(&sent),
+        "{sent} list requests for {} pages",
+        report.pages
+    );
+    // Without grouping (a new journal: a journal keeps its options), nothing goes ahead: one
+    // request per page.
+    clock.advance(86_400);
+    t.with_sim(|s| add_charges(s, now(&clock), 25, "b"));
+    let before = t.count(list) as u64;
+    let mut journal = Journal::in_memory().unwrap();
+    let outcome = c
+        .sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(t.count(list) as u64 - before, outcome.summary.report.pages);
+    assert_eq!(billing.billed.len(), 120);
+}
+
+/// The page after the one being billed is already sent when the billing takes a charge (within
+/// a group of pages), and never across a group's acknowledgements.
+#[tokio::test(start_paused = true)]
+async fn the_next_page_is_out_while_the_billing_takes_a_page() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 80, "a");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let list = "netflix/charges/list";
+    let acknowledge = "netflix/charges/acknowledge";
+    // (list requests sent, acknowledgements sent) as each charge is taken.
+    let mut seen_at_take = Vec::new();
+    let mut billing = |_: &crmcom_netflix_client::ChargeToBill| {
+        seen_at_take.push((t.count(list), t.count(acknowledge)));
+        Ok(())
+    };
+    let grouped = SyncOptions {
+        acknowledge_after_pages: 4,
+        ..options(10)
+    };
+    c.sync_charges(&mut journal, grouped, &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(seen_at_take.len(), 80);
+    for (i, &(lists, acks)) in seen_at_take.iter().enumerate() {
+        let page = i / 10 + 1;
+        // Pages 4 and 8 end a group: their acknowledgement comes before the next page.
+        let ahead = if page % 4 == 0 { 0 } else { 1 };
+        assert_eq!(lists, page + ahead, "charge {i}: {seen_at_take:?}");
+        assert_eq!(acks, (page - 1) / 4, "charge {i}");
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn failed_acknowledgements_are_reported_and_carried_into_the_next_run() {
     let (mut sim, clock) = sim_at_start();

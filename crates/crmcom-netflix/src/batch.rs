@@ -602,7 +602,9 @@ mod tests {
                     prop_assert_eq!(w.body_bytes(), f.body_bytes());
                     prop_assert_eq!(w.method, f.method);
                     prop_assert_eq!(w.path, f.path);
-                    prop_assert!(f.query.is_empty() && f.headers.is_empty() && f.fields_set.is_none());
+                    prop_assert!(
+                        f.query.is_empty() && f.headers.is_empty() && f.fields_set.is_none()
+                    );
                 }
                 (Err(w), Err(f)) => prop_assert_eq!(w.to_string(), f.to_string()),
                 _ => prop_assert!(false, "walk {walked:?} against {fast:?}"),
@@ -628,11 +630,21 @@ mod tests {
         #[test]
         fn the_nightly_jobs_acknowledgements_take_the_one_pass_path() {
             let items: Vec<_> = (0..50)
-                .map(|i| (format!("I{i:08}"), "pci1".to_owned(), (i % 2 == 0).then(|| format!("R{i}"))))
+                .map(|i| {
+                    (
+                        format!("I{i:08}"),
+                        "pci1".to_owned(),
+                        (i % 2 == 0).then(|| format!("R{i}")),
+                    )
+                })
                 .collect();
             for release in Release::ALL {
                 let plain = agrees::<AcknowledgeCharges>(&items, Some("T0K"), release).unwrap();
-                assert_eq!(plain, AcknowledgeCharges::METHOD.since() <= release, "{release}");
+                assert_eq!(
+                    plain,
+                    AcknowledgeCharges::METHOD.since() <= release,
+                    "{release}"
+                );
             }
             // Not plain: a blank number, 51 items, no token; the walk reports them.
             let mut blank = items.clone();

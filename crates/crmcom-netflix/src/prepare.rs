@@ -340,7 +340,11 @@ fn check_params(method: Method, params: &Value, release: Release, out: &mut Viol
     check(method.request_node(), params, release, "", out)
 }
 
-pub(crate) fn build(method: Method, mut params: Map<String, Value>, token: Option<&str>) -> PreparedRequest {
+pub(crate) fn build(
+    method: Method,
+    mut params: Map<String, Value>,
+    token: Option<&str>,
+) -> PreparedRequest {
     let headers = match method
         .authorization_parameter()
         .and_then(|name| params.remove(name))

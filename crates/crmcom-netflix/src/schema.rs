@@ -336,18 +336,17 @@ pub(crate) fn plain_charge_set(node: &Node, release: Release) -> Option<&str> {
         && array.max == Some(crate::batch::MAX_SET_ITEMS)
         && array.unique_by == ["number", "reference_number"]
         && item.one_of_required.is_empty()
-        && item.fields.len() == 3
-        && item.fields.iter().all(|f| {
-            let (pattern, required) = match f.name.as_str() {
-                "number" | "billing_system_customer_identifier" => (NON_BLANK.as_str(), true),
-                "reference_number" => (TEXT.as_str(), false),
-                _ => return false,
-            };
-            f.available_in(release)
-                && f.required_in(release) == required
-                && matches!(&f.node, Node::String { date: false, free_text: false, pattern: Some(p) }
+        && item.fields.len() == 3 && item.fields.iter().all(|f| {
+        let (pattern, required) = match f.name.as_str() {
+            "number" | "billing_system_customer_identifier" => (NON_BLANK.as_str(), true),
+            "reference_number" => (TEXT.as_str(), false),
+            _ => return false,
+        };
+        f.available_in(release)
+            && f.required_in(release) == required
+            && matches!(&f.node, Node::String { date: false, free_text: false, pattern: Some(p) }
                     if p.as_str() == pattern)
-        });
+    });
     plain.then_some(set.name.as_str())
 }
 

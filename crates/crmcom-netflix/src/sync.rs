@@ -661,6 +661,20 @@ pub struct SyncReport {
 #[derive(Debug, Clone)]
 pub struct ChargeSync {
     state: SyncState,
+    /// What the state says, kept so as not to look through every tracked charge at each step
+    /// (derived, never saved; rebuilt from the state when unknown).
+    cache: Cache,
+}
+
+/// Lists derived from the state, in seq order. Each entry is checked against the state when it
+/// is used, so a list may hold charges that moved on; it must hold every charge of its kind.
+#[derive(Debug, Clone, Default)]
+struct Cache {
+    /// The ready charges (to hand over), oldest first; `None`: not known.
+    ready: Option<Vec<String>>,
+    /// The confirmed charges still to acknowledge, the oldest last (taken from the end); `None`:
+    /// not known. Only kept while the acknowledgements it was built for all succeed.
+    due: Option<Vec<String>>,
 }
 
 impl ChargeSync {
@@ -677,6 +691,10 @@ impl ChargeSync {
         options.check()?;
         Ok(ChargeSync {
             state: SyncState::new(options),
+            cache: Cache {
+                ready: Some(Vec::new()),
+                due: None,
+            },
         })
     }
 
@@ -724,7 +742,10 @@ impl ChargeSync {
                 t.redelivered = true;
             }
         }
-        Ok(ChargeSync { state })
+        Ok(ChargeSync {
+            state,
+            cache: Cache::default(),
+        })
     }
 
     /// The state to save.
@@ -749,6 +770,10 @@ impl ChargeSync {
     /// runs). Charges received but never taken are dropped: the new run lists them afresh. In
     /// read-only mode nothing is carried over.
     pub fn start_run(&mut self) {
+        self.cache = Cache {
+            ready: Some(Vec::new()),
+            due: None,
+        };
         let s = &mut self.state;
         let ended = s.run;
         let keep = u64::from(s.options.keep_unconfirmed_runs);
@@ -825,6 +850,31 @@ impl ChargeSync {
         in_flight.map(|f| self.prepare(&f, token)).transpose()
     }
 
+    /// The page after the one in flight, when [`ChargeSync::next_request`] is sure to ask for
+    /// it once that page comes back full (no acknowledgement falls due with it, no page limit is
+    /// reached), prepared with `token`; `None` otherwise. A page changes nothing on the server,
+    /// so a shell may send this one ahead while it feeds and bills the page in flight, and use
+    /// its answer when `next_request` then gives the same request (it is not the same when the
+    /// page in flight was the last, or failed; the answer is then dropped).
+    pub fn page_ahead(&self, token: &Token) -> Option<PreparedRequest> {
+        let s = &self.state;
+        let Some(InFlight::List { offset }) = &s.in_flight else {
+            return None;
+        };
+        let acknowledgements_due = s.options.mode == SyncMode::Acknowledge
+            && s.pages_since_acknowledgement.saturating_add(1) >= s.options.acknowledge_after_pages;
+        if s.list_exhausted
+            || acknowledgements_due
+            || s.counters.pages.saturating_add(1) >= u64::from(s.options.max_pages_per_run)
+        {
+            return None;
+        }
+        let next = InFlight::List {
+            offset: offset.checked_add(u64::from(s.options.page_size))?,
+        };
+        self.prepare(&next, token).ok()
+    }
+
     fn prepare(&self, request: &InFlight, token: &Token) -> Result<PreparedRequest, Error> {
         let release = self.state.options.release;
         match request {
@@ -844,6 +894,30 @@ impl ChargeSync {
     /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item,
     /// with their request prepared with `token`. Charges that cannot make a valid item are set
     /// aside with the error `INVALID_REQUEST`.
+    /// Up to 50 confirmed charges to acknowledge (fewer than `max` attempts), the oldest
+    /// confirmations first, taken off the cached list (built from the state when unknown).
+    fn oldest_due(&mut self, max: u32) -> Vec<AcknowledgedCharge> {
+        let charges = &self.state.charges;
+        let is_due = |t: &&Tracked| t.stage == Stage::Confirmed && t.attempts < max;
+        let due = self.cache.due.get_or_insert_with(|| {
+            let mut all: Vec<(u64, &String)> = charges
+                .iter()
+                .filter(|(_, t)| is_due(t))
+                .map(|(n, t)| (t.seq, n))
+                .collect();
+            all.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+            all.into_iter().map(|(_, n)| n.clone()).collect()
+        });
+        let mut items = Vec::with_capacity(crate::batch::MAX_SET_ITEMS.min(due.len()));
+        while items.len() < crate::batch::MAX_SET_ITEMS {
+            let Some(number) = due.pop() else { break };
+            if let Some(t) = charges.get(&number).filter(is_due) {
+                items.push(t.ack_item());
+            }
+        }
+        items
+    }
+
     fn acknowledge_batch(
         &mut self,
         token: &Token,
@@ -854,32 +928,41 @@ impl ChargeSync {
         let max = self.state.options.max_ack_attempts;
         let release = self.state.options.release;
         loop {
-            let mut due: Vec<&Tracked> = self
-                .state
-                .charges
-                .values()
-                .filter(|t| t.stage == Stage::Confirmed && t.attempts < max)
-                .collect();
-            if due.is_empty() {
+            let items = self.oldest_due(max);
+            #[cfg(debug_assertions)]
+            {
+                let mut scanned: Vec<&Tracked> = self
+                    .state
+                    .charges
+                    .values()
+                    .filter(|t| t.stage == Stage::Confirmed && t.attempts < max)
+                    .collect();
+                scanned.sort_by_key(|t| t.seq);
+                let scanned: Vec<AcknowledgedCharge> = scanned
+                    .iter()
+                    .take(crate::batch::MAX_SET_ITEMS)
+                    .map(|t| t.ack_item())
+                    .collect();
+                debug_assert_eq!(
+                    items, scanned,
+                    "the cached acknowledgements depart from the state"
+                );
+            }
+            if items.is_empty() {
                 return None;
             }
-            // The oldest confirmations, without sorting every one of a large group.
-            let first = crate::batch::MAX_SET_ITEMS.min(due.len());
-            if due.len() > first {
-                due.select_nth_unstable_by_key(first - 1, |t| t.seq);
-                due.truncate(first);
-            }
-            due.sort_by_key(|t| t.seq);
-            let items: Vec<AcknowledgedCharge> = due
-                .iter()
-                .take(crate::batch::MAX_SET_ITEMS)
-                .map(|t| t.ack_item())
-                .collect();
+            let taken = items.len();
             let first: Option<AcknowledgeCharges> = batch(items).into_iter().next();
             let first = first?;
+            if first.acknowledged_charges_set.len() < taken {
+                // Two charges with one reference number: the rest goes into later requests,
+                // chosen from the state again.
+                self.cache.due = None;
+            }
             if let Ok(prepared) = crate::batch::prepare_set(&first, Some(token), release) {
                 return Some((first.acknowledged_charges_set, prepared));
             }
+            self.cache.due = None;
             // Rare: find the items that cannot be sent and set them aside.
             let bad: Vec<(String, String)> = first
                 .acknowledged_charges_set
@@ -952,6 +1035,7 @@ impl ChargeSync {
             InFlight::List { .. } => {
                 let (page, merged) = decode_counted::<ChargesPage>(body, None)?;
                 self.state.in_flight = None;
+                self.cache.due = None;
                 let charges = page.charges_set;
                 // The cursor and the end of the list count what the server sent, identical
                 // repeats included.
@@ -962,6 +1046,10 @@ impl ChargeSync {
                 let data = decode::<AcknowledgeCharges>(body, None)?;
                 let items = items.clone();
                 self.state.in_flight = None;
+                if !data.failed().is_empty() {
+                    // A failed charge is due again (or not) in its place: choose afresh.
+                    self.cache.due = None;
+                }
                 self.apply_acknowledgement(&items, data.failed());
             }
         }
@@ -975,6 +1063,7 @@ impl ChargeSync {
         finished: impl FnOnce(&[&str]) -> Vec<bool>,
     ) {
         let s = &mut self.state;
+        let ready = &mut self.cache.ready;
         // The shell is asked once about the charges the state does not know.
         let unknown: Vec<&str> = charges
             .iter()
@@ -1009,6 +1098,9 @@ impl ChargeSync {
                 t.listed_in_run = s.run;
                 if t.stage == Stage::Handed && t.handed_in_run < s.run {
                     // Handed over in an earlier run and never confirmed.
+                    if let Some(ready) = ready.as_mut() {
+                        ready.push(number.clone());
+                    }
                     t.stage = Stage::Ready;
                     t.redelivered = true;
                     t.charge = Some(charge);
@@ -1019,6 +1111,9 @@ impl ChargeSync {
             }
             if s.finished.contains(&number) || finished_elsewhere.contains(&number) {
                 continue;
+            }
+            if let Some(ready) = ready.as_mut() {
+                ready.push(number.clone());
             }
             s.charges.insert(
                 number,
@@ -1080,14 +1175,51 @@ impl ChargeSync {
     /// is marked `redelivered` when it may have been handed over before.
     pub fn take_charges(&mut self) -> Vec<DeliveredCharge> {
         let s = &mut self.state;
-        let mut ready: Vec<&mut Tracked> = s
-            .charges
-            .values_mut()
-            .filter(|t| t.stage == Stage::Ready)
-            .collect();
-        ready.sort_by_key(|t| t.seq);
-        let mut out = Vec::with_capacity(ready.len());
-        for t in ready {
+        let numbers: Vec<String> = match self.cache.ready.replace(Vec::new()) {
+            // In seq order, as listed.
+            Some(numbers) => numbers,
+            None => {
+                let mut all: Vec<(u64, &String)> = s
+                    .charges
+                    .iter()
+                    .filter(|(_, t)| t.stage == Stage::Ready)
+                    .map(|(n, t)| (t.seq, n))
+                    .collect();
+                all.sort_by_key(|(seq, _)| *seq);
+                all.into_iter().map(|(_, n)| n.clone()).collect()
+            }
+        };
+        #[cfg(debug_assertions)]
+        {
+            let mut scanned: Vec<(u64, &String)> = s
+                .charges
+                .iter()
+                .filter(|(_, t)| t.stage == Stage::Ready)
+                .map(|(n, t)| (t.seq, n))
+                .collect();
+            scanned.sort_by_key(|(seq, _)| *seq);
+            let mut seen = HashSet::new();
+            let listed: Vec<&String> = numbers
+                .iter()
+                .filter(|n| s.charges.get(*n).is_some_and(|t| t.stage == Stage::Ready))
+                .filter(|n| seen.insert(*n))
+                .collect();
+            let scanned: Vec<&String> = scanned.into_iter().map(|(_, n)| n).collect();
+            debug_assert_eq!(
+                listed, scanned,
+                "the cached ready charges depart from the state"
+            );
+        }
+        let mut out = Vec::with_capacity(numbers.len());
+        for number in &numbers {
+            // One that moved on since it was listed (confirmed) is not ready.
+            let Some(t) = s
+                .charges
+                .get_mut(number)
+                .filter(|t| t.stage == Stage::Ready)
+            else {
+                continue;
+            };
             // A ready charge is kept whole (`from_state` refuses one that is not).
             let Some(charge) = t.charge.clone() else {
                 continue;
@@ -1178,10 +1310,14 @@ impl ChargeSync {
             }
         }
         out.into_result()?;
-        Ok(items
+        let newly = items
             .iter()
             .filter(|(number, reference)| self.confirm_checked(number, *reference))
-            .count())
+            .count();
+        if newly > 0 {
+            self.cache.due = None;
+        }
+        Ok(newly)
     }
 
     /// Takes the numbers finished in this run out of the state and returns them, for a shell that

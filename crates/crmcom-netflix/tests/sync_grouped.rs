@@ -267,3 +267,67 @@ fn confirming_items_is_all_or_nothing_and_a_reference_twice_in_a_call_is_a_dupli
         2
     );
 }
+
+/// `page_ahead` names the request `next_request` gives after a full page, whatever the group,
+/// the mode and the length of the list; after a short page, an acknowledgement due or in flight,
+/// it names none or one that is not sent.
+#[test]
+fn the_page_ahead_is_the_next_request_after_a_full_page() {
+    use crmcom_netflix::SyncMode;
+    let token = Token::new("T");
+    let mut hits = 0;
+    for mode in [SyncMode::Acknowledge, SyncMode::ReadOnly] {
+        for pages in 1..=4 {
+            for total in 0..=9usize {
+                let names: Vec<String> = (0..total).map(|i| format!("I{i:03}")).collect();
+                let mut remaining: Vec<&str> = names.iter().map(String::as_str).collect();
+                let mut sync = ChargeSync::new(SyncOptions {
+                    mode,
+                    ..grouped(pages)
+                })
+                .unwrap();
+                let mut pending = next(&mut sync);
+                while let Some(r) = pending {
+                    let ahead = sync.page_ahead(&token);
+                    let full = match r.method {
+                        Method::ChargesList => {
+                            let at = offset(&r).parse::<usize>().unwrap().min(remaining.len());
+                            let listed = &remaining[at..(at + 2).min(remaining.len())];
+                            sync.feed(&page(listed)).unwrap();
+                            let taken = sync.take_charges();
+                            sync.confirm(taken.iter().map(|c| c.charge.number()))
+                                .unwrap();
+                            listed.len() == 2
+                        }
+                        _ => {
+                            assert_eq!(ahead, None, "no page goes ahead of an acknowledgement");
+                            let done = acked(&r);
+                            remaining.retain(|n| !done.iter().any(|d| d == n));
+                            sync.feed(&acknowledged()).unwrap();
+                            false
+                        }
+                    };
+                    pending = next(&mut sync);
+                    if let (Some(a), true) = (&ahead, full) {
+                        assert_eq!(
+                            pending.as_ref(),
+                            Some(a),
+                            "{mode:?}, {pages} pages, {total}"
+                        );
+                        hits += 1;
+                    }
+                    if mode == SyncMode::Acknowledge && pages == 1 {
+                        assert_eq!(ahead, None, "every page is followed by its acknowledgement");
+                    }
+                }
+                if mode == SyncMode::Acknowledge {
+                    assert!(
+                        remaining.is_empty(),
+                        "{pages} pages, {total}: {remaining:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(hits > 50, "{hits} pages ahead");
+}

@@ -18,6 +18,27 @@ use rusqlite::Connection;
 
 use crate::error::Error;
 
+/// The log's size, in pages, at which the commit that reaches it queues a checkpoint: 16 MiB
+/// of 4 KiB pages, so that a page written by several commits in between is copied into the
+/// file once.
+pub(super) const CHECKPOINT_FRAMES: i32 = 4000;
+
+thread_local! {
+    /// The pages in the log after the last commit made on this thread (set by [`count_frames`]).
+    static WAL_FRAMES: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+/// The connection's write-ahead-log hook, in place of SQLite's automatic checkpoint (which would
+/// run inside the commit, on the job's thread): it only notes the log's size for
+/// [`Db::checkpoint_behind`]. SQLite calls it on the thread that commits, after the commit.
+pub(super) fn count_frames(
+    _: &rusqlite::hooks::Wal,
+    frames: std::ffi::c_int,
+) -> rusqlite::Result<()> {
+    WAL_FRAMES.with(|f| f.set(frames));
+    Ok(())
+}
+
 /// Work on the connection, run behind the job.
 pub(super) type Job = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
 
@@ -113,6 +134,25 @@ impl Db {
             None => job,
         };
         run(&self.conn, &self.progress, step, job);
+    }
+
+    /// Lets the journal's thread checkpoint the log (copy its pages into the database file)
+    /// when the commit just made on this thread left at least [`CHECKPOINT_FRAMES`] pages in
+    /// it, instead of SQLite doing it inside that commit. Call after each commit.
+    pub(super) fn checkpoint_behind(&mut self) {
+        if WAL_FRAMES.with(|f| f.replace(0)) < CHECKPOINT_FRAMES {
+            return;
+        }
+        // PASSIVE: never waits for a reader (a morning report); what it cannot copy now, the
+        // next one does. A checkpoint that fails loses nothing (the log keeps every commit and
+        // the next checkpoint copies it), so its error is not the job's.
+        self.behind(
+            "checkpoint",
+            Box::new(|c| {
+                let _ = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                Ok(())
+            }),
+        );
     }
 
     fn sender(&mut self) -> Option<&mpsc::Sender<(&'static str, Job)>> {
@@ -248,5 +288,49 @@ mod tests {
         drop(db);
         let p = lock(&progress.0);
         assert_eq!(p.done, p.queued);
+    }
+
+    /// A journal-like connection on a file, in WAL mode with the journal's hook.
+    fn on_file(dir: &std::path::Path) -> (Db, std::path::PathBuf) {
+        let path = dir.join("j.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        conn.wal_hook(Some(count_frames));
+        conn.execute_batch("CREATE TABLE t (b BLOB NOT NULL)")
+            .unwrap();
+        (Db::new(conn), path)
+    }
+
+    /// Commits `pages` pages of rows on this thread, then lets the checkpoint go behind.
+    fn commit_pages(db: &mut Db, pages: usize) {
+        {
+            let c = db.settled().unwrap();
+            c.execute_batch("BEGIN").unwrap();
+            for _ in 0..pages {
+                c.execute("INSERT INTO t (b) VALUES (zeroblob(3500))", [])
+                    .unwrap();
+            }
+            c.execute_batch("COMMIT").unwrap();
+        }
+        db.checkpoint_behind();
+        drop(db.settled().unwrap());
+    }
+
+    #[test]
+    fn the_log_is_checkpointed_behind_the_job_once_it_holds_enough_pages_and_never_in_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut db, path) = on_file(dir.path());
+        let size = || std::fs::metadata(&path).unwrap().len();
+        // Past SQLite's own threshold (1,000 pages) but not the journal's: nothing is copied.
+        commit_pages(&mut db, 2000);
+        assert!(size() < 1 << 20, "checkpointed early: {} bytes", size());
+        // The commit that takes the log past 4,000 pages has the journal's thread copy it.
+        commit_pages(&mut db, 2500);
+        assert!(
+            size() > (CHECKPOINT_FRAMES as u64) * 4096,
+            "not checkpointed: {} bytes",
+            size()
+        );
+        assert_eq!(WAL_FRAMES.with(|f| f.get()), 0);
     }
 }
