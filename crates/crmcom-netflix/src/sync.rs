@@ -891,9 +891,6 @@ impl ChargeSync {
         }
     }
 
-    /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item,
-    /// with their request prepared with `token`. Charges that cannot make a valid item are set
-    /// aside with the error `INVALID_REQUEST`.
     /// Up to 50 confirmed charges to acknowledge (fewer than `max` attempts), the oldest
     /// confirmations first, taken off the cached list (built from the state when unknown).
     fn oldest_due(&mut self, max: u32) -> Vec<AcknowledgedCharge> {
@@ -918,6 +915,9 @@ impl ChargeSync {
         items
     }
 
+    /// Up to 50 confirmed charges to acknowledge, oldest confirmation first, each a valid item,
+    /// with their request prepared with `token`. Charges that cannot make a valid item are set
+    /// aside with the error `INVALID_REQUEST`.
     fn acknowledge_batch(
         &mut self,
         token: &Token,
