@@ -65,9 +65,10 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
-/// Pages per group of acknowledgements by default: one write to disk per 20 pages (1,000
-/// charges, whose keys the state holds until they are acknowledged).
-const DEFAULT_ACKNOWLEDGE_AFTER_PAGES: u32 = 20;
+/// Pages per group of acknowledgements by default: one write to disk per 50 pages (2,500
+/// charges, whose keys the state holds until they are acknowledged), and the next page sent
+/// while one is billed for all but the last page of a group.
+const DEFAULT_ACKNOWLEDGE_AFTER_PAGES: u32 = 50;
 
 /// The fields of one line of a billing file, in [`COLUMNS`] order (`None`: no value).
 fn bill_fields(entry: &LedgerEntry) -> [Option<String>; 12] {

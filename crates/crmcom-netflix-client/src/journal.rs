@@ -513,7 +513,7 @@ impl Journal {
         c.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
         c.pragma_update(None, "synchronous", "FULL").map_err(e)?;
         // No checkpoint inside a commit: the journal's thread checkpoints after the commits
-        // that leave 16 MiB of log (see `writer::Db::checkpoint_behind`).
+        // that leave 4 MiB of log (see `writer::Db::checkpoint_behind`).
         c.wal_hook(Some(writer::count_frames));
         // A page cache of 4 MiB rather than 2: a group's commit then writes the pages of the
         // ledger's number index (random numbers touch most of its leaves) once, without spilling

@@ -321,13 +321,14 @@ struct ChargeKey {
 /// A charge the sync still has business with.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tracked {
-    /// The charge as received: kept until it is confirmed (to hand it over again).
+    /// The charge as received: kept until it is confirmed (to hand it over again). Boxed, so
+    /// that the map of tracked charges moves small entries.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "checked_charge"
     )]
-    charge: Option<Charge>,
+    charge: Option<Box<Charge>>,
     /// What is kept of a confirmed charge instead.
     #[serde(
         default,
@@ -361,7 +362,7 @@ struct Tracked {
 /// A saved charge is read back with the rules its page was decoded with, so that a state edited
 /// or damaged on disk cannot hand over a charge that would fail later (a year-0 date, a NUL in
 /// its number).
-fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Charge>, D::Error> {
+fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<Charge>>, D::Error> {
     let charge = Charge::deserialize(d)?;
     crate::decode::check_object(&charge, None).map_err(|e| match e {
         Error::MalformedResponse(m) => serde::de::Error::custom(format_args!(
@@ -375,7 +376,7 @@ fn checked_charge<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Charg
         )),
         other => serde::de::Error::custom(other),
     })?;
-    Ok(Some(charge))
+    Ok(Some(Box::new(charge)))
 }
 
 /// A saved key is held to the rules of the charge it comes from: not blank, no control
@@ -1103,7 +1104,7 @@ impl ChargeSync {
                     }
                     t.stage = Stage::Ready;
                     t.redelivered = true;
-                    t.charge = Some(charge);
+                    t.charge = Some(Box::new(charge));
                     t.seq = s.next_seq;
                     s.next_seq += 1;
                 }
@@ -1118,7 +1119,7 @@ impl ChargeSync {
             s.charges.insert(
                 number,
                 Tracked {
-                    charge: Some(charge),
+                    charge: Some(Box::new(charge)),
                     key: None,
                     stage: Stage::Ready,
                     redelivered: false,
@@ -1221,7 +1222,7 @@ impl ChargeSync {
                 continue;
             };
             // A ready charge is kept whole (`from_state` refuses one that is not).
-            let Some(charge) = t.charge.clone() else {
+            let Some(charge) = t.charge.as_deref().cloned() else {
                 continue;
             };
             t.stage = Stage::Handed;
@@ -1400,7 +1401,7 @@ impl ChargeSync {
                 .charges
                 .get(number)
                 .filter(|t| t.stage != Stage::Confirmed)
-                .and_then(|t| t.charge.as_ref());
+                .and_then(|t| t.charge.as_deref());
             if let Some(c) = charge.filter(|c| c.billing_action() == BillingAction::Leave) {
                 out.push(
                     path,

@@ -18,10 +18,10 @@ use rusqlite::Connection;
 
 use crate::error::Error;
 
-/// The log's size, in pages, at which the commit that reaches it queues a checkpoint: 16 MiB
-/// of 4 KiB pages, so that a page written by several commits in between is copied into the
-/// file once.
-pub(super) const CHECKPOINT_FRAMES: i32 = 4000;
+/// The log's size, in pages, at which the commit that reaches it queues a checkpoint (4 MiB of
+/// 4 KiB pages, SQLite's own threshold): small enough that little is left to copy when the
+/// journal closes at the end of the job, which then waits for it.
+pub(super) const CHECKPOINT_FRAMES: i32 = 1000;
 
 thread_local! {
     /// The pages in the log after the last commit made on this thread (set by [`count_frames`]).
@@ -301,8 +301,9 @@ mod tests {
         (Db::new(conn), path)
     }
 
-    /// Commits `pages` pages of rows on this thread, then lets the checkpoint go behind.
-    fn commit_pages(db: &mut Db, pages: usize) {
+    /// Commits `pages` pages of rows on this thread, then (if `checkpoint`) lets the checkpoint
+    /// go behind.
+    fn commit_pages(db: &mut Db, pages: usize, checkpoint: bool) {
         {
             let c = db.settled().unwrap();
             c.execute_batch("BEGIN").unwrap();
@@ -312,8 +313,10 @@ mod tests {
             }
             c.execute_batch("COMMIT").unwrap();
         }
-        db.checkpoint_behind();
-        drop(db.settled().unwrap());
+        if checkpoint {
+            db.checkpoint_behind();
+            drop(db.settled().unwrap());
+        }
     }
 
     #[test]
@@ -321,16 +324,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (mut db, path) = on_file(dir.path());
         let size = || std::fs::metadata(&path).unwrap().len();
-        // Past SQLite's own threshold (1,000 pages) but not the journal's: nothing is copied.
-        commit_pages(&mut db, 2000);
+        // Below the threshold: nothing is copied.
+        commit_pages(&mut db, 500, true);
         assert!(size() < 1 << 20, "checkpointed early: {} bytes", size());
-        // The commit that takes the log past 4,000 pages has the journal's thread copy it.
-        commit_pages(&mut db, 2500);
+        // Past it, the commit itself copies nothing (SQLite's own checkpoint would have)...
+        commit_pages(&mut db, 1500, false);
         assert!(
-            size() > (CHECKPOINT_FRAMES as u64) * 4096,
-            "not checkpointed: {} bytes",
+            size() < 1 << 20,
+            "checkpointed in the commit: {} bytes",
             size()
         );
+        // ...and the journal's thread copies the log once asked.
+        db.checkpoint_behind();
+        drop(db.settled().unwrap());
+        assert!(size() > 1500 * 4096, "not checkpointed: {} bytes", size());
         assert_eq!(WAL_FRAMES.with(|f| f.get()), 0);
     }
 }
