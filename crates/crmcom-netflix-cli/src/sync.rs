@@ -202,16 +202,35 @@ impl crmcom_netflix_client::Billing for FileBilling {
         // as they are read from the journal.
         let written = write_atomically(&path, |w| {
             write_header(w, format)?;
-            let read = run.for_each_charge(|entry| {
-                tally.add(&entry.charge);
-                if entry.charge.billable() {
-                    write_bill(w, &entry, format)?;
+            // The journal reads and checks the charges on a thread of its own while this one
+            // writes them: the two halves of the export take about as long.
+            std::thread::scope(|scope| {
+                let (send, receive) = std::sync::mpsc::sync_channel::<LedgerEntry>(512);
+                let reader = scope.spawn(move || {
+                    run.for_each_charge(|entry| {
+                        send.send(entry)
+                            .map_err(|_| "the billing file is not being written".into())
+                    })
+                });
+                let mut wrote = Ok(());
+                for entry in receive {
+                    tally.add(&entry.charge);
+                    if entry.charge.billable() {
+                        // On a failure the reader stops at its next charge.
+                        if let Err(e) = write_bill(w, &entry, format) {
+                            wrote = Err(e);
+                            break;
+                        }
+                    }
                 }
-                Ok(())
-            });
-            read.map_err(|e| {
-                failure = Some(e);
-                std::io::Error::other("reading the journal")
+                let read = reader
+                    .join()
+                    .unwrap_or_else(|_| Err("the journal's reader stopped unexpectedly".into()));
+                wrote?;
+                read.map_err(|e| {
+                    failure = Some(e);
+                    std::io::Error::other("reading the journal")
+                })
             })
         });
         if let Some(e) = failure {
