@@ -141,16 +141,14 @@ impl Client {
                 break;
             };
             let method = request.method;
-            let answer = match ahead.take() {
-                Some(a) if a.request == request => match a.answer().await {
-                    Some(answer) => answer,
-                    // It failed: the request goes again, with its retries.
-                    None => {
-                        self.bounded(method, self.exchange(&request, Some(&token)))
-                            .await?
-                    }
-                },
-                _ => {
+            let sent_ahead = match ahead.take() {
+                Some(a) if a.request == request => a.answer().await,
+                _ => None,
+            };
+            // Not sent ahead, or it failed: the request goes now, with its retries.
+            let answer = match sent_ahead {
+                Some(answer) => answer,
+                None => {
                     self.bounded(method, self.exchange(&request, Some(&token)))
                         .await?
                 }

@@ -33,6 +33,14 @@ fn options(page_size: u32) -> SyncOptions {
     }
 }
 
+/// Pages of 10, acknowledged 4 pages at a time: the page after one being billed goes ahead.
+fn grouped() -> SyncOptions {
+    SyncOptions {
+        acknowledge_after_pages: 4,
+        ..options(10)
+    }
+}
+
 fn unacknowledged(t: &Faulty) -> Vec<String> {
     t.with_sim(|s| {
         s.charges()
@@ -166,10 +174,6 @@ async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
     let c = client(&t, &clock);
     let mut journal = Journal::in_memory().unwrap();
     let mut billing = Ledger::default();
-    let grouped = SyncOptions {
-        acknowledge_after_pages: 4,
-        ..options(10)
-    };
     // Pages 3 and 6 of the night (sent ahead) fail once: the connection is reset.
     let list = "netflix/charges/list";
     t.fault(
@@ -191,7 +195,7 @@ async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
     );
     t.fault(list, support::Fault::Reset);
     let outcome = c
-        .sync_charges(&mut journal, grouped.clone(), &mut billing)
+        .sync_charges(&mut journal, grouped(), &mut billing)
         .await
         .unwrap();
     let report = &outcome.summary.report;
@@ -242,11 +246,7 @@ async fn the_next_page_is_out_while_the_billing_takes_a_page() {
         seen_at_take.push((t.count(list), t.count(acknowledge)));
         Ok(())
     };
-    let grouped = SyncOptions {
-        acknowledge_after_pages: 4,
-        ..options(10)
-    };
-    c.sync_charges(&mut journal, grouped, &mut billing)
+    c.sync_charges(&mut journal, grouped(), &mut billing)
         .await
         .unwrap();
     assert_eq!(seen_at_take.len(), 80);

@@ -412,10 +412,9 @@ fn plain_set<R: ChargeSetRequest>(
     }
     let name = schema::plain_charge_set(method.request_node(), release)?;
     let token = token.map(Token::expose)?;
+    crate::prepare::check_token(Some(token)).ok()?;
+    // A mandatory text the walk takes as it is: not blank, no control character.
     let plain = |s: &str| !s.trim().is_empty() && !crate::json::has_control(s);
-    if !plain(token) {
-        return None;
-    }
     let items = request.items();
     if items.is_empty() || items.len() > MAX_SET_ITEMS {
         return None;

@@ -678,6 +678,21 @@ struct Cache {
     due: Option<Vec<String>>,
 }
 
+/// The numbers of the tracked charges that `keep` keeps, in seq order (the scan that
+/// [`Cache`] saves; also its check in debug builds).
+fn in_seq_order(
+    charges: &BTreeMap<String, Tracked>,
+    keep: impl Fn(&Tracked) -> bool,
+) -> Vec<&String> {
+    let mut kept: Vec<(u64, &String)> = charges
+        .iter()
+        .filter(|(_, t)| keep(t))
+        .map(|(n, t)| (t.seq, n))
+        .collect();
+    kept.sort_by_key(|(seq, _)| *seq);
+    kept.into_iter().map(|(_, n)| n).collect()
+}
+
 impl ChargeSync {
     /// A sync at the start of its first run; fails if the options are invalid for their release.
     ///
@@ -896,20 +911,18 @@ impl ChargeSync {
     /// confirmations first, taken off the cached list (built from the state when unknown).
     fn oldest_due(&mut self, max: u32) -> Vec<AcknowledgedCharge> {
         let charges = &self.state.charges;
-        let is_due = |t: &&Tracked| t.stage == Stage::Confirmed && t.attempts < max;
+        let is_due = |t: &Tracked| t.stage == Stage::Confirmed && t.attempts < max;
         let due = self.cache.due.get_or_insert_with(|| {
-            let mut all: Vec<(u64, &String)> = charges
-                .iter()
-                .filter(|(_, t)| is_due(t))
-                .map(|(n, t)| (t.seq, n))
-                .collect();
-            all.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-            all.into_iter().map(|(_, n)| n.clone()).collect()
+            in_seq_order(charges, is_due)
+                .into_iter()
+                .rev()
+                .cloned()
+                .collect()
         });
         let mut items = Vec::with_capacity(crate::batch::MAX_SET_ITEMS.min(due.len()));
         while items.len() < crate::batch::MAX_SET_ITEMS {
             let Some(number) = due.pop() else { break };
-            if let Some(t) = charges.get(&number).filter(is_due) {
+            if let Some(t) = charges.get(&number).filter(|t| is_due(t)) {
                 items.push(t.ack_item());
             }
         }
@@ -932,18 +945,13 @@ impl ChargeSync {
             let items = self.oldest_due(max);
             #[cfg(debug_assertions)]
             {
-                let mut scanned: Vec<&Tracked> = self
-                    .state
-                    .charges
-                    .values()
-                    .filter(|t| t.stage == Stage::Confirmed && t.attempts < max)
-                    .collect();
-                scanned.sort_by_key(|t| t.seq);
-                let scanned: Vec<AcknowledgedCharge> = scanned
-                    .iter()
-                    .take(crate::batch::MAX_SET_ITEMS)
-                    .map(|t| t.ack_item())
-                    .collect();
+                let charges = &self.state.charges;
+                let scanned: Vec<AcknowledgedCharge> =
+                    in_seq_order(charges, |t| t.stage == Stage::Confirmed && t.attempts < max)
+                        .into_iter()
+                        .take(crate::batch::MAX_SET_ITEMS)
+                        .map(|n| charges[n].ack_item())
+                        .collect();
                 debug_assert_eq!(
                     items, scanned,
                     "the cached acknowledgements depart from the state"
@@ -1176,36 +1184,24 @@ impl ChargeSync {
     /// is marked `redelivered` when it may have been handed over before.
     pub fn take_charges(&mut self) -> Vec<DeliveredCharge> {
         let s = &mut self.state;
+        let is_ready = |t: &Tracked| t.stage == Stage::Ready;
         let numbers: Vec<String> = match self.cache.ready.replace(Vec::new()) {
             // In seq order, as listed.
             Some(numbers) => numbers,
-            None => {
-                let mut all: Vec<(u64, &String)> = s
-                    .charges
-                    .iter()
-                    .filter(|(_, t)| t.stage == Stage::Ready)
-                    .map(|(n, t)| (t.seq, n))
-                    .collect();
-                all.sort_by_key(|(seq, _)| *seq);
-                all.into_iter().map(|(_, n)| n.clone()).collect()
-            }
+            None => in_seq_order(&s.charges, is_ready)
+                .into_iter()
+                .cloned()
+                .collect(),
         };
         #[cfg(debug_assertions)]
         {
-            let mut scanned: Vec<(u64, &String)> = s
-                .charges
-                .iter()
-                .filter(|(_, t)| t.stage == Stage::Ready)
-                .map(|(n, t)| (t.seq, n))
-                .collect();
-            scanned.sort_by_key(|(seq, _)| *seq);
             let mut seen = HashSet::new();
             let listed: Vec<&String> = numbers
                 .iter()
-                .filter(|n| s.charges.get(*n).is_some_and(|t| t.stage == Stage::Ready))
+                .filter(|n| s.charges.get(*n).is_some_and(is_ready))
                 .filter(|n| seen.insert(*n))
                 .collect();
-            let scanned: Vec<&String> = scanned.into_iter().map(|(_, n)| n).collect();
+            let scanned = in_seq_order(&s.charges, is_ready);
             debug_assert_eq!(
                 listed, scanned,
                 "the cached ready charges depart from the state"
@@ -1214,11 +1210,7 @@ impl ChargeSync {
         let mut out = Vec::with_capacity(numbers.len());
         for number in &numbers {
             // One that moved on since it was listed (confirmed) is not ready.
-            let Some(t) = s
-                .charges
-                .get_mut(number)
-                .filter(|t| t.stage == Stage::Ready)
-            else {
+            let Some(t) = s.charges.get_mut(number).filter(|t| is_ready(t)) else {
                 continue;
             };
             // A ready charge is kept whole (`from_state` refuses one that is not).
