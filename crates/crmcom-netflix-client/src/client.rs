@@ -181,7 +181,7 @@ impl ClientBuilder {
         let transport = match self.transport {
             Some(t) => t,
             None => Arc::new(
-                ReqwestTransport::new(t.connect)
+                ReqwestTransport::for_base_url(&base_url, t.connect)
                     .map_err(|e| Error::Config(format!("the HTTP client: {e}")))?,
             ),
         };

@@ -183,6 +183,10 @@ pub struct RunExport<'j> {
     /// The run's summary.
     pub summary: RunSummary,
     journal: &'j Journal,
+    /// A read-only connection of its own when everything is committed (a journal on disk), so
+    /// that the export reads while the journal's thread checkpoints the log; `None`: the
+    /// journal's connection.
+    reader: Option<std::sync::Mutex<Connection>>,
 }
 
 impl std::fmt::Debug for RunExport<'_> {
@@ -210,7 +214,12 @@ impl RunExport<'_> {
         &self,
         each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
     ) -> Result<(), BoxError> {
-        self.journal.for_each_charge(self.summary.run, each)
+        let run = self.summary.run;
+        let read = match &self.reader {
+            Some(reader) => read_charges(&writer::lock(reader), run, each),
+            None => self.journal.read_charges(run, each),
+        };
+        read.map_err(ReadError::into_boxed)
     }
 
     /// Calls `each` with every charge of the run to bill (approved, priced in a known currency),
@@ -432,13 +441,8 @@ impl Journal {
         if !path.is_file() {
             return Err(Error::Journal(format!("{display}: no journal there")));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| Error::journal(&format!("cannot open {display}"), e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| Error::journal("setting up", e))?;
+        let conn =
+            open_reader(path).map_err(|e| Error::journal(&format!("cannot open {display}"), e))?;
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(|e| Error::journal(&format!("{display}: not a journal"), e))?;
@@ -964,10 +968,24 @@ impl Journal {
     }
 
     /// The current run's summary with its charges, for [`crate::Billing::export`].
-    pub fn export(&self) -> Result<RunExport<'_>, Error> {
+    ///
+    /// With everything committed (as at the end of a run), the export reads on a connection of
+    /// its own while the journal's thread copies the log into the database file, which the
+    /// close would otherwise do after the export.
+    pub fn export(&mut self) -> Result<RunExport<'_>, Error> {
+        let summary = self.summary()?;
+        let committed = !self.open && self.pending.is_empty();
+        let reader = match &self.path {
+            Some(path) if committed && self._lock.is_some() => open_reader(path).ok(),
+            _ => None,
+        };
+        if reader.is_some() {
+            self.db.checkpoint_now();
+        }
         Ok(RunExport {
-            summary: self.summary()?,
+            summary,
             journal: self,
+            reader: reader.map(std::sync::Mutex::new),
         })
     }
 
@@ -1009,41 +1027,16 @@ impl Journal {
         run: u64,
         each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
     ) -> Result<(), BoxError> {
-        self.read_charges(run, each).map_err(|e| match e {
-            ReadError::Journal(e) => Box::new(e) as BoxError,
-            ReadError::Caller(e) => e,
-        })
+        self.read_charges(run, each).map_err(ReadError::into_boxed)
     }
 
     fn read_charges(
         &self,
         run: u64,
-        mut each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+        each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
     ) -> Result<(), ReadError> {
-        let ledger = |e| ReadError::Journal(Error::journal("reading the ledger", e));
         let conn = self.conn().map_err(ReadError::Journal)?;
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT charge, reference_number FROM charges \
-                 WHERE run = ?1 AND status = 'taken' ORDER BY seq",
-            )
-            .map_err(ledger)?;
-        let mut rows = stmt.query([run as i64]).map_err(ledger)?;
-        while let Some(row) = rows.next().map_err(ledger)? {
-            let json: String = row.get(0).map_err(ledger)?;
-            let reference_number: Option<String> = row.get(1).map_err(ledger)?;
-            // Read back with the rules its page was decoded with: a ledger edited or damaged on
-            // disk cannot export a charge that decode would have refused.
-            let charge: Charge = crmcom_netflix::decode_object(json.as_bytes(), None)
-                .map_err(|e| ReadError::Journal(Error::journal("a charge of the ledger", e)))?;
-            each(LedgerEntry {
-                charge,
-                run,
-                reference_number,
-            })
-            .map_err(ReadError::Caller)?;
-        }
-        Ok(())
+        read_charges(&conn, run, each)
     }
 
     /// Whether the billing system took the charge (in any run).
@@ -1265,4 +1258,54 @@ fn insert_rows<'a>(
 enum ReadError {
     Journal(Error),
     Caller(BoxError),
+}
+
+impl ReadError {
+    fn into_boxed(self) -> BoxError {
+        match self {
+            ReadError::Journal(e) => Box::new(e),
+            ReadError::Caller(e) => e,
+        }
+    }
+}
+
+/// Calls `each` with every charge taken in `run`, in the order taken, read on `conn`.
+fn read_charges(
+    conn: &Connection,
+    run: u64,
+    mut each: impl FnMut(LedgerEntry) -> Result<(), BoxError>,
+) -> Result<(), ReadError> {
+    let ledger = |e| ReadError::Journal(Error::journal("reading the ledger", e));
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT charge, reference_number FROM charges \
+             WHERE run = ?1 AND status = 'taken' ORDER BY seq",
+        )
+        .map_err(ledger)?;
+    let mut rows = stmt.query([run as i64]).map_err(ledger)?;
+    while let Some(row) = rows.next().map_err(ledger)? {
+        let json: String = row.get(0).map_err(ledger)?;
+        let reference_number: Option<String> = row.get(1).map_err(ledger)?;
+        // Read back with the rules its page was decoded with: a ledger edited or damaged on
+        // disk cannot export a charge that decode would have refused.
+        let charge: Charge = crmcom_netflix::decode_object(json.as_bytes(), None)
+            .map_err(|e| ReadError::Journal(Error::journal("a charge of the ledger", e)))?;
+        each(LedgerEntry {
+            charge,
+            run,
+            reference_number,
+        })
+        .map_err(ReadError::Caller)?;
+    }
+    Ok(())
+}
+
+/// A read-only connection to the journal at `path`, for the export (see [`Journal::export`]).
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
 }

@@ -100,15 +100,17 @@ impl Client {
             let _ = journal.flush();
             return Err(e);
         }
-        let export = journal.export()?;
-        // An error of the journal read by the export is the journal's, not the billing's.
-        billing
-            .export(&export)
-            .map_err(|e| match e.downcast::<Error>() {
-                Ok(e) => *e,
-                Err(e) => Error::Billing(e),
-            })?;
-        let summary = export.summary;
+        let summary = {
+            let export = journal.export()?;
+            // An error of the journal read by the export is the journal's, not the billing's.
+            billing
+                .export(&export)
+                .map_err(|e| match e.downcast::<Error>() {
+                    Ok(e) => *e,
+                    Err(e) => Error::Billing(e),
+                })?;
+            export.summary
+        };
         journal.complete()?;
         let r = &summary.report;
         info!(

@@ -165,6 +165,42 @@ impl ReqwestTransport {
         Ok(ReqwestTransport { client })
     }
 
+    /// The transport [`ClientBuilder::build`](crate::ClientBuilder::build) makes for
+    /// `base_url`: [`ReqwestTransport::new`] for an https:// URL. For a plain http:// URL (a
+    /// mock server, a server on loopback or behind a local TLS proxy) it loads no root
+    /// certificates, which takes a few tens of milliseconds at start for nothing, and it refuses
+    /// a redirect to https:// with an error that says to give the https:// URL instead.
+    pub fn for_base_url(
+        base_url: &str,
+        connect_timeout: Duration,
+    ) -> Result<ReqwestTransport, TransportError> {
+        let https = base_url
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+        if https {
+            return ReqwestTransport::new(connect_timeout);
+        }
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().scheme() != "http" {
+                attempt.error(
+                    "the server redirects to https://: give the https:// URL as the base URL",
+                )
+            } else if attempt.previous().len() >= 10 {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .no_proxy()
+            .tls_built_in_root_certs(false)
+            .redirect(redirects)
+            .build()
+            .map_err(|e| TransportError::new(TransportErrorKind::Connect, describe(&e)))?;
+        Ok(ReqwestTransport { client })
+    }
+
     /// A transport over a `reqwest::Client` set up by the caller (proxies, root certificates,
     /// client certificates, ...).
     pub fn with_client(client: reqwest::Client) -> ReqwestTransport {

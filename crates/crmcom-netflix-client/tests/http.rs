@@ -290,3 +290,58 @@ async fn a_web_api_key_goes_in_the_authorization_header_and_nowhere_else() {
     );
     assert!(!format!("{e} {e:?} {c:?}").contains(key));
 }
+
+/// A server on 127.0.0.1 that answers every request with `302 Found` to `location`.
+fn redirecting_to(location: &'static str) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            );
+        }
+    });
+    format!("http://127.0.0.1:{port}/crmapi/rest/v2")
+}
+
+#[tokio::test]
+async fn a_plain_http_base_url_refuses_a_redirect_to_https_and_says_what_to_do() {
+    // An http:// client has no root certificates (it never needs them): a redirect to https://
+    // is an error that names the fix, not a certificate error, and the token is not sent on.
+    let c = Client::builder(
+        redirecting_to("https://127.0.0.1:9/elsewhere"),
+        credentials(),
+    )
+    .retry(RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    })
+    .build()
+    .unwrap();
+    let e = c.login().await.unwrap_err();
+    let text = format!("{e}");
+    assert!(
+        text.contains("give the https:// URL as the base URL"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+
+    // A loop of plain redirects stops.
+    let looping = redirecting_to("/crmapi/rest/v2/authentication/token");
+    let c = Client::builder(looping, credentials())
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let e = c.login().await.unwrap_err();
+    assert!(format!("{e}").contains("too many redirects"), "{e}");
+}

@@ -741,3 +741,62 @@ fn a_ledger_write_that_fails_behind_the_job_stops_it_before_any_acknowledgement(
         .unwrap();
     assert_eq!(taken_rows, 2, "committed before the acknowledgement");
 }
+
+/// The numbers of the charges an export of the current run reads.
+fn exported(journal: &mut Journal) -> Vec<String> {
+    let export = journal.export().unwrap();
+    let mut numbers = Vec::new();
+    export
+        .for_each_charge(|e| {
+            numbers.push(e.charge.number().to_owned());
+            Ok(())
+        })
+        .unwrap();
+    numbers
+}
+
+#[test]
+fn an_export_reads_every_charge_taken_committed_or_not_and_the_closed_journal_keeps_no_log() {
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let token = crmcom_netflix::Token::new("T");
+    let mut journal = started(&path);
+    journal.set_durable_handover(false);
+    journal.next_request(&token).unwrap().unwrap();
+    let handover = journal.feed(&page_of(&["I1", "I2"]), 200).unwrap();
+    journal.confirm(&taken_all(&handover)).unwrap();
+    // Not committed yet: the export reads the journal's own transaction.
+    assert_eq!(exported(&mut journal), ["I1", "I2"]);
+    let ack = journal.next_request(&token).unwrap().unwrap();
+    assert_eq!(ack.method, crmcom_netflix::Method::ChargesAcknowledge);
+    journal
+        .feed(&body(serde_json::json!({"failed_charges_set": []})), 200)
+        .unwrap();
+    journal.next_request(&token).unwrap().unwrap();
+    let handover = journal.feed(&page_of(&["I3"]), 200).unwrap();
+    journal.confirm(&taken_all(&handover)).unwrap();
+    journal.next_request(&token).unwrap().unwrap();
+    journal
+        .feed(&body(serde_json::json!({"failed_charges_set": []})), 200)
+        .unwrap();
+    assert!(journal.next_request(&token).unwrap().is_none());
+    // All committed: the export reads on a connection of its own while the log is copied.
+    assert_eq!(exported(&mut journal), ["I1", "I2", "I3"]);
+    journal.complete().unwrap();
+    drop(journal);
+    let log = dir.join("journal.sqlite-wal");
+    assert!(!log.exists(), "the log is left beside the journal");
+    // The journal file alone has the run, complete.
+    let copy = dir.join("copy.sqlite");
+    std::fs::copy(&path, &copy).unwrap();
+    let db = rusqlite::Connection::open(&copy).unwrap();
+    let (taken, complete): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM charges WHERE status = 'taken'), run_complete \
+             FROM sync_state",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((taken, complete), (3, 1));
+}

@@ -69,7 +69,7 @@ pub(super) struct Db {
 
 /// A lock that a panic elsewhere may have poisoned: what it guards is still consistent (every
 /// writer records its outcome before it lets go), so it is used as it is.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -140,9 +140,15 @@ impl Db {
     /// when the commit just made on this thread left at least [`CHECKPOINT_FRAMES`] pages in
     /// it, instead of SQLite doing it inside that commit. Call after each commit.
     pub(super) fn checkpoint_behind(&mut self) {
-        if WAL_FRAMES.with(|f| f.replace(0)) < CHECKPOINT_FRAMES {
-            return;
+        if WAL_FRAMES.with(|f| f.replace(0)) >= CHECKPOINT_FRAMES {
+            self.checkpoint_now();
         }
+    }
+
+    /// Lets the journal's thread checkpoint the whole log now, whatever its size (at the end of
+    /// a run, while the export reads on a connection of its own: little is then left for the
+    /// close to copy).
+    pub(super) fn checkpoint_now(&mut self) {
         // PASSIVE: never waits for a reader (a morning report); what it cannot copy now, the
         // next one does. A checkpoint that fails loses nothing (the log keeps every commit and
         // the next checkpoint copies it), so its error is not the job's.
