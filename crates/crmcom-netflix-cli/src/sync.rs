@@ -204,22 +204,37 @@ impl crmcom_netflix_client::Billing for FileBilling {
             write_header(w, format)?;
             // The journal reads and checks the charges on a thread of its own while this one
             // writes them: the two halves of the export take about as long.
+            // The charges go across in batches: one hand-over between the threads per batch,
+            // not per charge.
+            const BATCH: usize = 256;
             std::thread::scope(|scope| {
-                let (send, receive) = std::sync::mpsc::sync_channel::<LedgerEntry>(512);
+                let (send, receive) = std::sync::mpsc::sync_channel::<Vec<LedgerEntry>>(4);
                 let reader = scope.spawn(move || {
+                    let gone = |_| -> BoxError { "the billing file is not being written".into() };
+                    let mut batch = Vec::with_capacity(BATCH);
                     run.for_each_charge(|entry| {
-                        send.send(entry)
-                            .map_err(|_| "the billing file is not being written".into())
-                    })
+                        batch.push(entry);
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            send.send(full).map_err(gone)?;
+                        }
+                        Ok(())
+                    })?;
+                    if !batch.is_empty() {
+                        send.send(batch).map_err(gone)?;
+                    }
+                    Ok(())
                 });
                 let mut wrote = Ok(());
-                for entry in receive {
-                    tally.add(&entry.charge);
-                    if entry.charge.billable() {
-                        // On a failure the reader stops at its next charge.
-                        if let Err(e) = write_bill(w, &entry, format) {
-                            wrote = Err(e);
-                            break;
+                'written: for batch in receive {
+                    for entry in batch {
+                        tally.add(&entry.charge);
+                        if entry.charge.billable() {
+                            // On a failure the reader stops at its next batch.
+                            if let Err(e) = write_bill(w, &entry, format) {
+                                wrote = Err(e);
+                                break 'written;
+                            }
                         }
                     }
                 }

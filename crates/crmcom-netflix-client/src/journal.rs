@@ -322,11 +322,21 @@ impl FinishedFilter {
     }
 }
 
-/// A charge handed over, not yet written to the ledger.
+/// A charge handed over, not yet written to the ledger (its row is made on the journal's
+/// thread, behind the job: see [`PendingRow::json`]).
 struct PendingRow {
-    number: String,
-    json: String,
-    billable: bool,
+    charge: Charge,
+}
+
+impl PendingRow {
+    fn number(&self) -> &str {
+        self.charge.number()
+    }
+
+    /// The ledger's text of the charge, which reads back the same charge.
+    fn json(&self) -> String {
+        serde_json::to_string(&self.charge).unwrap_or_default()
+    }
 }
 
 impl std::fmt::Debug for Journal {
@@ -782,9 +792,7 @@ impl Journal {
         let rows: Vec<PendingRow> = take
             .iter()
             .map(|(d, _)| PendingRow {
-                number: d.charge.number().to_owned(),
-                json: serde_json::to_string(&d.charge).unwrap_or_default(),
-                billable: d.charge.billable(),
+                charge: d.charge.clone(),
             })
             .collect();
         // With a durable handover the rows are written now, and a charge the ledger had already
@@ -877,7 +885,7 @@ impl Journal {
         let by_number: HashMap<&str, usize> = pending
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.number.as_str(), i))
+            .map(|(i, r)| (r.number(), i))
             .collect();
         let rows: Vec<Option<usize>> = taken
             .iter()
@@ -916,11 +924,11 @@ impl Journal {
                     Some(i) => {
                         let r = &pending[i];
                         insert.execute(params![
-                            r.number,
+                            r.number(),
                             run,
                             seq,
-                            r.billable,
-                            r.json,
+                            r.charge.billable(),
+                            r.json(),
                             at,
                             t.reference_number
                         ])?;
@@ -1248,7 +1256,15 @@ fn insert_rows<'a>(
     let mut inserted = Vec::new();
     for r in rows {
         *seq += 1;
-        let n = insert.execute(params![r.number, run, *seq, r.billable, r.json, at, status])?;
+        let n = insert.execute(params![
+            r.number(),
+            run,
+            *seq,
+            r.charge.billable(),
+            r.json(),
+            at,
+            status
+        ])?;
         inserted.push(n > 0);
     }
     Ok(inserted)

@@ -67,7 +67,7 @@
 //! handed over again marked `redelivered`, so a billing system keyed by charge number bills it
 //! once.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -667,6 +667,14 @@ pub struct ChargeSync {
     cache: Cache,
 }
 
+/// What the state knows of a charge of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    Tracked,
+    Finished,
+    Unknown,
+}
+
 /// Lists derived from the state, in seq order. Each entry is checked against the state when it
 /// is used, so a list may hold charges that moved on; it must hold every charge of its kind.
 #[derive(Debug, Clone, Default)]
@@ -1073,23 +1081,34 @@ impl ChargeSync {
     ) {
         let s = &mut self.state;
         let ready = &mut self.cache.ready;
-        // The shell is asked once about the charges the state does not know.
+        // What the state knows of each charge, looked up once; the shell is asked once about
+        // the charges the state does not know.
+        let known: Vec<Known> = charges
+            .iter()
+            .map(|c| {
+                if s.charges.contains_key(c.number()) {
+                    Known::Tracked
+                } else if s.finished.contains(c.number()) {
+                    Known::Finished
+                } else {
+                    Known::Unknown
+                }
+            })
+            .collect();
         let unknown: Vec<&str> = charges
             .iter()
-            .map(Charge::number)
-            .filter(|n| !s.charges.contains_key(*n) && !s.finished.contains(*n))
+            .zip(&known)
+            .filter(|(_, k)| **k == Known::Unknown)
+            .map(|(c, _)| c.number())
             .collect();
-        let answers = if unknown.is_empty() {
+        let mut answers = if unknown.is_empty() {
             Vec::new()
         } else {
             finished(&unknown)
-        };
-        let finished_elsewhere: HashSet<String> = unknown
-            .iter()
-            .zip(answers)
-            .filter(|(_, f)| *f)
-            .map(|(n, _)| (*n).to_owned())
-            .collect();
+        }
+        .into_iter();
+        // In the order asked; a missing answer is `false` (see `feed_with`).
+        let mut finished_elsewhere = || answers.next().unwrap_or(false);
         s.counters.pages += 1;
         s.pages_since_acknowledgement = s.pages_since_acknowledgement.saturating_add(1);
         s.counters.listed += n;
@@ -1100,7 +1119,10 @@ impl ChargeSync {
             s.list_exhausted = true;
             s.counters.page_limit_reached = true;
         }
-        for charge in charges {
+        for (charge, known) in charges.into_iter().zip(known) {
+            if known == Known::Finished || (known == Known::Unknown && finished_elsewhere()) {
+                continue;
+            }
             let number = charge.number().to_owned();
             if let Some(t) = s.charges.get_mut(&number) {
                 t.in_offset = true;
@@ -1116,9 +1138,6 @@ impl ChargeSync {
                     t.seq = s.next_seq;
                     s.next_seq += 1;
                 }
-                continue;
-            }
-            if s.finished.contains(&number) || finished_elsewhere.contains(&number) {
                 continue;
             }
             if let Some(ready) = ready.as_mut() {
@@ -1195,7 +1214,7 @@ impl ChargeSync {
         };
         #[cfg(debug_assertions)]
         {
-            let mut seen = HashSet::new();
+            let mut seen = std::collections::HashSet::new();
             let listed: Vec<&String> = numbers
                 .iter()
                 .filter(|n| s.charges.get(*n).is_some_and(is_ready))

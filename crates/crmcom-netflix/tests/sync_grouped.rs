@@ -331,3 +331,37 @@ fn the_page_ahead_is_the_next_request_after_a_full_page() {
     }
     assert!(hits > 50, "{hits} pages ahead");
 }
+
+#[test]
+fn the_shell_is_asked_only_about_charges_the_state_does_not_know_and_a_missing_answer_is_false() {
+    let mut sync = ChargeSync::new(SyncOptions {
+        page_size: 4,
+        acknowledge_after_pages: 1,
+        ..SyncOptions::default()
+    })
+    .unwrap();
+    let _ = next(&mut sync).unwrap();
+    sync.feed(&page(&["I1", "I2", "I3", "I6"])).unwrap();
+    assert_eq!(sync.take_charges().len(), 4);
+    // I6 is handed over and not taken: the state still tracks it.
+    sync.confirm(["I1", "I2", "I3"]).unwrap();
+    let ack = next(&mut sync).unwrap();
+    assert_eq!(acked(&ack), ["I1", "I2", "I3"]);
+    sync.feed(&acknowledged()).unwrap();
+    // The next page: I1 finished (the state remembers it), I6 tracked, I4 and I5 new to it.
+    let _ = next(&mut sync).unwrap();
+    let mut asked = Vec::new();
+    sync.feed_with(&page(&["I1", "I6", "I4", "I5"]), |numbers| {
+        asked.extend(numbers.iter().map(|n| n.to_string()));
+        // I4 was finished elsewhere in the run; no answer for I5.
+        vec![true]
+    })
+    .unwrap();
+    assert_eq!(asked, ["I4", "I5"]);
+    let numbers: Vec<String> = sync
+        .take_charges()
+        .iter()
+        .map(|c| c.charge.number().to_owned())
+        .collect();
+    assert_eq!(numbers, ["I5"]);
+}
