@@ -698,7 +698,7 @@ class Client:
         if it fails or the process dies, the next call finishes the same run and exports again.
         The options apply to a new journal; a resumed one keeps its own.
         `acknowledge_after_pages` groups the acknowledgements of that many pages, so the journal
-        writes to disk once per group instead of once per page (`crmnf sync` uses 20).
+        writes to disk once per group instead of once per page (`crmnf sync` uses 50).
         """
         options = {
             "release": self.release,
