@@ -115,9 +115,10 @@ pub fn status(args: &StatusArgs) -> Outcome {
             r["billable_confirmed"]
         );
         crate::out!(
-            "  failed acknowledgements: {failed}; handed over and not taken: {handed}; {} charges taken in {} runs",
+            "  failed acknowledgements: {failed}; handed over and not taken: {handed}; {} charges taken in {} run{}",
             taken,
-            runs.len()
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
         );
     }
     Ok(Exit::Ok)

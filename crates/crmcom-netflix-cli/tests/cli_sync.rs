@@ -132,6 +132,7 @@ fn a_night_bills_the_approved_charges_and_the_next_picks_up_those_approved_meanw
     let (code, out, _) = run(&["journal", "status", &journal], None);
     assert_eq!(code, 0);
     assert!(out.contains("run 2 complete"), "{out}");
+    assert!(out.contains(" charges taken in 2 runs\n"), "{out}");
     let (code, out, _) = common::run(
         &["journal", "report", &journal, "--run", "1", "--json"],
         None,
@@ -450,6 +451,7 @@ fn a_night_logs_in_with_the_web_api_key_of_the_named_variable_and_never_shows_it
     let journal = dir.path().join("journal.sqlite").display().to_string();
     let (code, out, _) = run(&["journal", "status", &journal], None);
     assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" charges taken in 1 run\n"), "{out}");
 }
 
 #[test]
