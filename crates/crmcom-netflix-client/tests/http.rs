@@ -311,21 +311,23 @@ fn redirecting_to(location: &'static str) -> String {
     format!("http://127.0.0.1:{port}/crmapi/rest/v2")
 }
 
+/// The error of one login attempt (no retries) against `base_url`.
+async fn login_once(base_url: String) -> Error {
+    let c = Client::builder(base_url, credentials())
+        .retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    c.login().await.unwrap_err()
+}
+
 #[tokio::test]
 async fn a_plain_http_base_url_refuses_a_redirect_to_https_and_says_what_to_do() {
     // An http:// client has no root certificates (it never needs them): a redirect to https://
     // is an error that names the fix, not a certificate error, and the token is not sent on.
-    let c = Client::builder(
-        redirecting_to("https://127.0.0.1:9/elsewhere"),
-        credentials(),
-    )
-    .retry(RetryPolicy {
-        max_attempts: 1,
-        ..RetryPolicy::default()
-    })
-    .build()
-    .unwrap();
-    let e = c.login().await.unwrap_err();
+    let e = login_once(redirecting_to("https://127.0.0.1:9/elsewhere")).await;
     let text = format!("{e}");
     assert!(
         text.contains("give the https:// URL as the base URL"),
@@ -334,14 +336,6 @@ async fn a_plain_http_base_url_refuses_a_redirect_to_https_and_says_what_to_do()
     assert!(!text.contains("secret"), "{text}");
 
     // A loop of plain redirects stops.
-    let looping = redirecting_to("/crmapi/rest/v2/authentication/token");
-    let c = Client::builder(looping, credentials())
-        .retry(RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
-    let e = c.login().await.unwrap_err();
+    let e = login_once(redirecting_to("/crmapi/rest/v2/authentication/token")).await;
     assert!(format!("{e}").contains("too many redirects"), "{e}");
 }
