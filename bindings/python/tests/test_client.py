@@ -239,6 +239,57 @@ def test_failed_acknowledgements_are_retried_next_run_and_never_billed_twice(tmp
         assert fake.unacknowledged() == []
 
 
+class Garbling:
+    """The fake behind a transport that cuts to half the answers of the next requests of a path
+    (a body garbled on the way, inside a complete HTTP answer)."""
+
+    def __init__(self, fake: FakeCrm) -> None:
+        self.fake = fake
+        self.garble: List[str] = []
+        self.sent: List[str] = []
+
+    def send(self, request: nf.HttpRequest) -> nf.HttpResponse:
+        path = request.url.split("/crmapi/rest/v2/")[1].split("?")[0]
+        self.sent.append(path)
+        answer = self.fake.send(request)
+        if path in self.garble:
+            self.garble.remove(path)
+            return nf.HttpResponse(answer.status, answer.body[: len(answer.body) // 2], answer.headers)
+        return answer
+
+
+def test_a_page_answered_malformed_is_asked_for_again_and_the_night_goes_on(tmp_path: Path) -> None:
+    fake = seeded(120)
+    garbling = Garbling(fake)
+    journal = tmp_path / "j.sqlite"
+    with fake.client(transport=garbling, retries=2) as client:
+        garbling.garble = ["netflix/charges/list", "netflix/charges/list"]
+        result = client.sync_charges(journal=journal, page_size=50)
+        assert result.report.finished and garbling.garble == []
+        billed = [c.number for c in result.billable]
+        assert len(billed) == len(set(billed)) > 0
+        # Every page garbled more often than `retries` allows: the error, and the next night
+        # finishes the run (an acknowledgement, a POST, is not sent twice by the client).
+        fake.seed(60, seed=5)
+        garbling.garble = ["netflix/charges/list"] * 3
+        with pytest.raises(nf.MalformedResponse):
+            client.sync_charges(journal=journal, page_size=50)
+        assert garbling.sent[-3:] == ["netflix/charges/list"] * 3
+        garbling.garble = ["netflix/charges/acknowledge"]
+        with pytest.raises(nf.MalformedResponse):
+            client.sync_charges(journal=journal, page_size=50)
+        again = client.sync_charges(journal=journal, page_size=50)
+        assert again.report.finished and again.run == 2
+        assert not set(billed) & {c.number for c in again.billable}
+    # What stays on the server is only what the SDK leaves (unpriceable or of unknown status).
+    waiting = set(fake.unacknowledged())
+    assert waiting and all(
+        c["status"] != "APPROVED" or c["currency"] == "XTS"
+        for c in fake.charges()
+        if c["number"] in waiting
+    )
+
+
 def test_tokens_expiring_during_a_long_run_are_renewed(tmp_path: Path) -> None:
     fake = FakeCrm(start="2024-03-01T02:00:00", tick=900)  # 15 minutes pass per request
     fake.seed(400, seed=1)

@@ -323,10 +323,17 @@ fn exit_69_when_the_server_stays_unavailable_and_65_for_malformed_answers() {
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = sync(&mock.base_url, dir.path(), &["--attempts", "1"]);
     assert_eq!(code, 65, "{err}");
-    // Nothing was lost: once the server answers properly, the same run completes.
-    mock.post("/_mock/faults", &json!({"faults": []}));
-    let (code, out, _) = sync(&mock.base_url, dir.path(), &[]);
-    assert_eq!(code, 0);
+    // Nothing was lost: once the server answers properly, the same run completes. Two garbled
+    // answers to acknowledgements applied on the server do not stop it: each goes again within
+    // the attempts, and the charges are billed once.
+    mock.post(
+        "/_mock/faults",
+        &json!({"faults": [{"method": "netflix/charges/acknowledge", "fault": "malformed_body", "count": 2}]}),
+    );
+    let (code, out, err) = sync(&mock.base_url, dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let fired = mock.get("/_mock/state")["faults"][0]["fired"].as_u64();
+    assert_eq!(fired, Some(2));
     assert!(out.starts_with("run 1 complete"), "{out}");
     assert_exactly_once(&mock, dir.path());
 }

@@ -585,6 +585,11 @@ impl Client {
         e
     }
 
+    /// The retry policy of every call.
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
     /// Sends one prepared request with the retry policy. Returns any 2xx answer, and any other
     /// answer that carries an API error envelope; other answers and failures are errors.
     pub(crate) async fn exchange(

@@ -136,6 +136,8 @@ impl Client {
         left: &mut Vec<Charge>,
     ) -> Result<(), Error> {
         let mut relogged = false;
+        // The answers to the request in flight that came back malformed, so far.
+        let mut malformed = 0u32;
         let mut ahead: Option<Ahead> = None;
         loop {
             let (token, fresh) = self.token().await?;
@@ -162,6 +164,7 @@ impl Client {
             match journal.feed(&answer.body, answer.status) {
                 Ok(handover) => {
                     relogged = false;
+                    malformed = 0;
                     left.extend(handover.left);
                     if !handover.charges.is_empty() {
                         let taken = billing.take(&handover.charges).map_err(Error::Billing)?;
@@ -175,6 +178,26 @@ impl Client {
                     info!(method = method.name(), "API error; logging in again");
                     relogged = true;
                     self.forget(&token).await;
+                }
+                // A body cut short or garbled on the way (a proxy, a reset stream): the state
+                // did not change, so the same request goes again, as a failed attempt would
+                // (a repeated acknowledgement is answered CHARGE_ALREADY_ACKNOWLEDGED). A
+                // server that always answers so is the error once the attempts run out.
+                Err(e @ Error::MalformedResponse { .. }) => {
+                    let policy = self.retry_policy();
+                    malformed += 1;
+                    if malformed >= policy.max_attempts || !policy.may_repeat(method, true) {
+                        return Err(self.scrub(e));
+                    }
+                    let wait = policy.backoff(malformed);
+                    info!(
+                        method = method.name(),
+                        attempt = malformed,
+                        wait_ms = wait.as_millis() as u64,
+                        error = %self.scrub(e),
+                        "malformed answer; sending the request again"
+                    );
+                    tokio::time::sleep(wait).await;
                 }
                 Err(e) => return Err(self.scrub(e)),
             }

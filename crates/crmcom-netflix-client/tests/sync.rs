@@ -229,6 +229,85 @@ async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
     assert_eq!(billing.billed.len(), 120);
 }
 
+/// A body cut short inside a complete answer (a proxy, a garbled stream) does not end the night:
+/// the state did not change, so the same request goes again within the retry policy's attempts.
+/// A garbled acknowledgement was applied on the server; sent again, it is answered
+/// CHARGE_ALREADY_ACKNOWLEDGED and counts as done. Nothing is handed over or billed twice.
+#[tokio::test(start_paused = true)]
+async fn a_malformed_answer_is_sent_again_and_the_night_bills_every_charge_once() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 95, "a");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let mut journal = Journal::in_memory().unwrap();
+    let mut billing = Ledger::default();
+    let (list, ack) = ("netflix/charges/list", "netflix/charges/acknowledge");
+    t.fault(list, support::Fault::Truncate);
+    // Three in a row: the fourth attempt (the policy's last) gets through.
+    for _ in 0..3 {
+        t.fault(ack, support::Fault::Truncate);
+    }
+    let outcome = c
+        .sync_charges(&mut journal, grouped(), &mut billing)
+        .await
+        .unwrap();
+    let report = &outcome.summary.report;
+    assert!(report.finished);
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.acknowledged, 95);
+    assert_eq!(billing.billed.len(), 95);
+    assert_eq!(billing.deliveries.len(), 95, "each charge handed over once");
+    assert!(unacknowledged(&t).is_empty());
+    assert!(t.count(ack) >= 4, "the acknowledgement went again");
+}
+
+/// A server that answers a request malformed every time: the error once the retry policy's
+/// attempts are spent (no endless loop), with the journal where it was; the next night goes on
+/// from there and bills nothing twice.
+#[tokio::test(start_paused = true)]
+async fn a_request_answered_malformed_every_time_is_the_error_after_the_attempts() {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), 35, "a");
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    let dir = tempdir();
+    let path = dir.join("journal.sqlite");
+    let mut billing = Ledger::default();
+    let ack = "netflix/charges/acknowledge";
+    for _ in 0..4 {
+        t.fault(ack, support::Fault::Truncate);
+    }
+    let mut journal = Journal::open(&path).unwrap();
+    let e = c
+        .sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), "malformed_response", "{e}");
+    assert_eq!(e.method(), Some(crmcom_netflix::Method::ChargesAcknowledge));
+    assert_eq!(t.count(ack), 4, "the policy's 4 attempts, no more");
+    drop(journal);
+    let mut journal = Journal::open(&path).unwrap();
+    let outcome = c
+        .sync_charges(&mut journal, options(10), &mut billing)
+        .await
+        .unwrap();
+    assert_eq!(outcome.start, Start::Resumed);
+    assert!(outcome.summary.report.finished);
+    assert_eq!(billing.billed.len(), 35);
+    assert!(unacknowledged(&t).is_empty());
+    let first = |n: &str| {
+        billing
+            .deliveries
+            .iter()
+            .filter(|(d, r)| d == n && !r)
+            .count()
+    };
+    assert!(
+        billing.billed.keys().all(|n| first(n) == 1),
+        "no charge handed over as new twice"
+    );
+}
+
 /// The page after the one being billed is already sent when the billing takes a charge (within
 /// a group of pages), and never across a group's acknowledgements.
 #[tokio::test(start_paused = true)]

@@ -750,6 +750,7 @@ class Client:
 
     def _sync_steps(self, store: Journal, left: List[Charge]) -> None:
         relogged = False
+        malformed = 0  # the answers to the request in flight that came back malformed
         while True:
             token = self._current_token()
             request = store.next_request(token)
@@ -759,6 +760,15 @@ class Client:
             try:
                 # The page and its handover are one transaction of the journal.
                 taken, left_here = self._decoding(request, lambda: store.feed(body))
+            except MalformedResponse:
+                # A body garbled on the way: the state is unchanged, so the same request goes
+                # again as a failed attempt would (`exchange` repeats a GET `retries` times).
+                if request.verb != "GET" or malformed >= max(0, self.retries):
+                    raise
+                log.info("%s: malformed answer; sending the request again", request.path)
+                self._sleep(self.backoff * 2**malformed)
+                malformed += 1
+                continue
             except ApiError:
                 # The state is unchanged: the same request goes again with a new token, once.
                 if relogged or not self.relogin_on_api_error:
@@ -768,6 +778,7 @@ class Client:
                 self._renew(token)
                 continue
             relogged = False
+            malformed = 0
             left.extend(left_here)
             if taken:
                 # The billing takes every charge it is handed: the journal's ledger is what the
