@@ -120,11 +120,17 @@ pub fn report_violations(violations: &[Violation], json: bool) -> Failure {
     let n = violations.len();
     Failure::new(
         Exit::DataErr,
-        format!(
-            "invalid request: {n} violation{}",
-            if n == 1 { "" } else { "s" }
-        ),
+        format!("invalid request: {n} violation{}", plural(n)),
     )
+}
+
+/// The ending of a noun counted `n` times: "" for one, "s" otherwise.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// The failure for an error of the core (a request that breaks rules, an API error, a

@@ -118,7 +118,7 @@ pub fn status(args: &StatusArgs) -> Outcome {
             "  failed acknowledgements: {failed}; handed over and not taken: {handed}; {} charges taken in {} run{}",
             taken,
             runs.len(),
-            if runs.len() == 1 { "" } else { "s" }
+            crate::input::plural(runs.len())
         );
     }
     Ok(Exit::Ok)

@@ -22,6 +22,16 @@ fn client(t: &Faulty, clock: &Arc<ManualClock>) -> Client {
         .unwrap()
 }
 
+/// A simulator with `n` approved charges numbered after `prefix`, behind the fault layer, its
+/// clock and a client of it.
+fn with_charges(n: usize, prefix: &str) -> (Faulty, Arc<ManualClock>, Client) {
+    let (mut sim, clock) = sim_at_start();
+    add_charges(&mut sim, now(&clock), n, prefix);
+    let t = Faulty::new(sim, clock.clone());
+    let c = client(&t, &clock);
+    (t, clock, c)
+}
+
 fn now(clock: &ManualClock) -> i64 {
     crmcom_netflix_client::Clock::now(clock)
 }
@@ -107,10 +117,7 @@ async fn three_nights_bill_every_charge_once_and_acknowledge_what_was_taken() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_that_expires_mid_run_is_renewed_and_the_run_goes_on() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 100, "p");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (t, clock, c) = with_charges(100, "p");
     let mut journal = Journal::in_memory().unwrap();
     // A billing system that takes an hour per page: the token (two hours) runs out mid-run.
     struct Slow<'a>(Ledger, &'a ManualClock, &'a Faulty);
@@ -168,10 +175,7 @@ async fn a_page_shifted_under_the_cursor_loses_no_charge_and_bills_none_twice() 
 /// page after the last one of a run is sent for nothing.
 #[tokio::test(start_paused = true)]
 async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 95, "a");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (t, clock, c) = with_charges(95, "a");
     let mut journal = Journal::in_memory().unwrap();
     let mut billing = Ledger::default();
     // Pages 3 and 6 of the night (sent ahead) fail once: the connection is reset.
@@ -235,10 +239,7 @@ async fn pages_sent_ahead_are_used_once_and_one_that_fails_is_sent_again() {
 /// CHARGE_ALREADY_ACKNOWLEDGED and counts as done. Nothing is handed over or billed twice.
 #[tokio::test(start_paused = true)]
 async fn a_malformed_answer_is_sent_again_and_the_night_bills_every_charge_once() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 95, "a");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (t, _clock, c) = with_charges(95, "a");
     let mut journal = Journal::in_memory().unwrap();
     let mut billing = Ledger::default();
     let (list, ack) = ("netflix/charges/list", "netflix/charges/acknowledge");
@@ -266,10 +267,7 @@ async fn a_malformed_answer_is_sent_again_and_the_night_bills_every_charge_once(
 /// from there and bills nothing twice.
 #[tokio::test(start_paused = true)]
 async fn a_request_answered_malformed_every_time_is_the_error_after_the_attempts() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 35, "a");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (t, _clock, c) = with_charges(35, "a");
     let dir = tempdir();
     let path = dir.join("journal.sqlite");
     let mut billing = Ledger::default();
@@ -312,10 +310,7 @@ async fn a_request_answered_malformed_every_time_is_the_error_after_the_attempts
 /// a group of pages), and never across a group's acknowledgements.
 #[tokio::test(start_paused = true)]
 async fn the_next_page_is_out_while_the_billing_takes_a_page() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 80, "a");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (t, _clock, c) = with_charges(80, "a");
     let mut journal = Journal::in_memory().unwrap();
     let list = "netflix/charges/list";
     let acknowledge = "netflix/charges/acknowledge";
@@ -410,10 +405,7 @@ async fn charges_the_billing_does_not_take_stay_on_the_server_and_come_back_rede
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_export_leaves_the_run_open_and_the_next_start_exports_it_again() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 7, "p");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (_, _, c) = with_charges(7, "p");
     let mut journal = Journal::in_memory().unwrap();
     let mut billing = Ledger {
         fail_export: 1,
@@ -438,10 +430,7 @@ async fn a_failed_export_leaves_the_run_open_and_the_next_start_exports_it_again
 
 #[tokio::test(start_paused = true)]
 async fn a_ledger_charge_that_decode_would_refuse_is_not_exported() {
-    let (mut sim, clock) = sim_at_start();
-    add_charges(&mut sim, now(&clock), 3, "p");
-    let t = Faulty::new(sim, clock.clone());
-    let c = client(&t, &clock);
+    let (_, _, c) = with_charges(3, "p");
     let dir = tempdir();
     let path = dir.join("journal.sqlite");
     let mut billing = Ledger {

@@ -475,6 +475,10 @@ class Client:
             secrets.append(token.expose())
         return [s for s in secrets if isinstance(s, str) and s]
 
+    def _attempts(self, prepared: PreparedRequest) -> int:
+        """How many times a request may be sent: a GET `retries` more times, a POST once."""
+        return 1 + (max(0, self.retries) if prepared.verb == "GET" else 0)
+
     def exchange(self, prepared: PreparedRequest) -> bytes:
         """Sends a prepared request and returns the response body: GETs are retried on network
         failures and 5xx/429 answers; an answer with another HTTP error status and no API
@@ -484,7 +488,7 @@ class Client:
         names the exception's type, with every token and password redacted and without the
         original in its chain (HTTP libraries quote the URL, and a GET's URL carries the token).
         Only `OSError` and `TransportError` (network failures) are retried."""
-        attempts = 1 + (max(0, self.retries) if prepared.verb == "GET" else 0)
+        attempts = self._attempts(prepared)
         request = self._http_request(prepared)
         secrets = self._secrets(prepared)
         for attempt in range(attempts):
@@ -762,8 +766,8 @@ class Client:
                 taken, left_here = self._decoding(request, lambda: store.feed(body))
             except MalformedResponse:
                 # A body garbled on the way: the state is unchanged, so the same request goes
-                # again as a failed attempt would (`exchange` repeats a GET `retries` times).
-                if request.verb != "GET" or malformed >= max(0, self.retries):
+                # again as a failed attempt would, within the same attempts.
+                if malformed + 1 >= self._attempts(request):
                     raise
                 log.info("%s: malformed answer; sending the request again", request.path)
                 self._sleep(self.backoff * 2**malformed)
